@@ -1,0 +1,3 @@
+"""paas: a container-native PaaS for Python web apps."""
+
+__version__ = "0.1.0"

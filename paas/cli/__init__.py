@@ -1,0 +1,1 @@
+"""The paas command line."""

@@ -1,0 +1,1 @@
+"""Pure values and rules of the platform: no I/O, no SDKs."""

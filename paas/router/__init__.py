@@ -1,0 +1,1 @@
+"""nginx configuration for the docker runtime's router; rendering is pure."""

@@ -1,0 +1,1 @@
+"""Where releases run: the Runtime port and its docker and kubernetes adapters."""

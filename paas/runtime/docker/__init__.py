@@ -1,0 +1,1 @@
+"""The docker runtime adapter: containers, app network and the nginx router on one host."""

@@ -1,0 +1,1 @@
+"""The kubernetes runtime adapter: objects built as data, applied server-side."""

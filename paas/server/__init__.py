@@ -1,0 +1,1 @@
+"""The platform server: HTTP API, git smart-HTTP receiver, auth."""

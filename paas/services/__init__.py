@@ -1,0 +1,1 @@
+"""Use cases (deploy, scale, config, rollback, run) orchestrating the ports."""

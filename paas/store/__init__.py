@@ -1,0 +1,1 @@
+"""Persistence of apps, releases, formations and tokens."""
