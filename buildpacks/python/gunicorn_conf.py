@@ -1,0 +1,87 @@
+"""gunicorn settings the platform puts in every WSGI image, at /opt/paas/gunicorn.conf.py.
+
+It runs inside the container at start, so worker counts follow that container's CPU and
+memory limits (cgroup v2 ``cpu.max``/``memory.max``, else the v1 files), the way Heroku's
+WEB_CONCURRENCY works but without its v1-only blind spot. ``WEB_CONCURRENCY`` and
+``PYTHON_THREADS`` override.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+CGROUP = Path("/sys/fs/cgroup")
+_UNLIMITED_V1 = 1 << 60
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+def cpu_limit(root: Path = CGROUP) -> float | None:
+    """CPUs this container may use, from the CFS quota; None when unlimited."""
+    v2 = _read(root / "cpu.max")
+    if v2:
+        quota, _, period = v2.partition(" ")
+        if quota != "max" and period:
+            return int(quota) / int(period)
+        return None
+    quota_v1 = _read(root / "cpu" / "cpu.cfs_quota_us") or _read(root / "cpu.cfs_quota_us")
+    period_v1 = _read(root / "cpu" / "cpu.cfs_period_us") or _read(root / "cpu.cfs_period_us")
+    if quota_v1 and period_v1 and int(quota_v1) > 0:
+        return int(quota_v1) / int(period_v1)
+    return None
+
+
+def memory_limit(root: Path = CGROUP) -> int | None:
+    """Bytes of memory this container may use; None when unlimited."""
+    v2 = _read(root / "memory.max")
+    if v2:
+        return None if v2 == "max" else int(v2)
+    v1 = _read(root / "memory" / "memory.limit_in_bytes") or _read(
+        root / "memory.limit_in_bytes"
+    )
+    if v1 and int(v1) < _UNLIMITED_V1:
+        return int(v1)
+    return None
+
+
+def web_concurrency(cpus: float, memory_bytes: int | None) -> int:
+    """Heroku's rule: min(2 * cores + 1, RAM / 256 MiB), at least 1."""
+    by_cpu = 2 * max(1, math.ceil(cpus)) + 1
+    if memory_bytes is None:
+        return by_cpu
+    return max(1, min(by_cpu, memory_bytes // (256 * 1024 * 1024)))
+
+
+def _workers() -> int:
+    env = os.environ.get("WEB_CONCURRENCY")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    cpus = cpu_limit() or float(os.cpu_count() or 1)
+    return web_concurrency(cpus, memory_limit())
+
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+workers = _workers()
+# Threads let a worker keep serving while a request waits on I/O (a database, an API):
+# with sync workers a 50 ms endpoint caps at workers / 50 ms requests a second.
+worker_class = "gthread"
+threads = int(os.environ.get("PYTHON_THREADS", "8"))
+# nginx buffers slow clients in front of us, so a request that takes longer than this is
+# stuck, not slow; graceful_timeout stays under the platform's stop timeout (25 s).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# The heartbeat file on tmpfs: a disk-backed /tmp in overlayfs can stall workers.
+worker_tmp_dir = "/dev/shm"
+accesslog = "-"
+errorlog = "-"
+# Only the platform's router reaches the container on the app network.
+forwarded_allow_ips = "*"
+proxy_allow_ips = "*"

@@ -1,0 +1,58 @@
+"""``paas apps``, ``apps:create``, ``apps:info``."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+
+from paas.cli.application import Application
+from paas.cli.gitremote import resolve_app, set_remote
+
+
+def app_option(f: click.decorators.FC) -> click.decorators.FC:
+    return click.option("-a", "--app", "app_name", default=None,
+                        help="App name (default: from the 'paas' git remote).")(f)
+
+
+@click.command("apps")
+@click.pass_obj
+def apps(app: Application) -> None:
+    """List apps with their current release and URL."""
+    rows = app.client.apps()
+    if not rows:
+        app.echo("No apps yet: create one with `paas apps:create NAME`")
+        return
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        app.echo(f"{r['name']:<{width}}  {r['release'] or '-':<5}  {r['url']}")
+
+
+@click.command("apps:create")
+@click.argument("name", required=False)
+@click.option("--no-remote", is_flag=True, help="Do not add the 'paas' git remote.")
+@click.pass_obj
+def create(app: Application, name: str | None, no_remote: bool) -> None:
+    """Create an app and point this repo's 'paas' git remote at it."""
+    created = app.client.create_app(name or f"app-{secrets.token_hex(3)}")
+    app.echo(f"Created {created['name']}: {created['url']}")
+    if not no_remote and set_remote(created["git_url"]):
+        app.echo(f"Git remote paas -> {created['git_url']}")
+
+
+@click.command("apps:info")
+@app_option
+@click.pass_obj
+def info(app: Application, app_name: str | None) -> None:
+    """Show an app's release, URL, domains and formation."""
+    data = app.client.app(resolve_app(app_name))
+    app.echo(f"=== {data['name']}")
+    app.echo(f"Release:   {data['release'] or 'none yet'}")
+    app.echo(f"URL:       {data['url']}")
+    app.echo(f"Git URL:   {data['git_url']}")
+    app.echo(f"Owner:     {data['owner']}")
+    if data["domains"]:
+        app.echo("Domains:   " + ", ".join(data["domains"]))
+
+
+COMMANDS = [apps, create, info]

@@ -1,0 +1,37 @@
+"""``paas server``: run the platform in the foreground."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from paas.settings import Settings, default_home
+
+
+@click.command("server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="API and git address.")
+@click.option("--port", default=7070, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--router-host", default=None, help="Router address (default: --host).")
+@click.option("--router-port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--domain", default="localhost", show_default=True,
+              help="Apps answer at NAME.DOMAIN.")
+@click.option("--home", type=click.Path(path_type=Path), default=None,
+              help="State directory (env PAAS_HOME; default ~/.local/share/paas).")
+def server(host: str, port: int, router_host: str | None, router_port: int, domain: str,
+           home: Path | None) -> None:
+    """Run the platform: API and git on --port, the nginx router on --router-port."""
+    from paas.server.main import serve
+
+    settings = Settings(
+        home=(home or default_home()).expanduser().resolve(),
+        host=host,
+        port=port,
+        router_host=router_host,
+        router_port=router_port,
+        domain=domain.lower().strip("."),
+    )
+    serve(settings, lambda line: click.echo(line, err=True))
+
+
+COMMANDS = [server]

@@ -1,0 +1,149 @@
+"""The docker runtime's router: nginx config rendered from the routes of every app.
+
+One ``server`` per app, named by its hosts, with an ``upstream`` of its healthy web
+replicas. nginx buffers requests and responses so a slow client never holds a gunicorn
+sync worker; it speaks HTTP or uwsgi to the app as the build says; websockets pass
+through. A generation number served at ``/__paas/generation`` lets the platform confirm a
+reload took effect before it stops old replicas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from paas.domain.release import StaticMount, WebProtocol
+from paas.router.nginxconf import Block, Directive, render
+
+#: Host name the platform uses to talk to the router itself (generation checks).
+CONTROL_HOST = "paas-router.internal"
+LISTEN_PORT = 8080
+STATIC_ROOT = "/srv/static"
+
+
+@dataclass(frozen=True)
+class Route:
+    app: str
+    hosts: tuple[str, ...]
+    #: ``ip:port`` of each healthy web replica.
+    upstreams: tuple[str, ...]
+    protocol: WebProtocol = WebProtocol.HTTP
+    #: Static mounts with the router-side directory (relative to STATIC_ROOT) they map to.
+    static: tuple[tuple[StaticMount, str], ...] = ()
+
+
+def _proxy(route: Route, upstream: str) -> list[Directive]:
+    if route.protocol is WebProtocol.UWSGI:
+        return [
+            Directive("include", ["/etc/nginx/uwsgi_params"]),
+            Directive("uwsgi_param", ["HTTP_X_FORWARDED_PROTO", "$scheme"]),
+            Directive("uwsgi_param", ["HTTP_X_FORWARDED_FOR", "$proxy_add_x_forwarded_for"]),
+            Directive("uwsgi_pass", [upstream]),
+            Directive("uwsgi_read_timeout", ["60s"]),
+        ]
+    return [
+        Directive("proxy_pass", [f"http://{upstream}"]),
+        Directive("proxy_http_version", ["1.1"]),
+        Directive("proxy_set_header", ["Host", "$host"]),
+        Directive("proxy_set_header", ["X-Real-IP", "$remote_addr"]),
+        Directive("proxy_set_header", ["X-Forwarded-For", "$proxy_add_x_forwarded_for"]),
+        Directive("proxy_set_header", ["X-Forwarded-Proto", "$scheme"]),
+        Directive("proxy_set_header", ["X-Forwarded-Host", "$host"]),
+        Directive("proxy_set_header", ["X-Request-Start", "t=${msec}"]),
+        Directive("proxy_set_header", ["Upgrade", "$http_upgrade"]),
+        Directive("proxy_set_header", ["Connection", "$connection_upgrade"]),
+        Directive("proxy_read_timeout", ["60s"]),
+        # Buffer whole responses so a slow client is fed by nginx, not by a worker.
+        Directive("proxy_buffering", ["on"]),
+        Directive("proxy_next_upstream", ["error", "timeout", "http_502"]),
+    ]
+
+
+def _server(route: Route) -> list[Block]:
+    upstream = f"app_{route.app.replace('-', '_')}"
+    locations: list[Block] = []
+    for mount, directory in route.static:
+        locations.append(
+            Block(
+                "location",
+                [mount.url_prefix],
+                [
+                    Directive("alias", [f"{STATIC_ROOT}/{directory}/"]),
+                    Directive("expires", ["1h"]),
+                    Directive("add_header", ["Cache-Control", "public"]),
+                    Directive("access_log", ["off"]),
+                ],
+            )
+        )
+    if route.upstreams:
+        locations.append(Block("location", ["/"], _proxy(route, upstream)))
+    else:
+        locations.append(
+            Block("location", ["/"], [Directive("return", ["503", "no web process running\n"])])
+        )
+    blocks: list[Block] = []
+    if route.upstreams:
+        blocks.append(
+            Block(
+                "upstream",
+                [upstream],
+                [Directive("server", [u, "max_fails=1", "fail_timeout=5s"])
+                 for u in route.upstreams],
+            )
+        )
+    blocks.append(
+        Block(
+            "server",
+            [],
+            [
+                Directive("listen", [str(LISTEN_PORT)]),
+                Directive("server_name", list(route.hosts)),
+                *locations,
+            ],
+        )
+    )
+    return blocks
+
+
+def render_config(routes: Sequence[Route], generation: int) -> str:
+    http: list[Directive | Block] = [
+        Directive("include", ["/etc/nginx/mime.types"]),
+        Directive("default_type", ["application/octet-stream"]),
+        Directive("access_log", ["/dev/stdout"]),
+        Directive("error_log", ["/dev/stderr", "warn"]),
+        Directive("sendfile", ["on"]),
+        Directive("tcp_nopush", ["on"]),
+        Directive("keepalive_timeout", ["65s"]),
+        Directive("server_tokens", ["off"]),
+        Directive("client_max_body_size", ["100m"]),
+        Directive("server_names_hash_bucket_size", ["128"]),
+        Directive("gzip", ["on"]),
+        Directive("gzip_types", ["text/css", "application/javascript", "application/json",
+                                 "image/svg+xml", "text/plain"]),
+        Block("map", ["$http_upgrade", "$connection_upgrade"],
+              [Directive("default", ["upgrade"]), Directive("''", ["close"])]),
+        Block(
+            "server",
+            [],
+            [
+                Directive("listen", [str(LISTEN_PORT), "default_server"]),
+                Directive("server_name", [CONTROL_HOST]),
+                Block("location", ["=", "/__paas/generation"],
+                      [Directive("access_log", ["off"]),
+                       Directive("return", ["200", str(generation)])]),
+                Block("location", ["/"],
+                      [Directive("return", ["404", "no app answers for this host\n"])]),
+            ],
+        ),
+    ]
+    for route in sorted(routes, key=lambda r: r.app):
+        http += _server(route)
+    return render(
+        [
+            Directive("worker_processes", ["auto"]),
+            Directive("pid", ["/tmp/nginx.pid"]),
+            Directive("error_log", ["/dev/stderr", "warn"]),
+            Block("events", [], [Directive("worker_connections", ["4096"])]),
+            Block("http", [], http),
+        ]
+    )

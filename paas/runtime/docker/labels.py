@@ -1,0 +1,37 @@
+"""Labels and names of everything the docker runtime creates.
+
+Labels are the runtime's memory: after a restart of the platform it finds its router,
+network and replicas by label, never by parsing names.
+"""
+
+from __future__ import annotations
+
+INSTANCE = "paas.instance"
+APP = "paas.app"
+ROLE = "paas.role"
+PROCESS = "paas.process-type"
+RELEASE = "paas.release"
+ROUTER_PORT = "paas.router-port"
+CONFIG_HASH = "paas.config-hash"
+
+ROLE_APP = "app"
+ROLE_RUN = "run"
+ROLE_ROUTER = "router"
+ROLE_ADDON = "addon"
+
+
+def network_name(instance: str) -> str:
+    return f"paas-{instance}"
+
+
+def router_name(instance: str) -> str:
+    return f"paas-{instance}-router"
+
+
+def replica_name(instance: str, app: str, process_type: str, version: int, suffix: str) -> str:
+    return f"paas-{instance}-{app}-{process_type}-v{version}-{suffix}"
+
+
+def filters(instance: str, **labels: str) -> dict[str, list[str]]:
+    """A ``filters=`` value selecting this instance's objects with the given labels."""
+    return {"label": [f"{INSTANCE}={instance}", *(f"{k}={v}" for k, v in labels.items())]}

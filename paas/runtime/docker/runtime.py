@@ -1,0 +1,321 @@
+"""The Runtime on one Docker engine: replicas as containers, nginx as the router.
+
+A deploy converges an app to (release, formation): it starts what is missing, routes web
+traffic to new replicas only once they answer, and only then stops what is surplus. The
+same convergence serves deploys, scaling, restarts and recovery after a platform restart.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+import docker
+import docker.errors
+from docker.models.containers import Container
+
+from paas.domain.app import App
+from paas.domain.formation import desired
+from paas.domain.release import Build, Release, StaticMount, WebProtocol
+from paas.errors import DeployFailed, RuntimeUnavailable
+from paas.logsink import LogSink
+from paas.router.config import Route
+from paas.runtime.docker import labels as L
+from paas.runtime.docker.health import accepts_tcp, answers_http, wait_until
+from paas.runtime.docker.router import Router
+from paas.runtime.port import ProcessInfo
+from paas.settings import Settings
+
+LOG_TAIL = 20
+
+
+@dataclass(frozen=True)
+class _Live:
+    """What the router should send to an app: its hosts and the release now serving."""
+
+    hosts: tuple[str, ...]
+    release: int
+    replicas: int
+    port: int
+    protocol: WebProtocol
+    static: tuple[tuple[StaticMount, str], ...]
+
+
+def connect(base_url: str | None = None) -> docker.DockerClient:
+    try:
+        client = docker.DockerClient(base_url=base_url) if base_url else docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as e:
+        raise RuntimeUnavailable(
+            f"Docker engine unavailable ({e}); start dockerd or set DOCKER_HOST"
+        ) from e
+    return client
+
+
+def _tail(container: Container, lines: int = LOG_TAIL) -> str:
+    try:
+        return bytes(container.logs(tail=lines)).decode(errors="replace").rstrip()
+    except docker.errors.DockerException:
+        return ""
+
+
+def _started_at(container: Container) -> datetime | None:
+    raw = container.attrs.get("State", {}).get("StartedAt", "")
+    try:
+        return datetime.fromisoformat(raw[:26] + "+00:00") if raw else None
+    except ValueError:
+        return None
+
+
+class DockerRuntime:
+    def __init__(self, client: docker.DockerClient, settings: Settings) -> None:
+        self.client = client
+        self.settings = settings
+        self.instance = settings.instance
+        self.network = L.network_name(self.instance)
+        self.router = Router(client, settings, self.network)
+        self._live: dict[str, _Live] = {}
+        self._router_lock = threading.Lock()
+
+    # infrastructure -----------------------------------------------------------------
+    def ensure_network(self) -> None:
+        found = self.client.networks.list(names=[self.network])
+        if not any(n.name == self.network for n in found):
+            self.client.networks.create(
+                self.network, driver="bridge", labels={L.INSTANCE: self.instance}
+            )
+
+    def _containers(self, app: str | None = None, role: str = L.ROLE_APP) -> list[Container]:
+        labels = {L.ROLE: role, **({L.APP: app} if app else {})}
+        return list(self.client.containers.list(all=True, filters=L.filters(self.instance,
+                                                                             **labels)))
+
+    def _ip(self, container: Container) -> str:
+        container.reload()
+        nets = container.attrs["NetworkSettings"]["Networks"]
+        return str(nets[self.network]["IPAddress"])
+
+    def _env(self, app: App, release: Release, process_type: str) -> dict[str, str]:
+        assert release.build is not None
+        return {
+            **dict(release.config),
+            "PORT": str(release.build.port),
+            "PAAS_APP": app.name,
+            "PAAS_RELEASE": release.label,
+            "PAAS_PROCESS_TYPE": process_type,
+        }
+
+    def _start(self, app: App, release: Release, process_type: str) -> Container:
+        build = release.build
+        assert build is not None
+        suffix = secrets.token_hex(3)
+        try:
+            return self.client.containers.run(
+                build.image,
+                command=["/bin/sh", "-c", build.processes[process_type]],
+                name=L.replica_name(self.instance, app.name, process_type, release.version,
+                                    suffix),
+                hostname=f"{process_type}-{suffix}",
+                detach=True,
+                init=True,
+                network=self.network,
+                environment=self._env(app, release, process_type),
+                labels={
+                    L.INSTANCE: self.instance,
+                    L.ROLE: L.ROLE_APP,
+                    L.APP: app.name,
+                    L.PROCESS: process_type,
+                    L.RELEASE: str(release.version),
+                },
+                restart_policy={"Name": "unless-stopped"},
+                stop_signal="SIGTERM",
+            )
+        except docker.errors.APIError as e:
+            raise DeployFailed(f"cannot start {process_type}: {e.explanation or e}") from e
+
+    def _stop(self, containers: Iterable[Container]) -> None:
+        """SIGTERM, then SIGKILL after the stop timeout; in parallel, then remove."""
+
+        def stop(c: Container) -> None:
+            try:
+                c.stop(timeout=self.settings.stop_timeout)
+                c.remove(force=True)
+            except docker.errors.NotFound:
+                pass
+
+        items = list(containers)
+        if items:
+            with ThreadPoolExecutor(max_workers=min(8, len(items))) as pool:
+                list(pool.map(stop, items))
+
+    # routing ------------------------------------------------------------------------
+    def _routes(self) -> list[Route]:
+        web = [c for c in self._containers() if c.labels.get(L.PROCESS) == "web"]
+        routes = []
+        for app, live in self._live.items():
+            serving = [
+                c for c in web
+                if c.labels.get(L.APP) == app and c.labels.get(L.RELEASE) == str(live.release)
+                and c.status == "running"
+            ][: live.replicas]
+            upstreams = tuple(sorted(f"{self._ip(c)}:{live.port}" for c in serving))
+            routes.append(Route(app, live.hosts, upstreams, live.protocol, live.static))
+        return routes
+
+    def _apply_routes(self) -> None:
+        with self._router_lock:
+            self.router.apply(self._routes())
+
+    def _set_live(self, app: App, build: Build, release: Release, replicas: int) -> None:
+        self._live[app.name] = _Live(
+            hosts=app.hostnames(self.settings.domain),
+            release=release.version,
+            replicas=replicas,
+            port=build.port,
+            protocol=build.web_protocol,
+            static=(),
+        )
+
+    # the Runtime port ---------------------------------------------------------------
+    def deploy(
+        self, app: App, release: Release, formation: Mapping[str, int], log: LogSink
+    ) -> None:
+        build = release.build
+        if build is None:
+            raise DeployFailed(f"{release.label} of {app.name} has no build to run")
+        self.ensure_network()
+        want = desired(formation, build.processes)
+        existing = self._containers(app.name)
+        keep: list[Container] = []
+        started: list[Container] = []
+        try:
+            # web first: if it fails, nothing else of the running release was touched
+            for ptype in sorted(want, key=lambda p: (p != "web", p)):
+                count = want[ptype]
+                same = [
+                    c for c in existing
+                    if c.labels.get(L.PROCESS) == ptype
+                    and c.labels.get(L.RELEASE) == str(release.version)
+                    and c.status == "running"
+                ][:count]
+                if ptype != "web":
+                    # Old and new workers never overlap: a task is never run by both
+                    # releases, and a singleton like beat never runs twice.
+                    self._stop(
+                        c for c in existing
+                        if c.labels.get(L.PROCESS) == ptype and c not in same
+                    )
+                new = [self._start(app, release, ptype) for _ in range(count - len(same))]
+                started += new
+                keep += same + new
+                if new:
+                    log(f"-----> Starting {len(new)} {ptype} replica(s) of {release.label}")
+                if ptype == "web" and new:
+                    self._wait_healthy(new, build)
+            if "web" in want:
+                self._set_live(app, build, release, want["web"])
+            else:
+                self._live.pop(app.name, None)
+            self._apply_routes()
+        except DeployFailed:
+            self._stop(started)
+            raise
+        surplus = [c for c in existing if c.id not in {k.id for k in keep}]
+        if surplus:
+            log(f"-----> Stopping {len(surplus)} replica(s) no longer needed")
+        self._stop(surplus)
+
+    def _wait_healthy(self, containers: list[Container], build: Build) -> None:
+        timeout = self.settings.health_timeout
+        check = accepts_tcp if build.web_protocol is WebProtocol.UWSGI else answers_http
+
+        def one(c: Container) -> None:
+            ip = self._ip(c)
+
+            def running() -> bool:
+                c.reload()
+                return c.status in ("running", "created")
+
+            why = wait_until(lambda: check(ip, build.port), running, timeout)
+            if why is not None:
+                what = "exited" if why == "exited" else f"did not answer within {timeout:.0f}s"
+                raise DeployFailed(
+                    f"web process {what}; the previous release keeps serving", log=_tail(c)
+                )
+
+        with ThreadPoolExecutor(max_workers=min(8, len(containers))) as pool:
+            for f in [pool.submit(one, c) for c in containers]:
+                f.result()
+
+    def run_release_phase(self, app: App, release: Release, log: LogSink) -> None:
+        build = release.build
+        if build is None or not build.release_command:
+            return
+        self.ensure_network()
+        log(f"-----> Running release phase: {build.release_command}")
+        container = self.client.containers.run(
+            build.image,
+            command=["/bin/sh", "-c", build.release_command],
+            name=L.replica_name(self.instance, app.name, "release", release.version,
+                                secrets.token_hex(3)),
+            detach=True,
+            init=True,
+            network=self.network,
+            environment=self._env(app, release, "release"),
+            labels={L.INSTANCE: self.instance, L.ROLE: L.ROLE_RUN, L.APP: app.name,
+                    L.PROCESS: "release", L.RELEASE: str(release.version)},
+        )
+        try:
+            for chunk in container.logs(stream=True, follow=True):
+                for line in bytes(chunk).decode(errors="replace").splitlines():
+                    log("       " + line)
+            code = int(container.wait().get("StatusCode", 1))
+        finally:
+            container.remove(force=True)
+        if code != 0:
+            raise DeployFailed(f"release phase failed with exit code {code}")
+
+    def processes(self, app: str) -> list[ProcessInfo]:
+        out = []
+        for c in self._containers(app):
+            out.append(
+                ProcessInfo(
+                    process_type=c.labels.get(L.PROCESS, "?"),
+                    name=c.name or "",
+                    release=int(c.labels.get(L.RELEASE, "0")),
+                    state=c.status,
+                    started_at=_started_at(c),
+                )
+            )
+        return sorted(out, key=lambda p: (p.process_type, p.name))
+
+    def destroy(self, app: str) -> None:
+        self._live.pop(app, None)
+        self._apply_routes()
+        self._stop(self._containers(app) + self._containers(app, role=L.ROLE_RUN))
+        for img in self.client.images.list(filters={"label": [f"{L.INSTANCE}={self.instance}",
+                                                              f"{L.APP}={app}"]}):
+            try:
+                self.client.images.remove(img.id, force=True)
+            except docker.errors.APIError:
+                pass
+
+    def reconcile(self, apps: list[tuple[App, Release | None]]) -> None:
+        self.ensure_network()
+        known = {a.name for a, _ in apps}
+        strays = [c for c in self._containers() if c.labels.get(L.APP) not in known]
+        self._stop(strays + self._containers(role=L.ROLE_RUN))
+        for app, release in apps:
+            if release is None:
+                self._stop(self._containers(app.name))
+                continue
+            try:
+                self.deploy(app, release, app.formation, lambda _line: None)
+            except DeployFailed:
+                # Keep what runs; the next reconcile or deploy tries again.
+                pass
+        self._apply_routes()

@@ -1,0 +1,70 @@
+"""``paas server``: wire the adapters, recover state, serve the API and git.
+
+One process with a thread per request: pushes and log streams are long requests that
+each hold a thread, and deploy locks and the runtime's view of live routes are shared
+in memory. The API is a control plane for a handful of users, not a hot path.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import signal
+import threading
+from types import FrameType
+
+from werkzeug.serving import make_server
+
+from paas.build.docker_builder import DockerBuilder
+from paas.build.stack import build_stack
+from paas.logsink import LogSink
+from paas.runtime.docker.runtime import DockerRuntime, connect
+from paas.server.api import PlatformAPI
+from paas.server.auth import bootstrap_admin
+from paas.server.git_http import Repos
+from paas.server.receive import Receiver
+from paas.services.deploy import AppLocks, Deployer
+from paas.settings import Settings
+from paas.store.sql import SqlStore
+
+log = logging.getLogger("paas.server")
+
+
+def serve(settings: Settings, say: LogSink, *, build_missing_stack: bool = True) -> None:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.chmod(0o700)
+    store = SqlStore(settings.db_url)
+    token = bootstrap_admin(store, settings.home)
+    if token:
+        say(f"Admin token (also in {settings.home / 'admin-token'}): {token}")
+
+    client = connect()
+    if build_missing_stack:
+        build_stack(settings.stack, settings.home / "cache", say, client=client)
+    runtime = DockerRuntime(client, settings)
+    for rel in store.fail_pending_releases():
+        say(f"{rel.app} {rel.label} was interrupted by a server stop: marked failed")
+    say("Reconciling running apps with stored state")
+    runtime.reconcile([(a, store.current_release(a.name)) for a in store.list_apps()])
+
+    repos = Repos(settings.repos_dir)
+    repos.install_all_hooks()
+    deployer = Deployer(store, DockerBuilder(client, settings), runtime, AppLocks())
+    api = PlatformAPI(settings, store, repos, Receiver(settings, deployer),
+                      hook_secret=secrets.token_urlsafe(32))
+    server = make_server(settings.host, settings.port, api, threaded=True)
+    server.daemon_threads = True
+
+    def stop(_sig: int, _frame: FrameType | None) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    say(f"paas API and git on {settings.api_url}; apps on "
+        f"http://*.{settings.domain}:{settings.router_port}/")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        say("paas server stopped; apps keep running")

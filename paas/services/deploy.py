@@ -1,0 +1,81 @@
+"""The deploy use case: build a pushed commit, record a release, roll it out.
+
+Nothing is lost: the release is recorded as pending and marked succeeded only after the
+runtime confirmed the rollout; a failed build, release phase or rollout marks it failed
+and leaves the running release (and the router) exactly as they were.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from paas.build.port import Builder
+from paas.domain.app import App
+from paas.domain.release import Build, Release, ReleaseStatus
+from paas.errors import Conflict, DeployFailed, PaasError
+from paas.logsink import LogSink
+from paas.runtime.port import Runtime
+from paas.store.port import Store
+
+
+class AppLocks:
+    """One deploy at a time per app (Deis's per-repo lock); different apps in parallel."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    @contextmanager
+    def hold(self, app: str) -> Iterator[None]:
+        with self._guard:
+            lock = self._locks.setdefault(app, threading.Lock())
+        if not lock.acquire(blocking=False):
+            raise Conflict(f"another deploy of {app} is in progress; try again when it ends")
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+class Deployer:
+    def __init__(self, store: Store, builder: Builder, runtime: Runtime, locks: AppLocks) -> None:
+        self.store = store
+        self.builder = builder
+        self.runtime = runtime
+        self.locks = locks
+
+    def deploy_source(
+        self, app_name: str, source: Path, commit: str, user: str, log: LogSink
+    ) -> Release:
+        with self.locks.hold(app_name):
+            app = self.store.get_app(app_name)
+            build = self.builder.build(app_name, source, commit, log)
+            previous = self.store.current_release(app_name)
+            config = dict(previous.config) if previous else {}
+            return self._release(app, build, config, f"Deploy {commit[:7]}", user, log)
+
+    def _release(
+        self,
+        app: App,
+        build: Build,
+        config: dict[str, str],
+        description: str,
+        user: str,
+        log: LogSink,
+    ) -> Release:
+        release = self.store.add_release(app.name, build, config, description, user)
+        try:
+            self.runtime.run_release_phase(app, release, log)
+            self.runtime.deploy(app, release, app.formation, log)
+        except PaasError as e:
+            self.store.set_release_status(app.name, release.version, ReleaseStatus.FAILED)
+            if isinstance(e, DeployFailed):
+                raise
+            raise DeployFailed(f"{release.label} failed: {e.message}") from e
+        except BaseException:
+            self.store.set_release_status(app.name, release.version, ReleaseStatus.FAILED)
+            raise
+        return self.store.set_release_status(app.name, release.version, ReleaseStatus.SUCCEEDED)

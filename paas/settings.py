@@ -1,0 +1,119 @@
+"""Platform settings: flags of ``paas server`` over environment variables over defaults.
+
+Every name that touches the host (image names, ports, the pip index and CA bundle) is
+configuration, because an air-gapped install and a laptop with Docker Hub need different
+values and neither should need a code change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def default_home() -> Path:
+    """``$PAAS_HOME``, else the XDG data dir (``~/.local/share/paas``)."""
+    env = os.environ.get("PAAS_HOME")
+    if env:
+        return Path(env).expanduser()
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "paas"
+
+
+def _env_path(*names: str) -> Path | None:
+    for n in names:
+        v = os.environ.get(n)
+        if v:
+            return Path(v)
+    return None
+
+
+def _env(*names: str) -> str | None:
+    for n in names:
+        v = os.environ.get(n)
+        if v:
+            return v
+    return None
+
+
+@dataclass(frozen=True)
+class StackImages:
+    """Images the platform runs; built from Debian packages by ``paas stack build``."""
+
+    python: str = field(
+        default_factory=lambda: os.environ.get("PAAS_STACK_IMAGE", "paas-stack/python:bookworm")
+    )
+    router: str = field(
+        default_factory=lambda: os.environ.get("PAAS_ROUTER_IMAGE", "paas-stack/nginx:bookworm")
+    )
+    redis: str = field(
+        default_factory=lambda: os.environ.get("PAAS_REDIS_IMAGE", "paas-stack/redis:bookworm")
+    )
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """Knobs for ``pip`` inside builds; users behind a proxy or private index need them."""
+
+    pip_index_url: str | None = field(
+        default_factory=lambda: _env("PAAS_PIP_INDEX_URL", "PIP_INDEX_URL")
+    )
+    pip_extra_index_url: str | None = field(
+        default_factory=lambda: _env("PAAS_PIP_EXTRA_INDEX_URL")
+    )
+    #: CA bundle given to pip in the dependency stage only; never copied to the app image.
+    ca_bundle: Path | None = field(default_factory=lambda: _env_path("PAAS_PIP_CERT", "PIP_CERT"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=default_home)
+    host: str = "127.0.0.1"
+    port: int = 7070
+    router_host: str | None = None
+    router_port: int = 8080
+    domain: str = "localhost"
+    #: Seconds a new web replica has to answer its health check before the deploy fails.
+    health_timeout: float = 60.0
+    #: Seconds between SIGTERM and SIGKILL when a replica stops (gunicorn's graceful window).
+    stop_timeout: int = 25
+    stack: StackImages = field(default_factory=StackImages)
+    build: BuildSettings = field(default_factory=BuildSettings)
+    database_url: str | None = field(default_factory=lambda: _env("PAAS_DATABASE_URL"))
+
+    @property
+    def instance(self) -> str:
+        """Short id of this installation, derived from its home.
+
+        Every container, network and image carries it, so two platforms (say, a user's
+        and the e2e suite's) share one engine without seeing each other's objects.
+        """
+        return hashlib.sha256(str(self.home.resolve()).encode()).hexdigest()[:8]
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'paas.db'}"
+
+    @property
+    def repos_dir(self) -> Path:
+        return self.home / "repos"
+
+    @property
+    def router_dir(self) -> Path:
+        return self.home / "router"
+
+    @property
+    def public_router_host(self) -> str:
+        return self.router_host or self.host
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def local_api_url(self) -> str:
+        """How processes on this host (the git hook) reach the API."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"

@@ -1,0 +1,58 @@
+"""Builds and policies as JSON-ready dicts, for the database and the API alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paas.domain.autoscale import AutoscalePolicy, Metric
+from paas.domain.release import Build, StaticMount, WebProtocol
+
+
+def build_to_dict(b: Build) -> dict[str, Any]:
+    return {
+        "image": b.image,
+        "commit": b.commit,
+        "processes": dict(b.processes),
+        "release_command": b.release_command,
+        "web_protocol": b.web_protocol.value,
+        "static": [{"url_prefix": s.url_prefix, "path": s.path} for s in b.static],
+        "port": b.port,
+        "summary": b.summary,
+    }
+
+
+def build_from_dict(d: dict[str, Any]) -> Build:
+    return Build(
+        image=d["image"],
+        commit=d["commit"],
+        processes=dict(d["processes"]),
+        release_command=d.get("release_command"),
+        web_protocol=WebProtocol(d.get("web_protocol", "http")),
+        static=tuple(StaticMount(s["url_prefix"], s["path"]) for s in d.get("static", [])),
+        port=int(d.get("port", 5000)),
+        summary=d.get("summary", ""),
+    )
+
+
+def policy_to_dict(p: AutoscalePolicy) -> dict[str, Any]:
+    return {
+        "process_type": p.process_type,
+        "min": p.min_replicas,
+        "max": p.max_replicas,
+        "metric": p.metric.value,
+        "cpu": p.cpu_percent,
+        "queue": p.queue,
+        "per_replica": p.per_replica,
+    }
+
+
+def policy_from_dict(d: dict[str, Any]) -> AutoscalePolicy:
+    return AutoscalePolicy(
+        process_type=d["process_type"],
+        min_replicas=int(d["min"]),
+        max_replicas=int(d["max"]),
+        metric=Metric(d["metric"]),
+        cpu_percent=d.get("cpu"),
+        queue=d.get("queue"),
+        per_replica=d.get("per_replica"),
+    )

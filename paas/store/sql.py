@@ -1,0 +1,342 @@
+"""The Store on SQLAlchemy Core: SQLite by default, PostgreSQL by URL.
+
+SQLite runs in WAL mode with every change in one transaction, so a ``kill -9`` of the
+server mid-deploy leaves either the old state or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from paas.domain.app import App
+from paas.domain.autoscale import AutoscalePolicy
+from paas.domain.release import Build, Release, ReleaseStatus
+from paas.errors import Conflict, NotFound
+from paas.store.codec import build_from_dict, build_to_dict, policy_from_dict, policy_to_dict
+from paas.store.port import User
+
+metadata = sa.MetaData()
+
+apps = sa.Table(
+    "apps",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("domains", sa.Text, nullable=False, default="[]"),
+    sa.Column("formation", sa.Text, nullable=False, default="{}"),
+)
+
+releases = sa.Table(
+    "releases",
+    metadata,
+    sa.Column("app", sa.String(64), sa.ForeignKey("apps.name", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("build", sa.Text, nullable=True),
+    sa.Column("config", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+)
+
+policies = sa.Table(
+    "autoscale_policies",
+    metadata,
+    sa.Column("app", sa.String(64), sa.ForeignKey("apps.name", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("process_type", sa.String(64), primary_key=True),
+    sa.Column("policy", sa.Text, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("is_admin", sa.Boolean, nullable=False),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("hash", sa.String(128), primary_key=True),
+    sa.Column("user", sa.String(64), sa.ForeignKey("users.name", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("label", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(dt: datetime) -> datetime:
+    """SQLite drops tzinfo; every timestamp we write is UTC."""
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def make_engine(url: str) -> Engine:
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+
+    return engine
+
+
+class SqlStore:
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        metadata.create_all(self.engine)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # apps ---------------------------------------------------------------------------
+    @staticmethod
+    def _app(row: Any) -> App:
+        return App(
+            name=row.name,
+            owner=row.owner,
+            created_at=_aware(row.created_at),
+            domains=tuple(json.loads(row.domains)),
+            formation=json.loads(row.formation),
+        )
+
+    def create_app(self, app: App) -> App:
+        try:
+            with self._tx() as c:
+                c.execute(
+                    apps.insert().values(
+                        name=app.name,
+                        owner=app.owner,
+                        created_at=app.created_at,
+                        domains=json.dumps(list(app.domains)),
+                        formation=json.dumps(dict(app.formation)),
+                    )
+                )
+        except IntegrityError as e:
+            raise Conflict(f"app {app.name!r} already exists") from e
+        return app
+
+    def get_app(self, name: str) -> App:
+        with self._tx() as c:
+            row = c.execute(apps.select().where(apps.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"app {name!r} not found")
+        return self._app(row)
+
+    def list_apps(self) -> list[App]:
+        with self._tx() as c:
+            return [self._app(r) for r in c.execute(apps.select().order_by(apps.c.name))]
+
+    def _update_app(self, name: str, **values: str) -> App:
+        with self._tx() as c:
+            res = c.execute(apps.update().where(apps.c.name == name).values(**values))
+            if res.rowcount == 0:
+                raise NotFound(f"app {name!r} not found")
+        return self.get_app(name)
+
+    def set_formation(self, name: str, formation: Mapping[str, int]) -> App:
+        return self._update_app(name, formation=json.dumps(dict(formation), sort_keys=True))
+
+    def set_domains(self, name: str, domains: tuple[str, ...]) -> App:
+        return self._update_app(name, domains=json.dumps(list(domains)))
+
+    def delete_app(self, name: str) -> None:
+        with self._tx() as c:
+            c.execute(releases.delete().where(releases.c.app == name))
+            c.execute(policies.delete().where(policies.c.app == name))
+            c.execute(apps.delete().where(apps.c.name == name))
+
+    # releases -----------------------------------------------------------------------
+    @staticmethod
+    def _release(row: Any) -> Release:
+        return Release(
+            app=row.app,
+            version=row.version,
+            build=build_from_dict(json.loads(row.build)) if row.build else None,
+            config=json.loads(row.config),
+            description=row.description,
+            created_by=row.created_by,
+            created_at=_aware(row.created_at),
+            status=ReleaseStatus(row.status),
+        )
+
+    def add_release(
+        self,
+        app: str,
+        build: Build | None,
+        config: Mapping[str, str],
+        description: str,
+        created_by: str,
+    ) -> Release:
+        with self._tx() as c:
+            if c.execute(apps.select().where(apps.c.name == app)).first() is None:
+                raise NotFound(f"app {app!r} not found")
+            last = c.execute(
+                sa.select(sa.func.max(releases.c.version)).where(releases.c.app == app)
+            ).scalar()
+            rel = Release(
+                app=app,
+                version=(last or 0) + 1,
+                build=build,
+                config=dict(config),
+                description=description,
+                created_by=created_by,
+                created_at=_now(),
+                status=ReleaseStatus.PENDING,
+            )
+            c.execute(
+                releases.insert().values(
+                    app=app,
+                    version=rel.version,
+                    build=json.dumps(build_to_dict(build)) if build else None,
+                    config=json.dumps(dict(config)),
+                    description=description,
+                    created_by=created_by,
+                    created_at=rel.created_at,
+                    status=rel.status.value,
+                )
+            )
+        return rel
+
+    def set_release_status(self, app: str, version: int, status: ReleaseStatus) -> Release:
+        with self._tx() as c:
+            c.execute(
+                releases.update()
+                .where(releases.c.app == app, releases.c.version == version)
+                .values(status=status.value)
+            )
+        return self.get_release(app, version)
+
+    def get_release(self, app: str, version: int) -> Release:
+        with self._tx() as c:
+            row = c.execute(
+                releases.select().where(releases.c.app == app, releases.c.version == version)
+            ).first()
+        if row is None:
+            raise NotFound(f"release v{version} of {app!r} not found")
+        return self._release(row)
+
+    def list_releases(self, app: str) -> list[Release]:
+        with self._tx() as c:
+            rows = c.execute(
+                releases.select().where(releases.c.app == app).order_by(releases.c.version.desc())
+            )
+            return [self._release(r) for r in rows]
+
+    def current_release(self, app: str) -> Release | None:
+        with self._tx() as c:
+            row = c.execute(
+                releases.select()
+                .where(releases.c.app == app, releases.c.status == ReleaseStatus.SUCCEEDED.value)
+                .order_by(releases.c.version.desc())
+                .limit(1)
+            ).first()
+        return self._release(row) if row else None
+
+    def fail_pending_releases(self) -> list[Release]:
+        with self._tx() as c:
+            rows = list(
+                c.execute(
+                    releases.select().where(releases.c.status == ReleaseStatus.PENDING.value)
+                )
+            )
+            c.execute(
+                releases.update()
+                .where(releases.c.status == ReleaseStatus.PENDING.value)
+                .values(status=ReleaseStatus.FAILED.value)
+            )
+        return [self._release(r) for r in rows]
+
+    # autoscaling --------------------------------------------------------------------
+    def set_policy(self, app: str, policy: AutoscalePolicy) -> None:
+        with self._tx() as c:
+            c.execute(
+                policies.delete().where(
+                    policies.c.app == app, policies.c.process_type == policy.process_type
+                )
+            )
+            c.execute(
+                policies.insert().values(
+                    app=app,
+                    process_type=policy.process_type,
+                    policy=json.dumps(policy_to_dict(policy)),
+                )
+            )
+
+    def delete_policy(self, app: str, process_type: str) -> None:
+        with self._tx() as c:
+            res = c.execute(
+                policies.delete().where(
+                    policies.c.app == app, policies.c.process_type == process_type
+                )
+            )
+            if res.rowcount == 0:
+                raise NotFound(f"{process_type} of {app!r} has no autoscale policy")
+
+    def list_policies(self, app: str) -> list[AutoscalePolicy]:
+        with self._tx() as c:
+            rows = c.execute(
+                policies.select().where(policies.c.app == app).order_by(policies.c.process_type)
+            )
+            return [policy_from_dict(json.loads(r.policy)) for r in rows]
+
+    # users and tokens ---------------------------------------------------------------
+    def add_user(self, name: str, is_admin: bool = False) -> User:
+        try:
+            with self._tx() as c:
+                c.execute(users.insert().values(name=name, is_admin=is_admin))
+        except IntegrityError as e:
+            raise Conflict(f"user {name!r} already exists") from e
+        return User(name, is_admin)
+
+    def get_user(self, name: str) -> User:
+        with self._tx() as c:
+            row = c.execute(users.select().where(users.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"user {name!r} not found")
+        return User(row.name, bool(row.is_admin))
+
+    def list_users(self) -> list[User]:
+        with self._tx() as c:
+            return [
+                User(r.name, bool(r.is_admin))
+                for r in c.execute(users.select().order_by(users.c.name))
+            ]
+
+    def add_token(self, user: str, token_hash: str, label: str) -> None:
+        with self._tx() as c:
+            c.execute(
+                tokens.insert().values(hash=token_hash, user=user, label=label, created_at=_now())
+            )
+
+    def user_for_token(self, token_hash: str) -> User | None:
+        with self._tx() as c:
+            row = c.execute(
+                sa.select(users.c.name, users.c.is_admin)
+                .select_from(tokens.join(users, tokens.c.user == users.c.name))
+                .where(tokens.c.hash == token_hash)
+            ).first()
+        return User(row.name, bool(row.is_admin)) if row else None
