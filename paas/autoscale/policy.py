@@ -139,7 +139,9 @@ def decide(
     ``observed`` is the CPU policy's average utilisation across the ``current`` replicas
     (percent of the per-replica CPU), or the queue policy's backlog (tasks waiting plus
     tasks reserved by workers). The caller is expected to apply ``desired``: a change is
-    recorded in the returned history as if it happened at ``now``.
+    recorded in the returned history as if it happened at ``now``, so when applying
+    fails, keep the previous history (the rate limit must not count a scale-up that did
+    not happen). Pass ``observed=None`` when the metric cannot be read: replicas hold.
     """
     history = history or History()
     b = behavior or Behavior()

@@ -219,3 +219,31 @@ def test_kombu_published_and_reserved_tasks_are_counted(redis_url, redis_client)
         assert probe.measure("celery") == Backlog("celery", waiting=6, reserved=2)
         assert probe.measure("emails") == Backlog("emails", waiting=1, reserved=0)
         channel.close()
+
+
+def test_celery_send_task_routing_is_what_count_reserved_matches(redis_url, redis_client):
+    """Celery (not just kombu) picks the exchange/routing key stored in `unacked`."""
+    celery = pytest.importorskip("celery", reason="celery is not installed")
+    kombu = pytest.importorskip("kombu", reason="kombu is not installed")
+
+    app = celery.Celery("probe-test", broker=redis_url)
+    app.conf.task_routes = {"mail.*": {"queue": "emails"}}
+    app.send_task("work.a")
+    app.send_task("work.b", priority=9)
+    app.send_task("mail.send")
+    app.send_task("mail.send", countdown=3600)  # an ETA task, reserved until due
+    probe = RedisQueueProbe(redis_url)
+    assert probe.measure("celery") == Backlog("celery", waiting=2, reserved=0)
+    assert probe.measure("emails") == Backlog("emails", waiting=2, reserved=0)
+
+    with kombu.Connection(redis_url) as conn:
+        channel = conn.channel()
+        for name in ("celery", "emails"):
+            bound = kombu.Queue(name, kombu.Exchange(name), routing_key=name)(channel)
+            while bound.get(no_ack=False) is not None:
+                pass
+        assert probe.measure("celery") == Backlog("celery", waiting=0, reserved=2)
+        # The countdown task is reserved but cannot run for an hour: not backlog.
+        assert probe.measure("emails") == Backlog("emails", waiting=0, reserved=1)
+        channel.close()
+    app.close()
