@@ -73,7 +73,7 @@ class Receiver:
             emit(f"       {url} deployed")
             return True
         except PaasError as e:
-            for line in getattr(e, "log", "").splitlines()[-20:]:
+            for line in getattr(e, "log", "").splitlines():
                 emit("       " + line)
             emit(f"-----> Push rejected: {e.message}")
             return False

@@ -95,13 +95,27 @@ class Router:
             raise RuntimeUnavailable(f"cannot start the router: {e.explanation or e}") from e
         return container
 
-    def apply(self, routes: list[Route], timeout: float = 15.0) -> None:
+    @staticmethod
+    def _worker_pids(container: Container) -> set[str]:
+        """Host PIDs of nginx worker processes, from the engine's ``top`` (no ps needed)."""
+        top = container.top()
+        titles = top.get("Titles", [])
+        pid_col, cmd_col = titles.index("PID"), titles.index("CMD")
+        return {
+            row[pid_col] for row in top.get("Processes") or []
+            if "worker process" in row[cmd_col]
+        }
+
+    def apply(self, routes: list[Route], timeout: float = 30.0) -> None:
         """Write the config, check it with ``nginx -t``, reload, and wait until it serves.
 
-        Only after the new generation answers may old replicas be stopped: ``nginx -s
-        reload`` returns before the new workers run.
+        Old replicas may be stopped only when no nginx worker can still send them a
+        request: ``nginx -s reload`` returns before new workers run, and old workers keep
+        accepting connections until they get their QUIT, then drain in-flight requests.
+        So we wait for the new generation to answer *and* for every old worker to exit.
         """
         container = self.ensure(routes)
+        old_workers = self._worker_pids(container) if container.status == "running" else set()
         generation = time.time_ns()
         previous = self.conf_path.read_text() if self.conf_path.exists() else None
         write_atomic(self.conf_path, render_config(routes, generation))
@@ -114,7 +128,7 @@ class Router:
             )
         container.exec_run(["nginx", "-s", "reload", "-c", f"{CONF_DIR}/nginx.conf"])
         deadline = time.monotonic() + timeout
-        while self.generation() != generation:
+        while self.generation() != generation or old_workers & self._worker_pids(container):
             if time.monotonic() > deadline:
                 raise DeployFailed("router did not load its new config in time")
             time.sleep(0.05)

@@ -30,7 +30,7 @@ from paas.runtime.docker.router import Router
 from paas.runtime.port import ProcessInfo
 from paas.settings import Settings
 
-LOG_TAIL = 20
+LOG_TAIL = 60
 
 
 @dataclass(frozen=True)
@@ -297,7 +297,7 @@ class DockerRuntime:
         self._live.pop(app, None)
         self._apply_routes()
         self._stop(self._containers(app) + self._containers(app, role=L.ROLE_RUN))
-        for img in self.client.images.list(filters={"label": [f"{L.INSTANCE}={self.instance}",
+        for img in self.client.images.list(all=True, filters={"label": [f"{L.INSTANCE}={self.instance}",
                                                               f"{L.APP}={app}"]}):
             try:
                 self.client.images.remove(img.id, force=True)

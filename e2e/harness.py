@@ -1,0 +1,169 @@
+"""Drives a real platform the way a user does: the `paas` CLI, `git push`, HTTP through nginx.
+
+Each platform gets its own home, ports and user HOME, so the suite runs beside another
+paas on the same engine, and removes every container, network and image it created.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from paas.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = Path(__file__).resolve().parent / "apps"
+PAAS = str(Path(sys.executable).parent / "paas")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+def http_get(port: int, host: str, path: str = "/", timeout: float = 5.0
+             ) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Host": host})
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+@dataclass
+class Platform:
+    """One running `paas server` with its own state, ports and CLI user."""
+
+    base: Path
+    port: int = field(default_factory=free_port)
+    router_port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    def __post_init__(self) -> None:
+        self.home = self.base / "paas-home"
+        self.user_home = self.base / "user"
+        self.user_home.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.base / "server.log"
+        self.instance = Settings(home=self.home).instance
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PAAS_", "GIT_"))}
+        env.update(
+            HOME=str(self.user_home),
+            XDG_CONFIG_HOME=str(self.user_home / ".config"),
+            GIT_TERMINAL_PROMPT="0",
+            GIT_AUTHOR_NAME="e2e", GIT_AUTHOR_EMAIL="e2e@localhost",
+            GIT_COMMITTER_NAME="e2e", GIT_COMMITTER_EMAIL="e2e@localhost",
+            GIT_CONFIG_NOSYSTEM="1",
+        )
+        env.update(extra)
+        return env
+
+    def start(self, timeout: float = 300.0) -> None:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [PAAS, "server", "--home", str(self.home), "--port", str(self.port),
+             "--router-port", str(self.router_port)],
+            stdout=log, stderr=subprocess.STDOUT, env=self.env(),
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"paas server exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                conn.request("GET", "/v1/health")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("paas server did not answer in time")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def token(self) -> str:
+        return (self.home / "admin-token").read_text().strip()
+
+    def paas(self, *args: str, cwd: Path | None = None, **env: str) -> Result:
+        p = subprocess.run([PAAS, *args], cwd=cwd or self.user_home, env=self.env(**env),
+                           capture_output=True, text=True, timeout=600, check=False)
+        return Result(p.returncode, p.stdout, p.stderr)
+
+    def git(self, *args: str, cwd: Path) -> Result:
+        p = subprocess.run(["git", *args], cwd=cwd, env=self.env(), capture_output=True,
+                           text=True, timeout=900, check=False)
+        return Result(p.returncode, p.stdout, p.stderr)
+
+    def login(self) -> None:
+        r = self.paas("login", self.url, "--token", self.token())
+        assert r.code == 0, r.text
+
+    def new_repo(self, template: str, name: str) -> Path:
+        """A fresh git repo with the files of ``e2e/apps/<template>``, committed."""
+        repo = self.base / "repos" / name
+        shutil.copytree(APPS / template, repo)
+        for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]):
+            r = self.git(*args, cwd=repo)
+            assert r.code == 0, r.text
+        return repo
+
+    def commit_all(self, repo: Path, message: str) -> None:
+        for args in (["add", "-A"], ["commit", "-qm", message]):
+            r = self.git(*args, cwd=repo)
+            assert r.code == 0, r.text
+
+    def get(self, app: str, path: str = "/") -> tuple[int, str]:
+        return http_get(self.router_port, f"{app}.localhost", path)
+
+    def cleanup(self) -> None:
+        """Remove everything this platform created on the engine."""
+        self.stop()
+        client = docker.from_env()
+        label = f"paas.instance={self.instance}"
+        for c in client.containers.list(all=True, filters={"label": label}):
+            c.remove(force=True)
+        for n in client.networks.list(filters={"label": label}):
+            n.remove()
+        for img in client.images.list(all=True, filters={"label": label}):
+            try:
+                client.images.remove(img.id, force=True)
+            except docker.errors.NotFound:
+                pass  # removed with a child image just before

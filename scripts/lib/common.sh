@@ -1,0 +1,66 @@
+# Shared set-up steps of scripts/quickstart and scripts/test (sourced, not run).
+# Each step checks before it acts, so running it again on a ready machine costs seconds.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="${PAAS_VENV:-$ROOT/.venv}"
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root for: $* (run as root or install sudo)"; fi
+}
+
+apt_install() {
+  # Install the Debian packages that are missing; apt-get update only when needed.
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
+  say "Installing ${missing[*]}"
+  as_root apt-get update -q >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+}
+
+ensure_python() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "Creating $VENV"
+    python3 -m venv "$VENV" || { apt_install python3-venv; python3 -m venv "$VENV"; }
+  fi
+  local extras="$1" stamp="$VENV/.paas-installed$1"
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+    say "Installing paas$extras into $VENV"
+    "$VENV/bin/pip" install -q --upgrade pip >/dev/null
+    "$VENV/bin/pip" install -q -e "$ROOT$extras"
+    touch "$stamp"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
+
+ensure_docker() {
+  # A Docker engine that answers; on a fresh Debian machine install docker.io and start
+  # dockerd in the background (no systemd on these machines).
+  if docker info >/dev/null 2>&1; then return 0; fi
+  command -v git >/dev/null || apt_install git
+  if ! command -v dockerd >/dev/null; then apt_install docker.io; fi
+  if ! docker info >/dev/null 2>&1; then
+    command -v docker >/dev/null || apt_install docker.io
+    say "Starting dockerd (log: /var/log/paas-dockerd.log)"
+    if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
+      as_root systemctl start docker
+    else
+      as_root sh -c 'nohup dockerd >/var/log/paas-dockerd.log 2>&1 &'
+    fi
+    for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    docker info >/dev/null 2>&1 || die "dockerd did not start; see /var/log/paas-dockerd.log"
+  fi
+}
+
+ensure_host_tools() {
+  # git serves pushes (git http-backend); debootstrap builds stack images offline.
+  local need=()
+  command -v git >/dev/null || need+=(git)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+  [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
+}
