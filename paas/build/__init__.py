@@ -1,0 +1,1 @@
+"""From pushed source to an image: extraction, buildpack detection, build plan, image build."""

@@ -1,0 +1,134 @@
+"""The Builder adapter on the Docker SDK: plan, render, build with the layer cache."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+from paas.build import dockerfile
+from paas.build.buildpacks import Buildpacks, load, make_plan
+from paas.build.plan import BuildPlan
+from paas.build.source import SourceTree
+from paas.domain.release import Build
+from paas.errors import BuildFailed, RuntimeUnavailable
+from paas.logsink import LogSink
+from paas.settings import Settings
+
+INDENT = "       "
+
+
+def image_repository(settings: Settings, app: str) -> str:
+    return f"paas-{settings.instance}/{app}"
+
+
+class DockerBuilder:
+    def __init__(
+        self, client: docker.DockerClient, settings: Settings, packs: Buildpacks | None = None
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.packs = packs or load()
+
+    def plan(self, source: Path) -> BuildPlan:
+        return make_plan(SourceTree.from_dir(source), self.packs)
+
+    def _context(self, source: Path, plan: BuildPlan, workdir: Path) -> Path:
+        ctx = workdir / "context"
+        shutil.copytree(source, ctx / dockerfile.SRC_DIR, symlinks=True)
+        (ctx / dockerfile.PAAS_DIR).mkdir()
+        ca = self.settings.build.ca_bundle
+        if ca is not None:
+            shutil.copyfile(ca, ctx / dockerfile.CA_FILE)
+        for image_path, text in plan.files.items():
+            target = ctx / dockerfile.context_file_for(image_path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        (ctx / "Dockerfile").write_text(
+            dockerfile.render(plan, self.settings.stack.python, with_ca=ca is not None)
+        )
+        return ctx
+
+    def _ensure_stack(self) -> None:
+        try:
+            self.client.images.get(self.settings.stack.python)
+        except docker.errors.ImageNotFound:
+            raise BuildFailed(
+                f"stack image {self.settings.stack.python} is missing: "
+                "run `paas stack build` on the platform host"
+            ) from None
+        except docker.errors.DockerException as e:
+            raise RuntimeUnavailable(f"Docker engine unavailable: {e}") from e
+
+    def build(self, app: str, source: Path, commit: str, log: LogSink) -> Build:
+        plan = self.plan(source)
+        for line in plan.describe():
+            log(f"-----> {line}")
+        self._ensure_stack()
+        tag = f"{image_repository(self.settings, app)}:git-{commit[:12]}"
+        build_args = {
+            k: v
+            for k, v in {
+                "PIP_INDEX_URL": self.settings.build.pip_index_url,
+                "PIP_EXTRA_INDEX_URL": self.settings.build.pip_extra_index_url,
+            }.items()
+            if v
+        }
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="paas-build-") as tmp:
+            ctx = self._context(source, plan, Path(tmp))
+            log("-----> Building image")
+            output: list[str] = []
+            try:
+                stream = self.client.api.build(
+                    path=str(ctx),
+                    tag=tag,
+                    rm=True,
+                    forcerm=True,
+                    pull=False,
+                    decode=True,
+                    buildargs=build_args,
+                    labels={"paas.instance": self.settings.instance, "paas.app": app},
+                )
+                for line in _lines(stream):
+                    output.append(line)
+                    if not line.startswith(("Step ", " ---> ", "Removing intermediate")):
+                        log(INDENT + line)
+            except _BuildError as e:
+                tail = "\n".join(output[-30:])
+                raise BuildFailed(f"build failed: {e}", log=tail) from None
+            except docker.errors.DockerException as e:
+                raise RuntimeUnavailable(f"Docker engine error during build: {e}") from e
+        log(f"-----> Image built in {time.monotonic() - started:.1f}s")
+        return Build(
+            image=tag,
+            commit=commit,
+            processes=dict(plan.processes),
+            release_command=plan.release_command,
+            web_protocol=plan.web_protocol,
+            static=plan.static,
+            port=plan.port,
+            summary=plan.summary,
+        )
+
+
+class _BuildError(Exception):
+    pass
+
+
+def _lines(stream: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """Lines of the engine's build stream; raises on the engine's error record."""
+    for chunk in stream:
+        if "error" in chunk:
+            raise _BuildError(str(chunk["error"]).strip())
+        text = chunk.get("stream")
+        if text:
+            for line in str(text).splitlines():
+                if line.strip():
+                    yield line.rstrip()

@@ -1,0 +1,70 @@
+"""The build plan: everything the builder will do, decided before it does anything.
+
+It is printed in the push output, so the user sees what was detected and why, and it is
+the only input of the Dockerfile renderer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from paas.domain.release import StaticMount, WebProtocol
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """How the python buildpack installs the app's dependencies into the venv."""
+
+    manager: str
+    #: Source-relative files the install needs; ``None`` means the whole source tree
+    #: (local path requirements), which costs the dependency-layer cache on every push.
+    files: tuple[str, ...] | None
+    #: Argument lists for ``pip install`` (run from the source root).
+    pip_args: tuple[tuple[str, ...], ...]
+    python_version: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WebServer:
+    """What a framework buildpack contributes: the web process and its server setup."""
+
+    framework: str
+    command: str
+    reason: str
+    #: Server packages added to the install when the app does not declare them.
+    packages: tuple[str, ...] = ()
+    #: Files placed in the image (path in image -> text), e.g. server config.
+    files: Mapping[str, str] = field(default_factory=dict)
+    protocol: WebProtocol = WebProtocol.HTTP
+    static: tuple[StaticMount, ...] = ()
+    build_steps: tuple[tuple[str, ...], ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    dependencies: Dependencies
+    processes: Mapping[str, str]
+    release_command: str | None
+    packages: tuple[str, ...] = ()
+    files: Mapping[str, str] = field(default_factory=dict)
+    build_steps: tuple[tuple[str, ...], ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    web_protocol: WebProtocol = WebProtocol.HTTP
+    static: tuple[StaticMount, ...] = ()
+    port: int = 5000
+    summary: str = ""
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> list[str]:
+        """Lines for the push output: what was detected and what will run."""
+        lines = [self.summary] if self.summary else []
+        lines += [f"Dependencies: {self.dependencies.manager}"]
+        lines += list(self.dependencies.notes) + list(self.notes)
+        lines += [f"Process {name}: {cmd}" for name, cmd in self.processes.items()]
+        if self.release_command:
+            lines.append(f"Release phase: {self.release_command}")
+        return lines
