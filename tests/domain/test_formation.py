@@ -38,13 +38,13 @@ def test_parse_scale_args():
     ]
 
 
-@pytest.mark.parametrize("arg", ["web=-1", "web=x", "web=", "web=1.5", "web+", "web=+2"])
+@pytest.mark.parametrize("arg", ["web=-1", "web=x", "web=", "web=1.5", "web+", "web=+2", "web=\u00b2", "web=\u0663"])
 def test_parse_scale_args_bad_count(arg):
     with pytest.raises(InvalidInput, match="invalid count"):
         parse_scale_args([arg])
 
 
-@pytest.mark.parametrize("arg", ["web", "=3", "Web=3", "web*2", "web 3", "_web=1"])
+@pytest.mark.parametrize("arg", ["web", "=3", "Web=3", "web*2", "web 3", "_web=1", "web=3\n"])
 def test_parse_scale_args_bad_shape(arg):
     with pytest.raises(InvalidInput, match="invalid scale argument"):
         parse_scale_args([arg])
