@@ -38,7 +38,9 @@ def test_parse_scale_args():
     ]
 
 
-@pytest.mark.parametrize("arg", ["web=-1", "web=x", "web=", "web=1.5", "web+", "web=+2", "web=\u00b2", "web=\u0663"])
+@pytest.mark.parametrize(
+    "arg", ["web=-1", "web=x", "web=", "web=1.5", "web+", "web=+2", "web=\u00b2", "web=\u0663"]
+)
 def test_parse_scale_args_bad_count(arg):
     with pytest.raises(InvalidInput, match="invalid count"):
         parse_scale_args([arg])
