@@ -74,7 +74,9 @@ def netrc_with(text: str, host: str, login: str, password: str) -> str:
     for value in (host, login, password):
         if any(c.isspace() for c in value) or not value:
             raise PaasError(f"cannot store {value!r} in ~/.netrc")
-    kept.append(["machine", host, "login", login, "password", password])
+    # Before any ``default`` entry: curl takes ``default`` as a match and reads no further.
+    at = next((i for i, e in enumerate(kept) if e[0] == "default"), len(kept))
+    kept.insert(at, ["machine", host, "login", login, "password", password])
     return "".join(" ".join(e) + "\n" for e in kept)
 
 

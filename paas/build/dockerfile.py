@@ -37,7 +37,7 @@ def _exec(args: Iterable[str]) -> str:
 def _env_line(env: dict[str, str]) -> str:
     parts = []
     for key, value in env.items():
-        if not _ENV_KEY.match(key):
+        if not _ENV_KEY.fullmatch(key):
             raise InvalidInput(f"invalid environment variable name {key!r}")
         escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
         escaped = escaped.replace("\n", "\\n")

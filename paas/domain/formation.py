@@ -39,11 +39,11 @@ def parse_scale_args(args: Iterable[str]) -> list[ScaleChange]:
     """Parse ``web=3``, ``worker+1``, ``web-1`` as Heroku's ``ps:scale`` does."""
     changes: list[ScaleChange] = []
     for arg in args:
-        m = _SCALE_ARG.match(arg)
+        m = _SCALE_ARG.fullmatch(arg)
         if not m:
             raise InvalidInput(f"invalid scale argument {arg!r}: use TYPE=N, TYPE+N or TYPE-N")
         name, op, value = m.groups()
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise InvalidInput(
                 f"invalid count {value!r} for {name}: use a non-negative whole number"
             )

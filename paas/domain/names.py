@@ -18,7 +18,7 @@ _PROCESS_TYPE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
 
 def validate_app_name(name: str) -> str:
-    if not name or len(name) > APP_NAME_MAX or not _LABEL.match(name):
+    if not name or len(name) > APP_NAME_MAX or not _LABEL.fullmatch(name):
         raise InvalidInput(
             f"invalid app name {name!r}: use lowercase letters, digits and '-', "
             f"starting and ending with a letter or digit, at most {APP_NAME_MAX} characters"
@@ -34,14 +34,14 @@ def validate_hostname(host: str) -> str:
         not h
         or len(h) > 253
         or len(labels) < 2
-        or not all(len(lb) <= 63 and _LABEL.match(lb) for lb in labels)
+        or not all(len(lb) <= 63 and _LABEL.fullmatch(lb) for lb in labels)
     ):
         raise InvalidInput(f"invalid hostname {host!r}")
     return h
 
 
 def validate_config_key(key: str) -> str:
-    if not _ENV_KEY.match(key):
+    if not _ENV_KEY.fullmatch(key):
         raise InvalidInput(
             f"invalid config key {key!r}: use letters, digits and '_', not starting with a digit"
         )
@@ -49,7 +49,7 @@ def validate_config_key(key: str) -> str:
 
 
 def validate_process_type(name: str) -> str:
-    if not name or len(name) > 30 or not _PROCESS_TYPE.match(name):
+    if not name or len(name) > 30 or not _PROCESS_TYPE.fullmatch(name):
         raise InvalidInput(
             f"invalid process type {name!r}: use lowercase letters, digits and '-'"
         )

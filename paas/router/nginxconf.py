@@ -15,7 +15,7 @@ _BARE = re.compile(r"^[A-Za-z0-9_./:=~^*+@,\-\[\]$]+$")
 
 def quote(arg: str) -> str:
     """An nginx argument: bare when safe, else double-quoted with escapes."""
-    if arg and _BARE.match(arg):
+    if arg and _BARE.fullmatch(arg):
         return arg
     escaped = arg.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -268,7 +269,7 @@ class SqlStore:
                 .where(releases.c.status == ReleaseStatus.PENDING.value)
                 .values(status=ReleaseStatus.FAILED.value)
             )
-        return [self._release(r) for r in rows]
+        return [replace(self._release(r), status=ReleaseStatus.FAILED) for r in rows]
 
     # autoscaling --------------------------------------------------------------------
     def set_policy(self, app: str, policy: AutoscalePolicy) -> None:

@@ -1,0 +1,168 @@
+import json
+
+import pytest
+
+from paas.build.dockerfile import APP_UID, CA_FILE, context_file_for, render
+from paas.build.plan import BuildPlan, Dependencies
+from paas.errors import InvalidInput
+
+STACK = "paas-stack/python:bookworm"
+PIP = '"/opt/venv/bin/pip", "install", "--no-cache-dir", "--disable-pip-version-check"'
+
+
+def _deps(files=("requirements.txt",), pip_args=(("-r", "requirements.txt"),)):
+    return Dependencies(manager="pip (requirements.txt)", files=files, pip_args=pip_args)
+
+
+def _plan(**kw):
+    kw.setdefault("dependencies", _deps())
+    kw.setdefault("processes", {"web": "gunicorn app:app"})
+    kw.setdefault("release_command", None)
+    return BuildPlan(**kw)
+
+
+def _stages(text):
+    deps, final = text.split("\n\n")
+    return deps.splitlines(), final.splitlines()
+
+
+def test_two_stages_exact():
+    text = render(
+        _plan(packages=("gunicorn",), files={"/opt/paas/gunicorn.conf.py": "bind = 'x'\n"}),
+        STACK,
+        with_ca=False,
+    )
+    deps, final = _stages(text)
+    assert deps == [
+        f"FROM {STACK} AS deps",
+        "ARG PIP_INDEX_URL",
+        "ARG PIP_EXTRA_INDEX_URL",
+        'COPY ["src/requirements.txt", "/tmp/build/src/requirements.txt"]',
+        "WORKDIR /tmp/build/src",
+        'RUN ["python3", "-m", "venv", "/opt/venv"]',
+        f'RUN [{PIP}, "-r", "requirements.txt", "gunicorn"]',
+    ]
+    assert final == [
+        f"FROM {STACK}",
+        'ENV PATH="/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"'
+        ' PYTHONUNBUFFERED="1" HOME="/app" PORT="5000"',
+        "COPY --from=deps /opt/venv /opt/venv",
+        'COPY ["paas/files/opt/paas/gunicorn.conf.py", "/opt/paas/gunicorn.conf.py"]',
+        'COPY --chown=10001:10001 ["src/", "/app/"]',
+        "WORKDIR /app",
+        "USER 10001:10001",
+    ]
+    assert text.endswith("\n")
+    assert APP_UID == 10001
+
+
+def test_ca_only_in_deps_stage_and_only_with_ca():
+    without = render(_plan(), STACK, with_ca=False)
+    assert "ca.pem" not in without
+    assert "--cert" not in without
+
+    deps, final = _stages(render(_plan(), STACK, with_ca=True))
+    assert f'COPY ["{CA_FILE}", "/tmp/build/{CA_FILE}"]' in deps
+    assert deps.index(f'COPY ["{CA_FILE}", "/tmp/build/{CA_FILE}"]') < deps.index(
+        "WORKDIR /tmp/build/src"
+    )
+    assert deps[-1] == f'RUN [{PIP}, "--cert", "/tmp/build/paas/ca.pem", "-r", "requirements.txt"]'
+    assert not any("ca.pem" in line for line in final)
+    assert not any("PIP_INDEX_URL" in line for line in final)
+
+
+def test_server_packages_go_into_the_last_install_only():
+    plan = _plan(
+        dependencies=_deps(pip_args=(("--upgrade", "pip"), ("-r", "requirements.txt"))),
+        packages=("gunicorn", "whitenoise"),
+    )
+    deps, _ = _stages(render(plan, STACK, with_ca=False))
+    runs = [line for line in deps if line.startswith(f"RUN [{PIP}")]
+    assert runs == [
+        f'RUN [{PIP}, "--upgrade", "pip"]',
+        f'RUN [{PIP}, "-r", "requirements.txt", "gunicorn", "whitenoise"]',
+    ]
+
+
+def test_packages_without_pip_args_get_their_own_install():
+    plan = _plan(dependencies=_deps(files=(), pip_args=()), packages=("gunicorn",))
+    deps, _ = _stages(render(plan, STACK, with_ca=False))
+    assert deps[-1] == f'RUN [{PIP}, "gunicorn"]'
+
+
+def test_no_install_when_nothing_to_install():
+    deps, _ = _stages(render(_plan(dependencies=_deps(files=(), pip_args=())), STACK,
+                             with_ca=False))
+    assert deps[-1] == 'RUN ["python3", "-m", "venv", "/opt/venv"]'
+
+
+def test_dependency_files_copied_one_by_one():
+    files = ("requirements.txt", "requirements/base.txt", "constraints.txt")
+    deps, _ = _stages(render(_plan(dependencies=_deps(files=files)), STACK, with_ca=False))
+    copies = [line for line in deps if line.startswith("COPY ")]
+    assert copies == [
+        'COPY ["src/requirements.txt", "/tmp/build/src/requirements.txt"]',
+        'COPY ["src/requirements/base.txt", "/tmp/build/src/requirements/base.txt"]',
+        'COPY ["src/constraints.txt", "/tmp/build/src/constraints.txt"]',
+    ]
+    assert 'COPY ["src/", "/tmp/build/src/"]' not in deps
+
+
+def test_whole_source_copied_when_files_is_none():
+    deps, _ = _stages(render(_plan(dependencies=_deps(files=None)), STACK, with_ca=False))
+    copies = [line for line in deps if line.startswith("COPY ")]
+    assert copies == ['COPY ["src/", "/tmp/build/src/"]']
+
+
+def test_platform_files_sorted_and_build_steps_run_as_app_user():
+    plan = _plan(
+        files={"/opt/b.conf": "b", "/opt/a.conf": "a"},
+        build_steps=(("python", "manage.py", "collectstatic", "--noinput"),),
+    )
+    _, final = _stages(render(plan, STACK, with_ca=False))
+    assert final[3:5] == [
+        'COPY ["paas/files/opt/a.conf", "/opt/a.conf"]',
+        'COPY ["paas/files/opt/b.conf", "/opt/b.conf"]',
+    ]
+    assert final[-2:] == [
+        "USER 10001:10001",
+        'RUN ["python", "manage.py", "collectstatic", "--noinput"]',
+    ]
+
+
+def test_context_file_for():
+    assert context_file_for("/opt/paas/gunicorn.conf.py") == "paas/files/opt/paas/gunicorn.conf.py"
+    assert context_file_for("etc/x") == "paas/files/etc/x"
+
+
+def test_exec_form_args_are_json_so_quotes_cannot_escape():
+    step = ('echo "x"]\nRUN evil', "a\\b")
+    _, final = _stages(render(_plan(build_steps=(step,)), STACK, with_ca=False))
+    run = final[-1]
+    assert run.startswith("RUN ")
+    assert json.loads(run[len("RUN "):]) == list(step)
+    assert not any(line.startswith("RUN evil") for line in final)
+
+
+def test_env_escaping():
+    plan = _plan(env={"Q": 'say "hi"', "D": "$HOME/x", "B": "a\\b", "N": "l1\nRUN evil", "P": "80"})
+    _, final = _stages(render(plan, STACK, with_ca=False))
+    env = final[1]
+    assert env.endswith(
+        ' PORT="5000" Q="say \\"hi\\"" D="\\$HOME/x" B="a\\\\b" N="l1\\nRUN evil" P="80"'
+    )
+    assert not any(line.startswith("RUN evil") for line in final)
+
+
+def test_plan_env_overrides_defaults_and_port_follows_plan():
+    plan = _plan(env={"PYTHONUNBUFFERED": "0"}, port=8000)
+    _, final = _stages(render(plan, STACK, with_ca=False))
+    assert 'PYTHONUNBUFFERED="0"' in final[1]
+    assert 'PYTHONUNBUFFERED="1"' not in final[1]
+    assert 'PORT="8000"' in final[1]
+
+
+@pytest.mark.parametrize("key", ["1X", "A-B", "A B", "A=B", "", "A\n", 'A"'])
+def test_invalid_env_key_rejected(key):
+    with pytest.raises(InvalidInput, match="invalid environment variable name"):
+        render(_plan(env={key: "v"}), STACK, with_ca=False)

@@ -1,0 +1,84 @@
+import pytest
+
+from buildpacks.python.gunicorn_conf import cpu_limit, memory_limit, web_concurrency
+
+MIB = 1024 * 1024
+
+
+def _tree(root, files):
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("200000 100000\n", 2.0), ("50000 100000", 0.5), ("150000 100000", 1.5),
+     ("max 100000\n", None), ("max", None)],
+)
+def test_cpu_v2(tmp_path, text, expected):
+    assert cpu_limit(_tree(tmp_path, {"cpu.max": text})) == expected
+
+
+def test_cpu_v2_wins_over_v1(tmp_path):
+    root = _tree(tmp_path, {"cpu.max": "max 100000", "cpu/cpu.cfs_quota_us": "300000",
+                            "cpu/cpu.cfs_period_us": "100000"})
+    assert cpu_limit(root) is None
+
+
+@pytest.mark.parametrize("sub", ["cpu/", ""])
+def test_cpu_v1_quota_period(tmp_path, sub):
+    root = _tree(tmp_path, {f"{sub}cpu.cfs_quota_us": "300000\n",
+                            f"{sub}cpu.cfs_period_us": "100000\n"})
+    assert cpu_limit(root) == 3.0
+
+
+def test_cpu_v1_unlimited(tmp_path):
+    root = _tree(tmp_path, {"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"})
+    assert cpu_limit(root) is None
+
+
+def test_cpu_no_cgroup_files(tmp_path):
+    assert cpu_limit(tmp_path) is None
+    assert cpu_limit(tmp_path / "does-not-exist") is None
+
+
+def test_memory_v2(tmp_path):
+    assert memory_limit(_tree(tmp_path / "a", {"memory.max": "max\n"})) is None
+    assert memory_limit(_tree(tmp_path / "b", {"memory.max": f"{512 * MIB}\n"})) == 512 * MIB
+
+
+@pytest.mark.parametrize("sub", ["memory/", ""])
+def test_memory_v1(tmp_path, sub):
+    root = _tree(tmp_path, {f"{sub}memory.limit_in_bytes": f"{256 * MIB}\n"})
+    assert memory_limit(root) == 256 * MIB
+
+
+def test_memory_v1_unlimited_is_a_huge_number(tmp_path):
+    root = _tree(tmp_path, {"memory/memory.limit_in_bytes": "9223372036854771712\n"})
+    assert memory_limit(root) is None
+
+
+def test_memory_no_cgroup_files(tmp_path):
+    assert memory_limit(tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    ("cpus", "memory", "expected"),
+    [
+        (2, None, 5),
+        (1, None, 3),
+        (0.5, None, 3),  # a fraction of a core counts as one
+        (1.5, None, 5),
+        (4, None, 9),
+        (2, 512 * MIB, 2),
+        (4, 4096 * MIB, 9),
+        (2, 1024 * MIB, 4),
+        (2, 100 * MIB, 1),  # never fewer than one worker
+        (2, 0, 1),
+    ],
+)
+def test_web_concurrency(cpus, memory, expected):
+    assert web_concurrency(cpus, memory) == expected

@@ -1,0 +1,206 @@
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from paas.domain.release import StaticMount, WebProtocol
+from paas.router.config import CONTROL_HOST, LISTEN_PORT, STATIC_ROOT, Route, render_config
+
+
+def _server_blocks(text):
+    """The text of each top-level ``server { ... }`` inside ``http``, by indentation."""
+    return re.findall(r"^    server \{\n(.*?)^    \}$", text, flags=re.M | re.S)
+
+
+def _upstreams(text):
+    return dict(
+        re.findall(r"^    upstream (\S+) \{\n(.*?)^    \}$", text, flags=re.M | re.S)
+    )
+
+
+WEB = Route("shop", ("shop.example.com", "www.shop.io"), ("10.0.0.2:5000", "10.0.0.3:5000"))
+
+
+def test_listen_port():
+    assert LISTEN_PORT == 8080
+
+
+def test_control_server_serves_generation():
+    text = render_config([], 42)
+    servers = _server_blocks(text)
+    assert len(servers) == 1
+    control = servers[0]
+    assert "        listen 8080 default_server;\n" in control
+    assert f"        server_name {CONTROL_HOST};\n" in control
+    assert (
+        "        location = /__paas/generation {\n"
+        "            access_log off;\n"
+        "            return 200 42;\n"
+        "        }\n"
+    ) in control
+    assert 'return 404 "no app answers for this host\\n";' in control
+
+
+def test_top_level_structure():
+    text = render_config([], 1)
+    assert text.startswith("worker_processes auto;\npid /tmp/nginx.pid;\n")
+    assert "events {\n    worker_connections 4096;\n}\n" in text
+    assert text.count("\nhttp {\n") == 1
+    assert text.endswith("}\n")
+    assert text.count("{") == text.count("}")
+    assert "    include /etc/nginx/mime.types;\n" in text
+    assert "    map $http_upgrade $connection_upgrade {\n" in text
+    assert "        '' close;\n" in text
+
+
+def test_route_gets_upstream_with_its_replicas():
+    text = render_config([WEB], 3)
+    ups = _upstreams(text)
+    assert list(ups) == ["app_shop"]
+    assert ups["app_shop"] == (
+        "        server 10.0.0.2:5000 max_fails=1 fail_timeout=5s;\n"
+        "        server 10.0.0.3:5000 max_fails=1 fail_timeout=5s;\n"
+    )
+    servers = _server_blocks(text)
+    assert len(servers) == 2
+    app = servers[1]
+    assert "        listen 8080;\n" in app
+    assert "        server_name shop.example.com www.shop.io;\n" in app
+    assert "            proxy_pass http://app_shop;\n" in app
+    assert "            proxy_buffering on;\n" in app
+    assert "            proxy_http_version 1.1;\n" in app
+    assert "            proxy_set_header Connection $connection_upgrade;\n" in app
+    assert '            proxy_set_header X-Request-Start "t=${msec}";\n' in app
+    assert "uwsgi_pass" not in text
+
+
+def test_dashes_in_app_name_become_underscores_in_upstream():
+    text = render_config([Route("my-shop", ("my-shop.local.test",), ("10.0.0.9:5000",))], 1)
+    assert list(_upstreams(text)) == ["app_my_shop"]
+    assert "proxy_pass http://app_my_shop;" in text
+
+
+def test_one_upstream_and_server_per_app_sorted_by_name():
+    routes = [
+        Route("zeta", ("zeta.example.com",), ("10.0.0.5:5000",)),
+        Route("alpha", ("alpha.example.com",), ("10.0.0.4:5000",)),
+    ]
+    text = render_config(routes, 1)
+    assert list(_upstreams(text)) == ["app_alpha", "app_zeta"]
+    names = [re.search(r"server_name (.*);", s).group(1) for s in _server_blocks(text)]
+    assert names == [CONTROL_HOST, "alpha.example.com", "zeta.example.com"]
+
+
+def test_no_upstreams_means_503_and_no_upstream_block():
+    text = render_config([Route("idle", ("idle.example.com",), ())], 1)
+    assert _upstreams(text) == {}
+    app = _server_blocks(text)[1]
+    assert (
+        "        location / {\n"
+        '            return 503 "no web process running\\n";\n'
+        "        }\n"
+    ) in app
+    assert "proxy_pass" not in text
+
+
+def test_uwsgi_protocol():
+    route = Route("u", ("u.example.com",), ("10.0.0.7:5000",), protocol=WebProtocol.UWSGI)
+    app = _server_blocks(render_config([route], 1))[1]
+    assert "            include /etc/nginx/uwsgi_params;\n" in app
+    assert "            uwsgi_pass app_u;\n" in app
+    assert "            uwsgi_param HTTP_X_FORWARDED_PROTO $scheme;\n" in app
+    assert "proxy_pass" not in app
+
+
+def test_static_locations_alias_before_root_location():
+    route = Route(
+        "s",
+        ("s.example.com",),
+        ("10.0.0.8:5000",),
+        static=((StaticMount("/static/", "/app/static"), "s/v3/static"),),
+    )
+    app = _server_blocks(render_config([route], 1))[1]
+    assert (
+        "        location /static/ {\n"
+        f"            alias {STATIC_ROOT}/s/v3/static/;\n"
+        "            expires 1h;\n"
+        "            add_header Cache-Control public;\n"
+        "            access_log off;\n"
+        "        }\n"
+    ) in app
+    assert app.index("location /static/") < app.index("location / {")
+
+
+HOSTILE_HOST = 'evil.com; } server { listen 8080; server_name pwned; location / { return 200 "x"'
+
+
+def test_hostile_server_name_cannot_add_a_server():
+    route = Route("h", ("h.example.com", HOSTILE_HOST), ("10.0.0.2:5000",))
+    text = render_config([route], 1)
+    assert len(_server_blocks(text)) == 2
+    assert len(re.findall(r"^\s*server \{", text, flags=re.M)) == 2
+    line = next(ln for ln in text.splitlines() if ln.startswith("        server_name h."))
+    # The whole hostile value is one quoted argument, its quotes escaped.
+    assert line == (
+        '        server_name h.example.com "evil.com; } server { listen 8080; server_name pwned;'
+        ' location / { return 200 \\"x\\"";'
+    )
+
+
+def test_hostile_static_prefix_and_directory_stay_one_argument():
+    route = Route(
+        "p",
+        ("p.example.com",),
+        ("10.0.0.2:5000",),
+        static=((StaticMount("/s/ {\n}\nlocation /x", "/app/s"), 'd";\ninclude /etc/passwd;'),),
+    )
+    text = render_config([route], 1)
+    assert "\ninclude /etc/passwd" not in text
+    assert len(_server_blocks(text)) == 2
+    assert '        location "/s/ {\\n}\\nlocation /x" {\n' in text
+    assert f'            alias "{STATIC_ROOT}/d\\";\\ninclude /etc/passwd;/";\n' in text
+
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+def _nginx_t(tmp_path, text):
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(text)
+    return subprocess.run(
+        [NGINX, "-t", "-q", "-p", str(tmp_path), "-e", "stderr", "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
+@pytest.mark.skipif(
+    not Path("/etc/nginx/mime.types").exists() or not Path("/etc/nginx/uwsgi_params").exists(),
+    reason="/etc/nginx/mime.types or uwsgi_params missing",
+)
+def test_nginx_accepts_rendered_config(tmp_path):
+    routes = [
+        WEB,
+        Route("idle", ("idle.example.com",), ()),
+        Route("u", ("u.example.com",), ("10.0.0.7:5000",), protocol=WebProtocol.UWSGI),
+        Route(
+            "s",
+            ("s.example.com", HOSTILE_HOST),
+            ("10.0.0.8:5000",),
+            static=((StaticMount("/static/", "/app/static"), "s/v1/static"),),
+        ),
+    ]
+    result = _nginx_t(tmp_path, render_config(routes, 7))
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
+def test_nginx_check_can_fail(tmp_path):
+    # The check above means something: nginx -t does reject a broken config here.
+    result = _nginx_t(tmp_path, render_config([], 1) + "bogus_directive on;\n")
+    assert result.returncode != 0
+    assert "bogus_directive" in result.stderr
