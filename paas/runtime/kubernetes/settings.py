@@ -1,0 +1,82 @@
+"""Settings of the kubernetes runtime, read from the platform's environment.
+
+They live here rather than in the platform settings because only this adapter gives them
+meaning; the Helm chart sets them as ``PAAS_K8S_*`` variables of the server Deployment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from paas.errors import InvalidInput
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as e:
+        raise InvalidInput(f"{name} must be a whole number, got {raw!r}") from e
+
+
+@dataclass(frozen=True)
+class KubernetesSettings:
+    #: Apps answer at ``NAME.domain`` (plus their custom domains).
+    domain: str = "localhost"
+    #: Namespace of app ``NAME`` is ``prefix + NAME``; at most 33 characters so that a
+    #: 30-character app name still fits a 63-character DNS label.
+    namespace_prefix: str = "paas-"
+    ingress_class: str = "nginx"
+    #: cert-manager ClusterIssuer that signs app certificates; no TLS when unset.
+    cluster_issuer: str | None = None
+    #: nginx image of the web sidecar that serves static files and speaks uwsgi.
+    sidecar_image: str = "nginx:1.27"
+    #: Every app container runs as this uid/gid: images must not need root.
+    run_as_user: int = 10001
+    #: CPU request of each replica in millicores; the HPA target is derived from it.
+    cpu_request_m: int = 250
+    memory_request: str = "256Mi"
+    memory_limit: str = "512Mi"
+    #: ingress-nginx defaults to 1m, too small for ordinary uploads.
+    body_size: str = "25m"
+    #: Seconds ingress-nginx waits on a silent upstream; long so websockets stay open.
+    proxy_timeout: int = 3600
+    #: Seconds between SIGTERM and SIGKILL (gunicorn's graceful window, celery warm stop).
+    stop_timeout: int = 25
+    rollout_timeout: int = 300
+    release_timeout: int = 600
+    #: Broker for queue autoscaling when the app's config names none (the chart's Redis).
+    broker_url: str | None = None
+    #: Secret (in each app namespace) holding credentials for a private registry.
+    image_pull_secret: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.namespace_prefix) > 33:
+            raise InvalidInput("the namespace prefix must be at most 33 characters")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> KubernetesSettings:
+        e = os.environ if env is None else env
+        d = cls()
+        return cls(
+            domain=e.get("PAAS_DOMAIN") or d.domain,
+            namespace_prefix=e.get("PAAS_K8S_NAMESPACE_PREFIX") or d.namespace_prefix,
+            ingress_class=e.get("PAAS_K8S_INGRESS_CLASS") or d.ingress_class,
+            cluster_issuer=e.get("PAAS_K8S_CLUSTER_ISSUER") or None,
+            sidecar_image=e.get("PAAS_K8S_SIDECAR_IMAGE") or d.sidecar_image,
+            run_as_user=_int(e, "PAAS_K8S_RUN_AS_USER", d.run_as_user),
+            cpu_request_m=_int(e, "PAAS_K8S_CPU_REQUEST_M", d.cpu_request_m),
+            memory_request=e.get("PAAS_K8S_MEMORY_REQUEST") or d.memory_request,
+            memory_limit=e.get("PAAS_K8S_MEMORY_LIMIT") or d.memory_limit,
+            body_size=e.get("PAAS_K8S_BODY_SIZE") or d.body_size,
+            proxy_timeout=_int(e, "PAAS_K8S_PROXY_TIMEOUT", d.proxy_timeout),
+            stop_timeout=_int(e, "PAAS_K8S_STOP_TIMEOUT", d.stop_timeout),
+            rollout_timeout=_int(e, "PAAS_K8S_ROLLOUT_TIMEOUT", d.rollout_timeout),
+            release_timeout=_int(e, "PAAS_K8S_RELEASE_TIMEOUT", d.release_timeout),
+            broker_url=e.get("PAAS_BROKER_URL") or None,
+            image_pull_secret=e.get("PAAS_K8S_IMAGE_PULL_SECRET") or None,
+        )

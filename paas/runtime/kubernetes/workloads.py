@@ -1,0 +1,250 @@
+"""Pods of an app: a Deployment per process type, the release Job and one-off run pods.
+
+All three share one container definition so that a migration in the release phase or a
+``paas run`` sees exactly the image, config and limits the web process sees.
+"""
+
+from __future__ import annotations
+
+import re
+
+from paas.domain.formation import SINGLETONS
+from paas.domain.release import Build, Release
+from paas.errors import InvalidInput
+from paas.runtime.kubernetes import labels as lb
+from paas.runtime.kubernetes import sidecar
+from paas.runtime.kubernetes.labels import Manifest
+from paas.runtime.kubernetes.settings import KubernetesSettings
+
+APP_CONTAINER = "app"
+#: Where the sidecar's temp paths live: an emptyDir in the pod, not a host directory.
+NGINX_TMP = "/tmp"  # noqa: S108
+_SHELL_SYNTAX = re.compile(r"[;&|<>()`\n]|\$\(")
+
+
+def build_of(release: Release) -> Build:
+    if release.build is None:
+        raise InvalidInput(f"release {release.label} of {release.app} has no build to run")
+    return release.build
+
+
+def command_line(command: str) -> list[str]:
+    """Run a Procfile line through ``sh -c``, as Heroku does.
+
+    A simple command is prefixed with ``exec`` so the server becomes PID 1 and gets the
+    kubelet's SIGTERM itself: ``sh`` as PID 1 would ignore it and every stop would wait
+    for SIGKILL. A line with shell operators keeps ``sh`` in charge of them.
+    """
+    if not command.strip():
+        raise InvalidInput("empty process command")
+    body = command if _SHELL_SYNTAX.search(command) else f"exec {command}"
+    return ["/bin/sh", "-c", body]
+
+
+def _container_security() -> Manifest:
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+    }
+
+
+def _pod_security(settings: KubernetesSettings) -> Manifest:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": settings.run_as_user,
+        "runAsGroup": settings.run_as_user,
+        "fsGroup": settings.run_as_user,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def _tcp_probe(port: int | str, period: int, failures: int) -> Manifest:
+    return {"tcpSocket": {"port": port}, "periodSeconds": period, "failureThreshold": failures}
+
+
+def app_container(
+    release: Release, process_type: str, command: str, settings: KubernetesSettings
+) -> Manifest:
+    build = build_of(release)
+    env = [
+        {"name": "PORT", "value": str(build.port)},
+        {"name": "PAAS_APP", "value": release.app},
+        {"name": "PAAS_RELEASE", "value": lb.release_label(release.version)},
+        {"name": "PAAS_PROCESS_TYPE", "value": process_type},
+    ]
+    return {
+        "name": APP_CONTAINER,
+        "image": build.image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": command_line(command),
+        "env": env,
+        "envFrom": [{"secretRef": {"name": lb.config_secret(release.version)}}],
+        "resources": {
+            "requests": {"cpu": f"{settings.cpu_request_m}m", "memory": settings.memory_request},
+            # No CPU limit: throttling a Python server hurts latency more than sharing.
+            "limits": {"memory": settings.memory_limit},
+        },
+        "securityContext": _container_security(),
+    }
+
+
+def _pod_spec(
+    release: Release, containers: list[Manifest], settings: KubernetesSettings, restart: str
+) -> Manifest:
+    spec: Manifest = {
+        "containers": containers,
+        "restartPolicy": restart,
+        "securityContext": _pod_security(settings),
+        "terminationGracePeriodSeconds": settings.stop_timeout,
+        # Apps talk to no Kubernetes API, and service links would flood their env.
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+    }
+    if settings.image_pull_secret:
+        spec["imagePullSecrets"] = [{"name": settings.image_pull_secret}]
+    return spec
+
+
+def web_pod_spec(release: Release, settings: KubernetesSettings) -> Manifest:
+    """The web pod: probes on the app port, and the nginx sidecar when the build needs it."""
+    build = build_of(release)
+    app = app_container(release, lb.WEB, build.processes[lb.WEB], settings)
+    app["startupProbe"] = _tcp_probe(build.port, period=2, failures=60)
+    app["readinessProbe"] = _tcp_probe(build.port, period=5, failures=3)
+    app["livenessProbe"] = _tcp_probe(build.port, period=10, failures=3)
+    if not sidecar.needed(build):
+        app["ports"] = [{"name": "http", "containerPort": build.port}]
+        return _pod_spec(release, [app], settings, "Always")
+
+    app["ports"] = [{"name": "app", "containerPort": build.port}]
+    static_mount = {"name": "static", "mountPath": sidecar.STATIC_ROOT}
+    inits = [
+        {
+            "name": f"static-{i}",
+            "image": build.image,
+            "imagePullPolicy": "IfNotPresent",
+            "command": ["cp", "-R", f"{mount.path.rstrip('/')}/.", sidecar.static_dir(i)],
+            "volumeMounts": [static_mount],
+            "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}},
+            "securityContext": _container_security(),
+        }
+        for i, mount in enumerate(build.static)
+    ]
+    nginx = {
+        "name": "nginx",
+        "image": settings.sidecar_image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["nginx", "-c", f"{sidecar.CONF_DIR}/{sidecar.CONF_FILE}", "-g", "daemon off;"],
+        "ports": [{"name": "http", "containerPort": sidecar.PORT}],
+        "readinessProbe": _tcp_probe(sidecar.PORT, period=5, failures=3),
+        "livenessProbe": _tcp_probe(sidecar.PORT, period=10, failures=3),
+        "resources": {"requests": {"cpu": "20m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
+        "securityContext": {**_container_security(), "readOnlyRootFilesystem": True},
+        "volumeMounts": [
+            {"name": "nginx-conf", "mountPath": sidecar.CONF_DIR, "readOnly": True},
+            {**static_mount, "readOnly": True},
+            {"name": "nginx-tmp", "mountPath": NGINX_TMP},
+        ],
+    }
+    spec = _pod_spec(release, [app, nginx], settings, "Always")
+    if inits:
+        spec["initContainers"] = inits
+    spec["volumes"] = [
+        {"name": "nginx-conf", "configMap": {"name": lb.nginx_config(release.version)}},
+        {"name": "static", "emptyDir": {}},
+        {"name": "nginx-tmp", "emptyDir": {}},
+    ]
+    return spec
+
+
+def deployment(
+    app: str,
+    release: Release,
+    process_type: str,
+    replicas: int | None,
+    settings: KubernetesSettings,
+) -> Manifest:
+    """One process type. ``replicas`` None leaves the count to an autoscaler.
+
+    Rolling updates never take a ready replica away before its successor is ready
+    (maxUnavailable 0). ``beat`` is recreated instead: two schedulers overlapping during
+    a rollout would enqueue every periodic task twice.
+    """
+    build = build_of(release)
+    if process_type == lb.WEB:
+        pod = web_pod_spec(release, settings)
+    else:
+        command = build.processes[process_type]
+        pod = _pod_spec(
+            release, [app_container(release, process_type, command, settings)], settings, "Always"
+        )
+    strategy: Manifest
+    if process_type in SINGLETONS:
+        strategy = {"type": "Recreate"}
+        replicas = None if replicas is None else min(replicas, 1)
+    else:
+        strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+    spec: Manifest = {
+        "selector": {"matchLabels": lb.selector(app, process_type)},
+        "strategy": strategy,
+        "revisionHistoryLimit": 5,
+        "progressDeadlineSeconds": settings.rollout_timeout,
+        "template": {
+            "metadata": {"labels": lb.labels(app, process_type, release.version)},
+            "spec": pod,
+        },
+    }
+    if replicas is not None:
+        spec["replicas"] = replicas
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": lb.metadata(
+            process_type, lb.namespace(app, settings), lb.labels(app, process_type, release.version)
+        ),
+        "spec": spec,
+    }
+
+
+def release_job(app: str, release: Release, settings: KubernetesSettings) -> Manifest:
+    """The release phase: one pod, no retries (a half-run migration must not rerun blindly)."""
+    build = build_of(release)
+    if not build.release_command:
+        raise InvalidInput(f"release {release.label} has no release command")
+    pod = _pod_spec(
+        release,
+        [app_container(release, lb.RELEASE_TYPE, build.release_command, settings)],
+        settings,
+        "Never",
+    )
+    job_labels = lb.labels(app, lb.RELEASE_TYPE, release.version)
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": lb.metadata(
+            lb.release_job(release.version), lb.namespace(app, settings), job_labels
+        ),
+        "spec": {
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": settings.release_timeout,
+            "ttlSecondsAfterFinished": 86400,
+            "template": {"metadata": {"labels": job_labels}, "spec": pod},
+        },
+    }
+
+
+def run_pod(
+    app: str, release: Release, name: str, command: str, settings: KubernetesSettings
+) -> Manifest:
+    """A one-off ``paas run``: the release's container with another command, run once."""
+    pod = _pod_spec(
+        release, [app_container(release, lb.RUN_TYPE, command, settings)], settings, "Never"
+    )
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": lb.metadata(
+            name, lb.namespace(app, settings), lb.labels(app, lb.RUN_TYPE, release.version)
+        ),
+        "spec": pod,
+    }
