@@ -6,6 +6,7 @@ paas on the same engine, and removes every container, network and image it creat
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import shutil
@@ -163,7 +164,6 @@ class Platform:
         for n in client.networks.list(filters={"label": label}):
             n.remove()
         for img in client.images.list(all=True, filters={"label": label}):
-            try:
+            # an image may have gone already, with a child removed just before
+            with contextlib.suppress(docker.errors.NotFound):
                 client.images.remove(img.id, force=True)
-            except docker.errors.NotFound:
-                pass  # removed with a child image just before

@@ -79,6 +79,7 @@ def make_plan(src: SourceTree, packs: Buildpacks) -> BuildPlan:
             found.append(web)
 
     release_command = processes.pop("release", None)
+    notes: tuple[str, ...]
     if "web" in processes:
         web = found[0] if len(found) == 1 else None
         notes = ("Process web: taken from the Procfile (it always wins over detection)",)

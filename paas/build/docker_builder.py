@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
@@ -156,10 +157,8 @@ class _StepImages:
 
     def remove_new(self, client: docker.DockerClient) -> None:
         for image_id in reversed(self.new):
-            try:
+            with contextlib.suppress(docker.errors.APIError):
                 client.images.remove(image_id)  # no force: images in use stay
-            except docker.errors.APIError:
-                pass
 
 
 def _lines(stream: Iterator[dict[str, Any]]) -> Iterator[str]:

@@ -69,7 +69,7 @@ def render(
         "--progress-bar", "off",
     ]
     if with_ca:
-        pip += ["--cert", f"/tmp/build/{CA_FILE}"]  # noqa: S108 - build stage only
+        pip += ["--cert", f"/tmp/build/{CA_FILE}"]
 
     lines = [
         f"FROM {stack_image} AS deps",

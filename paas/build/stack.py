@@ -45,7 +45,8 @@ def apt_mirror(sources_dir: Path = Path("/etc/apt")) -> str:
         except OSError:
             continue
         for stanza in re.split(r"\n\s*\n", text):
-            if re.search(r"^Suites:.*\b" + SUITE + r"\b", stanza, re.M) and "security" not in stanza:
+            suite = re.search(r"^Suites:.*\b" + SUITE + r"\b", stanza, re.M)
+            if suite and "security" not in stanza:
                 m = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
                 if m:
                     return m.group(1).rstrip("/")

@@ -43,4 +43,6 @@ class AutoscalePolicy:
             if self.cpu_percent is None or not 1 <= self.cpu_percent <= 100:
                 raise InvalidInput("autoscale: --cpu must be a percentage from 1 to 100")
         elif not self.queue or self.per_replica is None or self.per_replica < 1:
-            raise InvalidInput("autoscale: a queue policy needs --queue NAME and --per-replica N >= 1")
+            raise InvalidInput(
+                "autoscale: a queue policy needs --queue NAME and --per-replica N >= 1"
+            )

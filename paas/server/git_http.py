@@ -6,12 +6,14 @@ CGI the environment its pre-receive hook needs to call back into the platform.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from io import BufferedReader
 from pathlib import Path
 from typing import IO
 
@@ -80,10 +82,8 @@ def _pump(src: IO[bytes], dst: IO[bytes]) -> None:
     except (OSError, ValueError):
         pass
     finally:
-        try:
+        with contextlib.suppress(OSError):
             dst.close()
-        except OSError:
-            pass
 
 
 def run_http_backend(
@@ -122,7 +122,7 @@ def run_http_backend(
 
     status = "200 OK"
     headers: list[tuple[str, str]] = []
-    stdout = proc.stdout
+    stdout: BufferedReader = proc.stdout  # type: ignore[assignment]
     while True:
         line = stdout.readline()
         if not line or line in (b"\r\n", b"\n"):

@@ -53,7 +53,8 @@ def serve(settings: Settings, say: LogSink, *, build_missing_stack: bool = True)
     api = PlatformAPI(settings, store, repos, Receiver(settings, deployer),
                       hook_secret=secrets.token_urlsafe(32))
     server = make_server(settings.host, settings.port, api, threaded=True)
-    server.daemon_threads = True
+    # Pushes and log streams may still run at shutdown; they must not block the exit.
+    server.daemon_threads = True  # type: ignore[attr-defined]
 
     def stop(_sig: int, _frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

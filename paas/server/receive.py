@@ -22,7 +22,7 @@ ZERO = "0" * 40
 
 def choose_ref(refs: Sequence[Sequence[str]]) -> tuple[str, str]:
     """The (sha, ref) to deploy; refuses other branches and deletions with a reason."""
-    for old, new, ref in refs:
+    for _old, new, ref in refs:
         if ref not in DEPLOY_BRANCHES:
             raise PaasError(
                 f"paas deploys main or master, not {ref}: push with `git push paas HEAD:main`"
@@ -77,7 +77,7 @@ class Receiver:
                 emit("       " + line)
             emit(f"-----> Push rejected: {e.message}")
             return False
-        except Exception as e:  # noqa: BLE001 - the pusher must hear of any failure
+        except Exception as e:
             emit(f"-----> Push rejected: internal error: {e!r}")
             return False
 

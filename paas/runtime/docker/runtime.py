@@ -7,6 +7,7 @@ same convergence serves deploys, scaling, restarts and recovery after a platform
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
 from collections.abc import Iterable, Mapping
@@ -297,12 +298,10 @@ class DockerRuntime:
         self._live.pop(app, None)
         self._apply_routes()
         self._stop(self._containers(app) + self._containers(app, role=L.ROLE_RUN))
-        for img in self.client.images.list(all=True, filters={"label": [f"{L.INSTANCE}={self.instance}",
-                                                              f"{L.APP}={app}"]}):
-            try:
+        mine = {"label": [f"{L.INSTANCE}={self.instance}", f"{L.APP}={app}"]}
+        for img in self.client.images.list(all=True, filters=mine):
+            with contextlib.suppress(docker.errors.APIError):
                 self.client.images.remove(img.id, force=True)
-            except docker.errors.APIError:
-                pass
 
     def reconcile(self, apps: list[tuple[App, Release | None]]) -> None:
         self.ensure_network()
@@ -313,9 +312,7 @@ class DockerRuntime:
             if release is None:
                 self._stop(self._containers(app.name))
                 continue
-            try:
+            # On failure keep what runs; the next reconcile or deploy tries again.
+            with contextlib.suppress(DeployFailed):
                 self.deploy(app, release, app.formation, lambda _line: None)
-            except DeployFailed:
-                # Keep what runs; the next reconcile or deploy tries again.
-                pass
         self._apply_routes()
