@@ -7,6 +7,7 @@ values and neither should need a code change.
 
 from __future__ import annotations
 
+import configparser
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -38,6 +39,49 @@ def _env(*names: str) -> str | None:
     return None
 
 
+def pip_config_files() -> list[Path]:
+    """pip's own config files, lowest precedence first (as ``pip config debug`` lists them)."""
+    files = [Path("/etc/pip.conf"), Path("/etc/xdg/pip/pip.conf")]
+    config_home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    files += [Path.home() / ".pip" / "pip.conf", Path(config_home) / "pip" / "pip.conf"]
+    if os.environ.get("PIP_CONFIG_FILE"):
+        files.append(Path(os.environ["PIP_CONFIG_FILE"]))
+    return files
+
+
+def pip_config_value(key: str, files: list[Path] | None = None) -> str | None:
+    """``key`` from the ``[install]`` or ``[global]`` section of the host's pip config.
+
+    A host behind a TLS-inspecting proxy or a private index has already told pip about
+    it; builds inherit that unless the platform is configured otherwise.
+    """
+    value: str | None = None
+    for path in files if files is not None else pip_config_files():
+        parser = configparser.ConfigParser()
+        try:
+            parser.read(path)
+        except (configparser.Error, OSError):
+            continue
+        for section in ("global", "install"):
+            if parser.has_option(section, key):
+                value = parser.get(section, key).strip() or value
+    return value
+
+
+def _default_ca_bundle() -> Path | None:
+    found = _env_path("PAAS_PIP_CERT", "PIP_CERT")
+    if found is None:
+        cert = pip_config_value("cert")
+        found = Path(cert) if cert else None
+    return found if found is not None and found.is_file() else None
+
+
+def _default_index_url() -> str | None:
+    url = _env("PAAS_PIP_INDEX_URL", "PIP_INDEX_URL") or pip_config_value("index-url")
+    # file:// indexes of the host do not exist inside build containers.
+    return url if url and url.startswith(("http://", "https://")) else None
+
+
 @dataclass(frozen=True)
 class StackImages:
     """Images the platform runs; built from Debian packages by ``paas stack build``."""
@@ -57,14 +101,13 @@ class StackImages:
 class BuildSettings:
     """Knobs for ``pip`` inside builds; users behind a proxy or private index need them."""
 
-    pip_index_url: str | None = field(
-        default_factory=lambda: _env("PAAS_PIP_INDEX_URL", "PIP_INDEX_URL")
-    )
+    pip_index_url: str | None = field(default_factory=_default_index_url)
     pip_extra_index_url: str | None = field(
         default_factory=lambda: _env("PAAS_PIP_EXTRA_INDEX_URL")
     )
     #: CA bundle given to pip in the dependency stage only; never copied to the app image.
-    ca_bundle: Path | None = field(default_factory=lambda: _env_path("PAAS_PIP_CERT", "PIP_CERT"))
+    #: Defaults to PIP_CERT, else the host's pip config ``cert``.
+    ca_bundle: Path | None = field(default_factory=_default_ca_bundle)
 
 
 @dataclass(frozen=True)
