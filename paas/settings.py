@@ -82,18 +82,22 @@ def _default_index_url() -> str | None:
     return url if url and url.startswith(("http://", "https://")) else None
 
 
+#: Bumped when the recipe of the built stack images changes, so hosts rebuild them.
+STACK_TAG = "bookworm-r2"
+
+
 @dataclass(frozen=True)
 class StackImages:
     """Images the platform runs; built from Debian packages by ``paas stack build``."""
 
     python: str = field(
-        default_factory=lambda: os.environ.get("PAAS_STACK_IMAGE", "paas-stack/python:bookworm")
+        default_factory=lambda: os.environ.get("PAAS_STACK_IMAGE", f"paas-stack/python:{STACK_TAG}")
     )
     router: str = field(
-        default_factory=lambda: os.environ.get("PAAS_ROUTER_IMAGE", "paas-stack/nginx:bookworm")
+        default_factory=lambda: os.environ.get("PAAS_ROUTER_IMAGE", f"paas-stack/nginx:{STACK_TAG}")
     )
     redis: str = field(
-        default_factory=lambda: os.environ.get("PAAS_REDIS_IMAGE", "paas-stack/redis:bookworm")
+        default_factory=lambda: os.environ.get("PAAS_REDIS_IMAGE", f"paas-stack/redis:{STACK_TAG}")
     )
 
 

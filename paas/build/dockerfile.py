@@ -85,7 +85,9 @@ def render(
             lines.append(f"COPY {_exec([f'{SRC_DIR}/{f}', f'/tmp/build/src/{f}'])}")
     lines += [
         "WORKDIR /tmp/build/src",
-        f"RUN {_exec(['python3', '-m', 'venv', VENV])}",
+        # paas's own stacks ship a ready venv (ensurepip costs seconds); other base
+        # images (python:3.x-slim) get one made here. A constant script, no user input.
+        f"RUN {_exec(['/bin/sh', '-c', f'test -x {VENV}/bin/pip || python3 -m venv {VENV}'])}",
     ]
     installs = [list(a) for a in deps.pip_args] or [[]]
     # Server packages go into the app's own (last) install, unpinned: one resolver run,
