@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -63,8 +64,6 @@ class Repos:
                 self.install_hook(path)
 
     def remove(self, app: str) -> None:
-        import shutil
-
         shutil.rmtree(self.path(app), ignore_errors=True)
 
 
