@@ -21,6 +21,7 @@ from paas.logsink import LogSink
 from paas.runtime.docker.runtime import DockerRuntime, connect
 from paas.server.api import PlatformAPI
 from paas.server.auth import bootstrap_admin
+from paas.server.context import ApiContext
 from paas.server.git_http import Repos
 from paas.server.receive import Receiver
 from paas.services.deploy import AppLocks, Deployer
@@ -50,8 +51,9 @@ def serve(settings: Settings, say: LogSink, *, build_missing_stack: bool = True)
     repos = Repos(settings.repos_dir)
     repos.install_all_hooks()
     deployer = Deployer(store, DockerBuilder(client, settings), runtime, AppLocks())
-    api = PlatformAPI(settings, store, repos, Receiver(settings, deployer),
-                      hook_secret=secrets.token_urlsafe(32))
+    ctx = ApiContext(settings, store, repos, Receiver(settings, deployer), deployer, runtime,
+                     hook_secret=secrets.token_urlsafe(32))
+    api = PlatformAPI(ctx)
     server = make_server(settings.host, settings.port, api, threaded=True)
     # Pushes and log streams may still run at shutdown; they must not block the exit.
     server.daemon_threads = True  # type: ignore[attr-defined]

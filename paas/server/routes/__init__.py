@@ -1,0 +1,10 @@
+"""API endpoints, one module per area; each exports ``ROUTES``."""
+
+from __future__ import annotations
+
+from paas.server.context import Route
+from paas.server.routes import apps
+
+
+def all_routes() -> list[Route]:
+    return [*apps.ROUTES]

@@ -1,0 +1,66 @@
+"""/v1/health, /v1/whoami and /v1/apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from paas import __version__
+from paas.errors import InvalidInput
+from paas.server.context import ApiContext, Route, json_response, read_body
+from paas.services import apps as app_service
+
+
+def app_json(ctx: ApiContext, view: app_service.AppView) -> dict[str, Any]:
+    a = view.app
+    return {
+        "name": a.name,
+        "owner": a.owner,
+        "created_at": a.created_at.isoformat(),
+        "release": view.release.label if view.release else None,
+        "url": a.url(ctx.settings.domain, ctx.settings.router_port),
+        "domains": list(a.domains),
+        "formation": dict(a.formation),
+        "git_url": f"{ctx.settings.api_url}/git/{a.name}.git",
+    }
+
+
+def health(ctx: ApiContext, request: Request) -> Response:
+    return json_response({"ok": True, "version": __version__})
+
+
+def whoami(ctx: ApiContext, request: Request) -> Response:
+    user = ctx.user(request)
+    return json_response({"name": user.name, "admin": user.is_admin})
+
+
+def list_apps(ctx: ApiContext, request: Request) -> Response:
+    user = ctx.user(request)
+    views = [v for v in app_service.list_apps(ctx.store) if ctx.may_access(user, v.app)]
+    return json_response([app_json(ctx, v) for v in views])
+
+
+def create_app(ctx: ApiContext, request: Request) -> Response:
+    user = ctx.user(request)
+    name = read_body(request).get("name")
+    if not isinstance(name, str):
+        raise InvalidInput("missing app name")
+    app = app_service.create_app(ctx.store, name, user)
+    ctx.repos.ensure(app.name)
+    return json_response(app_json(ctx, app_service.AppView(app, None)), 201)
+
+
+def get_app(ctx: ApiContext, request: Request, name: str) -> Response:
+    _, app = ctx.app_for(request, name)
+    view = app_service.AppView(app, ctx.store.current_release(name))
+    return json_response(app_json(ctx, view))
+
+
+ROUTES = [
+    Route("/v1/health", ("GET",), health),
+    Route("/v1/whoami", ("GET",), whoami),
+    Route("/v1/apps", ("GET",), list_apps),
+    Route("/v1/apps", ("POST",), create_app),
+    Route("/v1/apps/<name>", ("GET",), get_app),
+]
