@@ -8,7 +8,7 @@ and leaves the running release (and the router) exactly as they were.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,16 +57,37 @@ class Deployer:
             config = dict(previous.config) if previous else {}
             return self._release(app, build, config, f"Deploy {commit[:7]}", user, log)
 
+    def release(
+        self,
+        app_name: str,
+        build: Build | None,
+        config: Mapping[str, str],
+        description: str,
+        user: str,
+        log: LogSink,
+    ) -> Release:
+        """A new release of existing parts (config change, rollback, add-on), rolled out.
+
+        Takes the app's deploy lock like a push does, so the two never interleave.
+        """
+        with self.locks.hold(app_name):
+            app = self.store.get_app(app_name)
+            return self._release(app, build, dict(config), description, user, log)
+
     def _release(
         self,
         app: App,
-        build: Build,
+        build: Build | None,
         config: dict[str, str],
         description: str,
         user: str,
         log: LogSink,
     ) -> Release:
         release = self.store.add_release(app.name, build, config, description, user)
+        if build is None:
+            # Config set before the first push: nothing runs yet, the next push uses it.
+            return self.store.set_release_status(app.name, release.version,
+                                                 ReleaseStatus.SUCCEEDED)
         try:
             self.runtime.run_release_phase(app, release, log)
             self.runtime.deploy(app, release, app.formation, log)
