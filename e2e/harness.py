@@ -63,6 +63,8 @@ class Platform:
     base: Path
     port: int = field(default_factory=free_port)
     router_port: int = field(default_factory=free_port)
+    #: Extra environment of the server process (PAAS_REGISTRY and friends).
+    server_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
 
     def __post_init__(self) -> None:
@@ -94,7 +96,7 @@ class Platform:
         self.proc = subprocess.Popen(
             [PAAS, "server", "--home", str(self.home), "--port", str(self.port),
              "--router-port", str(self.router_port)],
-            stdout=log, stderr=subprocess.STDOUT, env=self.env(),
+            stdout=log, stderr=subprocess.STDOUT, env=self.env(**self.server_env),
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

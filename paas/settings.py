@@ -10,8 +10,11 @@ from __future__ import annotations
 import configparser
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from paas.errors import InvalidInput
 
 
 def default_home() -> Path:
@@ -114,6 +117,41 @@ class BuildSettings:
     ca_bundle: Path | None = field(default_factory=_default_ca_bundle)
 
 
+# host[:port] with an optional path prefix, as Docker accepts in image references.
+REGISTRY_PATTERN = re.compile(
+    r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+    r"(?::[0-9]{1,5})?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
+)
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    #: How image references start for the nodes (``PAAS_REGISTRY``); None: no registry.
+    pull_host: str | None = field(default_factory=lambda: _env("PAAS_REGISTRY"))
+    #: Where the build engine pushes (``PAAS_REGISTRY_PUSH``); defaults to ``pull_host``.
+    push_host: str | None = field(default_factory=lambda: _env("PAAS_REGISTRY_PUSH"))
+    username: str | None = field(default_factory=lambda: _env("PAAS_REGISTRY_USERNAME"))
+    password: str | None = field(default_factory=lambda: _env("PAAS_REGISTRY_PASSWORD"))
+
+    def __post_init__(self) -> None:
+        for name, value in (("PAAS_REGISTRY", self.pull_host),
+                            ("PAAS_REGISTRY_PUSH", self.push_host)):
+            if value is not None and not REGISTRY_PATTERN.fullmatch(value):
+                raise InvalidInput(
+                    f"{name}={value!r} is not a registry host[:port][/path] (no scheme)"
+                )
+
+    @property
+    def enabled(self) -> bool:
+        return self.pull_host is not None
+
+    @property
+    def auth(self) -> dict[str, str] | None:
+        if self.username is None:
+            return None
+        return {"username": self.username, "password": self.password or ""}
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=default_home)
@@ -129,6 +167,9 @@ class Settings:
     stack: StackImages = field(default_factory=StackImages)
     build: BuildSettings = field(default_factory=BuildSettings)
     database_url: str | None = field(default_factory=lambda: _env("PAAS_DATABASE_URL"))
+    #: ``docker`` (this host's engine, nginx router) or ``kubernetes`` (a cluster).
+    runtime: str = "docker"
+    registry: RegistrySettings = field(default_factory=RegistrySettings)
 
     @property
     def instance(self) -> str:

@@ -14,12 +14,16 @@ from paas.settings import Settings, default_home
 @click.option("--port", default=7070, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--router-host", default=None, help="Router address (default: --host).")
 @click.option("--router-port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--domain", default="localhost", show_default=True,
+@click.option("--domain", default="localhost", show_default=True, envvar="PAAS_DOMAIN",
               help="Apps answer at NAME.DOMAIN.")
 @click.option("--home", type=click.Path(path_type=Path), default=None,
               help="State directory (env PAAS_HOME; default ~/.local/share/paas).")
+@click.option("--runtime", type=click.Choice(["docker", "kubernetes"]), default="docker",
+              envvar="PAAS_RUNTIME", show_default=True,
+              help="Where apps run: this host's Docker engine, or the cluster of "
+                   "$KUBECONFIG / the pod's service account (needs PAAS_REGISTRY).")
 def server(host: str, port: int, router_host: str | None, router_port: int, domain: str,
-           home: Path | None) -> None:
+           home: Path | None, runtime: str) -> None:
     """Run the platform: API and git on --port, the nginx router on --router-port."""
     from paas.server.main import serve
 
@@ -30,6 +34,7 @@ def server(host: str, port: int, router_host: str | None, router_port: int, doma
         router_host=router_host,
         router_port=router_port,
         domain=domain.lower().strip("."),
+        runtime=runtime,
     )
     serve(settings, lambda line: click.echo(line, err=True))
 

@@ -24,4 +24,17 @@ def build(force: bool) -> None:
         click.echo(name)
 
 
+@stack.command("push")
+@click.argument("registry")
+def push(registry: str) -> None:
+    """Push the stack images to REGISTRY (host[:port][/path]) for a cluster's build engine.
+
+    Then set the chart's ``stack.image`` (PAAS_STACK_IMAGE) to the printed python image.
+    """
+    from paas.build.registry import push_stack
+
+    for name in push_stack(StackImages(), registry, lambda line: click.echo(line, err=True)):
+        click.echo(name)
+
+
 COMMANDS = [stack]

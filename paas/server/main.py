@@ -15,10 +15,8 @@ from types import FrameType
 
 from werkzeug.serving import make_server
 
-from paas.build.docker_builder import DockerBuilder
-from paas.build.stack import build_stack
+from paas.adapters import adapters, connect
 from paas.logsink import LogSink
-from paas.runtime.docker.runtime import DockerRuntime, connect
 from paas.server.api import PlatformAPI
 from paas.server.auth import bootstrap_admin
 from paas.server.context import ApiContext
@@ -40,9 +38,7 @@ def serve(settings: Settings, say: LogSink, *, build_missing_stack: bool = True)
         say(f"Admin token (also in {settings.home / 'admin-token'}): {token}")
 
     client = connect()
-    if build_missing_stack:
-        build_stack(settings.stack, settings.home / "cache", say, client=client)
-    runtime = DockerRuntime(client, settings)
+    runtime, builder = adapters(settings, client, say, build_missing_stack)
     for rel in store.fail_pending_releases():
         say(f"{rel.app} {rel.label} was interrupted by a server stop: marked failed")
     say("Reconciling running apps with stored state")
@@ -50,7 +46,7 @@ def serve(settings: Settings, say: LogSink, *, build_missing_stack: bool = True)
 
     repos = Repos(settings.repos_dir)
     repos.install_all_hooks()
-    deployer = Deployer(store, DockerBuilder(client, settings), runtime, AppLocks())
+    deployer = Deployer(store, builder, runtime, AppLocks())
     ctx = ApiContext(settings, store, repos, Receiver(settings, deployer), deployer, runtime,
                      hook_secret=secrets.token_urlsafe(32))
     api = PlatformAPI(ctx)

@@ -58,9 +58,12 @@ ensure_docker() {
 }
 
 ensure_host_tools() {
-  # git serves pushes (git http-backend); debootstrap builds stack images offline.
+  # git serves pushes (git http-backend); debootstrap builds stack images offline;
+  # docker-registry is the real registry the e2e suite pushes to; wrk loads the benches.
   local need=()
   command -v git >/dev/null || need+=(git)
   command -v debootstrap >/dev/null || need+=(debootstrap)
+  command -v docker-registry >/dev/null || need+=(docker-registry)
+  command -v wrk >/dev/null || need+=(wrk)
   [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 }

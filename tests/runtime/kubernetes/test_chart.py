@@ -31,6 +31,7 @@ VALUES = {
         "database": {"url": "postgresql://paas:pw@db.corp/paas"},
         "docker": {"mode": "external", "host": "tcp://builder.corp:2376"},
         "registry": {"enabled": False, "host": "registry.corp.example"},
+        "stack": {"image": "registry.corp.example/paas-stack/python:bookworm-r2"},
         "redis": {"externalUrl": "redis://redis.corp:6379/0"},
         "persistence": {"storageClass": "fast", "size": "50Gi"},
     },
@@ -110,6 +111,7 @@ def test_defaults_run_the_kubernetes_runtime_with_sqlite_docker_sidecar_and_regi
     assert env["PAAS_REGISTRY"] == "127.0.0.1:30500"
     assert env["PAAS_REGISTRY_PUSH"] == "paas-registry.paas-system.svc.cluster.local:5000"
     assert by(objs, "PersistentVolumeClaim", "-server")
+    assert "PAAS_STACK_IMAGE" not in env
     assert not [o for o in objs if o["metadata"]["name"].endswith("-redis")]
 
 
@@ -121,6 +123,7 @@ def test_external_database_engine_and_registry():
     }
     assert env["DOCKER_HOST"] == "tcp://builder.corp:2376"
     assert env["PAAS_REGISTRY"] == env["PAAS_REGISTRY_PUSH"] == "registry.corp.example"
+    assert env["PAAS_STACK_IMAGE"] == "registry.corp.example/paas-stack/python:bookworm-r2"
     assert env["PAAS_K8S_CLUSTER_ISSUER"] == "letsencrypt"
     assert env["PAAS_BROKER_URL"] == "redis://redis.corp:6379/0"
     pod = by(objs, "Deployment", "-server")["spec"]["template"]["spec"]
