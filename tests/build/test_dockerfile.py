@@ -7,7 +7,11 @@ from paas.build.plan import BuildPlan, Dependencies
 from paas.errors import InvalidInput
 
 STACK = "paas-stack/python:bookworm"
-PIP = '"/opt/venv/bin/pip", "install", "--no-cache-dir", "--disable-pip-version-check"'
+PIP = (
+    '"/opt/venv/bin/pip", "install", "--no-cache-dir", "--disable-pip-version-check", '
+    '"--progress-bar", "off"'
+)
+VENV = 'RUN ["/bin/sh", "-c", "test -x /opt/venv/bin/pip || python3 -m venv /opt/venv"]'
 
 
 def _deps(files=("requirements.txt",), pip_args=(("-r", "requirements.txt"),)):
@@ -39,7 +43,7 @@ def test_two_stages_exact():
         "ARG PIP_EXTRA_INDEX_URL",
         'COPY ["src/requirements.txt", "/tmp/build/src/requirements.txt"]',
         "WORKDIR /tmp/build/src",
-        'RUN ["python3", "-m", "venv", "/opt/venv"]',
+        VENV,
         f'RUN [{PIP}, "-r", "requirements.txt", "gunicorn"]',
     ]
     assert final == [
@@ -93,7 +97,7 @@ def test_packages_without_pip_args_get_their_own_install():
 def test_no_install_when_nothing_to_install():
     deps, _ = _stages(render(_plan(dependencies=_deps(files=(), pip_args=())), STACK,
                              with_ca=False))
-    assert deps[-1] == 'RUN ["python3", "-m", "venv", "/opt/venv"]'
+    assert deps[-1] == VENV
 
 
 def test_dependency_files_copied_one_by_one():
