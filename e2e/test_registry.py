@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,13 +70,33 @@ def test_unreachable_registry_fails_the_push_and_keeps_the_release(
         p.cleanup()
 
 
-def test_stack_push_puts_the_stack_images_in_the_registry(registry: Registry,
-                                                          stack_images: None) -> None:
-    import subprocess
+@pytest.fixture(scope="module")
+def platform_image(stack_images: None) -> str:
+    """Kept like the stack images: its dependency layer takes minutes to rebuild."""
+    out = subprocess.run([PAAS, "stack", "build", "--platform"], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return out[-1]
 
+
+def test_platform_image_runs_the_server_cli_as_non_root_with_git(platform_image: str
+                                                                 ) -> None:
+    client = docker.from_env()
+    script = ("paas --version && test -x \"$(git --exec-path)/git-http-backend\" && id -u "
+              "&& paas server --help")
+    out = client.containers.run(platform_image, ["/bin/sh", "-c", script],
+                                remove=True).decode()
+    assert f"paas, version {platform_image.rsplit(':', 1)[1]}" in out
+    assert "\n10001\n" in out
+    assert "--runtime [docker|kubernetes]" in out
+
+
+def test_stack_push_puts_the_stack_and_platform_images_in_the_registry(
+    registry: Registry, platform_image: str
+) -> None:
     out = subprocess.run([PAAS, "stack", "push", f"{registry.host}/mirror"], check=True,
                          capture_output=True, text=True).stdout.split()
-    assert len(out) == 2
+    version = platform_image.rsplit(":", 1)[1]
+    assert len(out) == 3 and out[2] == f"{registry.host}/mirror/paas/platform:{version}"
     for ref in out:
         repository, _, tag = ref.removeprefix(registry.host + "/").rpartition(":")
         assert registry.tags(repository) == [tag]

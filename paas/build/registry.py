@@ -9,6 +9,7 @@ localhost), hence two hosts.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from paas.build.platform_image import platform_tag
 from paas.build.port import Builder
 from paas.domain.release import Build
 from paas.errors import BuildFailed, InvalidInput, RuntimeUnavailable
@@ -113,13 +115,17 @@ def stack_reference(registry: str, image: str) -> tuple[str, str]:
 
 def push_stack(images: StackImages, registry: str, log: LogSink,
                client: docker.DockerClient | None = None) -> list[str]:
-    """Push the python and redis stack images (the router runs only on Docker hosts)."""
+    """Push the python and redis stack images (the router runs only on Docker hosts), and
+    the platform server image when it was built."""
     if not _REGISTRY.fullmatch(registry):
         raise InvalidInput(f"{registry!r} is not a registry host[:port][/path] (no scheme)")
     engine = client or docker.from_env()
     auth = RegistrySettings().auth
     pushed = []
-    for image in (images.python, images.redis):
+    wanted = [images.python, images.redis]
+    with contextlib.suppress(docker.errors.ImageNotFound):
+        wanted.append(engine.images.get(platform_tag()).tags[0])
+    for image in wanted:
         repository, tag = stack_reference(registry, image)
         log(f"Pushing {image} to {repository}:{tag}")
         push_image(engine, image, repository, tag, auth)

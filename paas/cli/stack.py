@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from paas.settings import StackImages, default_home
+from paas.settings import BuildSettings, StackImages, default_home
 
 
 @click.group("stack")
@@ -14,12 +14,19 @@ def stack() -> None:
 
 @stack.command("build")
 @click.option("--force", is_flag=True, help="Rebuild images that already exist.")
-def build(force: bool) -> None:
+@click.option("--platform", "with_platform", is_flag=True,
+              help="Also build the platform server image the Helm chart runs.")
+def build(force: bool, with_platform: bool) -> None:
     """Build missing stack images (python, nginx router, redis) with debootstrap."""
-    from paas.build.stack import build_stack
+    from paas.build.platform_image import build_platform_image, platform_tag
+    from paas.build.stack import build_stack, rootfs_image
 
-    built = build_stack(StackImages(), default_home() / "cache",
-                        lambda line: click.echo(line, err=True), force=force)
+    images = StackImages()
+    say = lambda line: click.echo(line, err=True)  # noqa: E731
+    built = build_stack(images, default_home() / "cache", say, force=force)
+    if with_platform:
+        built.append(build_platform_image(rootfs_image(images), platform_tag(),
+                                          BuildSettings(), say))
     for name in built:
         click.echo(name)
 
@@ -29,7 +36,8 @@ def build(force: bool) -> None:
 def push(registry: str) -> None:
     """Push the stack images to REGISTRY (host[:port][/path]) for a cluster's build engine.
 
-    Then set the chart's ``stack.image`` (PAAS_STACK_IMAGE) to the printed python image.
+    Then set the chart's ``stack.image`` (PAAS_STACK_IMAGE) to the printed python image
+    and ``server.image`` to the platform image, when it was built (``build --platform``).
     """
     from paas.build.registry import push_stack
 
