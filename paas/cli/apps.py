@@ -30,14 +30,16 @@ def apps(app: Application) -> None:
 
 @click.command("apps:create")
 @click.argument("name", required=False)
-@click.option("--no-remote", is_flag=True, help="Do not add the 'paas' git remote.")
+@click.option("--no-remote", is_flag=True, help="Do not add a git remote.")
+@click.option("--remote", "remote", default="paas", show_default=True,
+              help="Name of the git remote to add.")
 @click.pass_obj
-def create(app: Application, name: str | None, no_remote: bool) -> None:
+def create(app: Application, name: str | None, no_remote: bool, remote: str) -> None:
     """Create an app and point this repo's 'paas' git remote at it."""
     created = app.client.create_app(name or f"app-{secrets.token_hex(3)}")
     app.echo(f"Created {created['name']}: {created['url']}")
-    if not no_remote and set_remote(created["git_url"]):
-        app.echo(f"Git remote paas -> {created['git_url']}")
+    if not no_remote and set_remote(created["git_url"], name=remote):
+        app.echo(f"Git remote {remote} -> {created['git_url']}")
 
 
 @click.command("apps:info")

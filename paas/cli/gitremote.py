@@ -28,15 +28,15 @@ def app_from_remote(cwd: Path | None = None) -> str | None:
     return m.group(1) if m else None
 
 
-def set_remote(url: str, cwd: Path | None = None) -> bool:
-    """Point the ``paas`` remote at ``url``; False when not inside a git repository."""
+def set_remote(url: str, cwd: Path | None = None, name: str = REMOTE) -> bool:
+    """Point the remote ``name`` at ``url``; False when not inside a git repository."""
     repo = _repo(cwd)
     if repo is None:
         return False
-    if REMOTE in [r.name for r in repo.remotes]:
-        repo.remotes[REMOTE].set_url(url)
+    if name in [r.name for r in repo.remotes]:
+        repo.remotes[name].set_url(url)
     else:
-        repo.create_remote(REMOTE, url)
+        repo.create_remote(name, url)
     return True
 
 
