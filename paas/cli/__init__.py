@@ -8,7 +8,7 @@ import traceback
 import click
 
 from paas import __version__
-from paas.cli import apps, auth, server, stack
+from paas.cli import apps, auth, config, domains, server, stack, users
 from paas.cli.application import Application
 from paas.errors import PaasError
 
@@ -22,7 +22,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = Application(debug=debug)
 
 
-for module in (server, auth, apps, stack):
+for module in (server, auth, apps, stack, config, domains, users):
     for command in module.COMMANDS:
         cli.add_command(command)
 
@@ -35,6 +35,8 @@ def main() -> None:
     except PaasError as e:
         if debug:
             traceback.print_exc()
+        for line in str(getattr(e, "log", "") or "").splitlines()[-20:]:
+            click.echo(f"       {line}", err=True)
         click.echo(f"error: {e.message}", err=True)
         sys.exit(1)
     except click.exceptions.Abort:

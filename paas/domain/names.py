@@ -54,3 +54,17 @@ def validate_process_type(name: str) -> str:
             f"invalid process type {name!r}: use lowercase letters, digits and '-'"
         )
     return name
+
+
+_USER = re.compile(r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$")
+USER_NAME_MAX = 64
+
+
+def validate_user_name(name: str) -> str:
+    """User names end up in logs, labels and release records: keep them plain."""
+    if not name or len(name) > USER_NAME_MAX or not _USER.fullmatch(name):
+        raise InvalidInput(
+            f"invalid user name {name!r}: use lowercase letters, digits, '.', '_' and '-', "
+            f"starting and ending with a letter or digit, at most {USER_NAME_MAX} characters"
+        )
+    return name

@@ -48,3 +48,8 @@ class Runtime(Protocol):
     def reconcile(self, apps: list[tuple[App, Release | None]]) -> None:
         """Bring routes and replicas back in line with stored state after a restart."""
         ...
+
+    def update_routes(self, app: App) -> None:
+        """Route ``app``'s current hostnames (its domains changed) to the replicas that
+        serve now, without restarting any; a no-op for an app with no web process."""
+        ...

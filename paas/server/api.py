@@ -55,7 +55,12 @@ class PlatformAPI:
             endpoint, args = adapter.match()
             return self.handlers[endpoint](request, **args)
         except PaasError as e:
-            resp = json_response({"error": e.message}, e.status)
+            body = {"error": e.message}
+            failure_log = str(getattr(e, "log", "") or "")
+            if failure_log:
+                # Why a build or rollout failed: the last lines of its output.
+                body["log"] = failure_log
+            resp = json_response(body, e.status)
             if isinstance(e, Unauthorized):
                 resp.headers["WWW-Authenticate"] = 'Bearer realm="paas"'
             return resp

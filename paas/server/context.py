@@ -52,7 +52,8 @@ class ApiContext:
         return user, app
 
     def may_access(self, user: User, app: App) -> bool:
-        return user.is_admin or app.owner == user.name
+        return (user.is_admin or app.owner == user.name
+                or self.store.has_access(app.name, user.name))
 
 
 def json_response(data: Any, status: int = 200) -> Response:

@@ -8,7 +8,7 @@ and leaves the running release (and the router) exactly as they were.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,6 +72,23 @@ class Deployer:
         """
         with self.locks.hold(app_name):
             app = self.store.get_app(app_name)
+            return self._release(app, build, dict(config), description, user, log)
+
+    def release_from_current(
+        self,
+        app_name: str,
+        change: Callable[[Release | None], tuple[Build | None, Mapping[str, str], str]],
+        user: str,
+        log: LogSink,
+    ) -> Release:
+        """A new release computed from the current one, read under the app's lock.
+
+        ``change(current)`` returns (build, config, description); reading and releasing
+        under one lock means two config changes can never lose one another.
+        """
+        with self.locks.hold(app_name):
+            app = self.store.get_app(app_name)
+            build, config, description = change(self.store.current_release(app_name))
             return self._release(app, build, dict(config), description, user, log)
 
     def _release(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from paas.domain.app import App
@@ -15,6 +16,18 @@ from paas.domain.release import Build, Release, ReleaseStatus
 class User:
     name: str
     is_admin: bool
+
+
+# -- issue 6: token ids and per-app access ------------------------------------------
+@dataclass(frozen=True)
+class TokenInfo:
+    """What may be shown about a token: never the secret, nor its full hash."""
+
+    id: str
+    user: str
+    label: str
+    created_at: datetime
+    revoked: bool
 
 
 class Store(Protocol):
@@ -60,3 +73,20 @@ class Store(Protocol):
     def list_users(self) -> list[User]: ...
     def add_token(self, user: str, token_hash: str, label: str) -> None: ...
     def user_for_token(self, token_hash: str) -> User | None: ...
+
+    # -- issue 6: token ids and per-app access ------------------------------------------
+    def list_tokens(self, user: str | None = None) -> list[TokenInfo]:
+        """Every token (or ``user``'s), revoked ones included, oldest first."""
+        ...
+
+    def revoke_token(self, token_id: str) -> TokenInfo:
+        """Stop a token from authenticating; NotFound for an unknown id."""
+        ...
+
+    def grant_access(self, app: str, user: str, granted_by: str) -> None:
+        """Let ``user`` act on ``app``; NotFound for an unknown app or user."""
+        ...
+
+    def revoke_access(self, app: str, user: str) -> None: ...
+    def list_access(self, app: str) -> list[str]: ...
+    def has_access(self, app: str, user: str) -> bool: ...

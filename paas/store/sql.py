@@ -23,7 +23,7 @@ from paas.domain.autoscale import AutoscalePolicy
 from paas.domain.release import Build, Release, ReleaseStatus
 from paas.errors import Conflict, NotFound
 from paas.store.codec import build_from_dict, build_to_dict, policy_from_dict, policy_to_dict
-from paas.store.port import User
+from paas.store.port import TokenInfo, User
 
 metadata = sa.MetaData()
 
@@ -76,6 +76,30 @@ tokens = sa.Table(
     sa.Column("label", sa.String(128), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# -- issue 6: revoked tokens and per-app access (new tables, so older databases gain them
+# through create_all without a migration) ---------------------------------------------
+revoked_tokens = sa.Table(
+    "revoked_tokens",
+    metadata,
+    sa.Column("hash", sa.String(128), sa.ForeignKey("tokens.hash", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+app_access = sa.Table(
+    "app_access",
+    metadata,
+    sa.Column("app", sa.String(64), sa.ForeignKey("apps.name", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("user", sa.String(64), sa.ForeignKey("users.name", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("granted_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: A token's public id: the head of its hash (48 bits), enough to name it, useless to log in.
+TOKEN_ID_LENGTH = 12
 
 
 def _now() -> datetime:
@@ -339,5 +363,84 @@ class SqlStore:
                 sa.select(users.c.name, users.c.is_admin)
                 .select_from(tokens.join(users, tokens.c.user == users.c.name))
                 .where(tokens.c.hash == token_hash)
+                .where(~sa.exists().where(revoked_tokens.c.hash == tokens.c.hash))
             ).first()
         return User(row.name, bool(row.is_admin)) if row else None
+
+    # -- issue 6: token ids and per-app access -------------------------------------------
+    def _token_rows(self, c: Connection, where: Any) -> list[TokenInfo]:
+        rows = c.execute(
+            sa.select(tokens, revoked_tokens.c.revoked_at)
+            .select_from(tokens.outerjoin(revoked_tokens, revoked_tokens.c.hash == tokens.c.hash))
+            .where(where)
+            .order_by(tokens.c.created_at, tokens.c.hash)
+        )
+        return [
+            TokenInfo(
+                id=r.hash[:TOKEN_ID_LENGTH],
+                user=r.user,
+                label=r.label,
+                created_at=_aware(r.created_at),
+                revoked=r.revoked_at is not None,
+            )
+            for r in rows
+        ]
+
+    def list_tokens(self, user: str | None = None) -> list[TokenInfo]:
+        with self._tx() as c:
+            return self._token_rows(c, tokens.c.user == user if user else sa.true())
+
+    def revoke_token(self, token_id: str) -> TokenInfo:
+        if len(token_id) != TOKEN_ID_LENGTH or not all(ch in "0123456789abcdef"
+                                                       for ch in token_id):
+            raise NotFound(f"token {token_id!r} not found")
+        with self._tx() as c:
+            found = [
+                r.hash for r in c.execute(
+                    sa.select(tokens.c.hash).where(tokens.c.hash.startswith(token_id))
+                )
+            ]
+            if len(found) != 1:
+                raise NotFound(f"token {token_id!r} not found")
+            done = c.execute(
+                revoked_tokens.select().where(revoked_tokens.c.hash == found[0])
+            ).first()
+            if done is None:
+                c.execute(revoked_tokens.insert().values(hash=found[0], revoked_at=_now()))
+            return self._token_rows(c, tokens.c.hash == found[0])[0]
+
+    def grant_access(self, app: str, user: str, granted_by: str) -> None:
+        with self._tx() as c:
+            if c.execute(apps.select().where(apps.c.name == app)).first() is None:
+                raise NotFound(f"app {app!r} not found")
+            if c.execute(users.select().where(users.c.name == user)).first() is None:
+                raise NotFound(f"user {user!r} not found")
+            had = c.execute(
+                app_access.select().where(app_access.c.app == app, app_access.c.user == user)
+            ).first()
+            if had is not None:
+                raise Conflict(f"{user} already has access to {app}")
+            c.execute(app_access.insert().values(app=app, user=user, granted_by=granted_by,
+                                                 created_at=_now()))
+
+    def revoke_access(self, app: str, user: str) -> None:
+        with self._tx() as c:
+            res = c.execute(
+                app_access.delete().where(app_access.c.app == app, app_access.c.user == user)
+            )
+            if res.rowcount == 0:
+                raise NotFound(f"{user} has no granted access to {app}")
+
+    def list_access(self, app: str) -> list[str]:
+        with self._tx() as c:
+            rows = c.execute(
+                sa.select(app_access.c.user).where(app_access.c.app == app)
+                .order_by(app_access.c.user)
+            )
+            return [r.user for r in rows]
+
+    def has_access(self, app: str, user: str) -> bool:
+        with self._tx() as c:
+            return c.execute(
+                app_access.select().where(app_access.c.app == app, app_access.c.user == user)
+            ).first() is not None

@@ -12,7 +12,7 @@ import secrets
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import docker
@@ -297,11 +297,27 @@ class DockerRuntime:
     def destroy(self, app: str) -> None:
         self._live.pop(app, None)
         self._apply_routes()
-        self._stop(self._containers(app) + self._containers(app, role=L.ROLE_RUN))
-        mine = {"label": [f"{L.INSTANCE}={self.instance}", f"{L.APP}={app}"]}
+        mine = L.filters(self.instance, **{L.APP: app})
+        # Every role labelled with the app: replicas, one-off runs, add-ons.
+        self._stop(self.client.containers.list(all=True, filters=mine))
         for img in self.client.images.list(all=True, filters=mine):
             with contextlib.suppress(docker.errors.APIError):
                 self.client.images.remove(img.id, force=True)
+        for vol in self.client.volumes.list(filters=mine):
+            with contextlib.suppress(docker.errors.APIError):
+                vol.remove(force=True)
+
+    def update_routes(self, app: App) -> None:
+        live = self._live.get(app.name)
+        if live is None:
+            return
+        self._live[app.name] = replace(live, hosts=app.hostnames(self.settings.domain))
+        try:
+            self._apply_routes()
+        except DeployFailed:
+            # nginx refused the new config and kept the old one: keep our view in line.
+            self._live[app.name] = live
+            raise
 
     def reconcile(self, apps: list[tuple[App, Release | None]]) -> None:
         self.ensure_network()

@@ -22,7 +22,7 @@ from paas.domain.formation import NOT_SCALABLE, default_replicas
 from paas.domain.release import Release
 from paas.errors import DeployFailed, PaasError
 from paas.logsink import LogSink
-from paas.runtime.kubernetes import autoscaling, manifests, state, workloads
+from paas.runtime.kubernetes import autoscaling, manifests, routing, state, workloads
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes.api import REPLICAS_MANAGER, ClusterApi, KubeApi, load_client
 from paas.runtime.kubernetes.labels import Manifest
@@ -389,6 +389,11 @@ class KubernetesRuntime:
     def destroy(self, app: str) -> None:
         """Deleting the namespace takes every object of the app with it."""
         self._api.delete("v1", "Namespace", self._ns(app))
+
+    def update_routes(self, app: App) -> None:
+        """Re-apply the Ingress with the app's hosts; only where a web Ingress exists."""
+        if self._list(app.name, (("networking.k8s.io/v1", "Ingress"),)):
+            self._api.apply(routing.ingress(app, self._settings))
 
     def reconcile(self, apps: list[tuple[App, Release | None]]) -> None:
         """Re-apply each app's current release as stored; no release phase, no waiting.

@@ -1,0 +1,131 @@
+"""/v1/apps/<name>/config, releases, rollback, domains, and destroying an app.
+
+Changes that make a release answer when the rollout is done, with its progress lines;
+a failed rollout answers 422 and the previous release keeps serving.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from paas.domain.names import validate_config_key
+from paas.domain.release import Release
+from paas.errors import InvalidInput, NotFound
+from paas.server import fields
+from paas.server.context import ApiContext, Route, json_response, read_body
+from paas.services import config as config_service
+from paas.services import destroy as destroy_service
+from paas.services import domains as domain_service
+from paas.services import releases as release_service
+
+
+def release_json(r: Release) -> dict[str, Any]:
+    return {
+        "version": r.version,
+        "label": r.label,
+        "description": r.description,
+        "created_by": r.created_by,
+        "created_at": r.created_at.isoformat() if r.created_at else None,
+        "status": r.status.value,
+        "commit": r.build.commit if r.build else None,
+        "image": r.build.image if r.build else None,
+    }
+
+
+def _released(r: Release, log: list[str]) -> Response:
+    return json_response({"release": release_json(r), "log": log})
+
+
+# config -------------------------------------------------------------------------------
+def get_config(ctx: ApiContext, request: Request, name: str) -> Response:
+    ctx.app_for(request, name)
+    return json_response(config_service.current_config(ctx.store, name))
+
+
+def get_config_key(ctx: ApiContext, request: Request, name: str, key: str) -> Response:
+    ctx.app_for(request, name)
+    validate_config_key(key)
+    config = config_service.current_config(ctx.store, name)
+    if key not in config:
+        raise NotFound(f"config var {key} is not set")
+    return json_response({"key": key, "value": config[key]})
+
+
+def patch_config(ctx: ApiContext, request: Request, name: str) -> Response:
+    user, _ = ctx.app_for(request, name)
+    body = read_body(request)
+    fields.only(body, ("set", "unset"))
+    to_set = fields.string_map(body, "set")
+    to_unset = fields.string_list(body, "unset")
+    if (to_set is None) == (to_unset is None):
+        raise InvalidInput("give exactly one of: set (an object of KEY: value), "
+                           "unset (a list of KEYs)")
+    log: list[str] = []
+    if to_set is not None:
+        rel = config_service.set_config(ctx.deployer, name, to_set, user.name, log.append)
+    else:
+        assert to_unset is not None
+        rel = config_service.unset_config(ctx.deployer, name, to_unset, user.name, log.append)
+    return _released(rel, log)
+
+
+# releases -----------------------------------------------------------------------------
+def list_releases(ctx: ApiContext, request: Request, name: str) -> Response:
+    ctx.app_for(request, name)
+    return json_response([release_json(r) for r in release_service.list_releases(ctx.store,
+                                                                                 name)])
+
+
+def rollback(ctx: ApiContext, request: Request, name: str) -> Response:
+    user, _ = ctx.app_for(request, name)
+    body = read_body(request)
+    fields.only(body, ("version",))
+    log: list[str] = []
+    rel = release_service.rollback(ctx.deployer, name, fields.version(body, "version"),
+                                   user.name, log.append)
+    return _released(rel, log)
+
+
+# domains ------------------------------------------------------------------------------
+def list_domains(ctx: ApiContext, request: Request, name: str) -> Response:
+    _, app = ctx.app_for(request, name)
+    return json_response({"default": app.hostnames(ctx.settings.domain)[0],
+                          "domains": list(app.domains)})
+
+
+def add_domain(ctx: ApiContext, request: Request, name: str) -> Response:
+    ctx.app_for(request, name)
+    body = read_body(request)
+    fields.only(body, ("host",))
+    host = fields.required_text(body, "host", max_length=253)
+    app = domain_service.add_domain(ctx.deployer, name, host, ctx.settings.domain)
+    return json_response({"domains": list(app.domains)}, 201)
+
+
+def remove_domain(ctx: ApiContext, request: Request, name: str, host: str) -> Response:
+    ctx.app_for(request, name)
+    app = domain_service.remove_domain(ctx.deployer, name, host)
+    return json_response({"domains": list(app.domains)})
+
+
+# destroy ------------------------------------------------------------------------------
+def destroy_app(ctx: ApiContext, request: Request, name: str) -> Response:
+    ctx.app_for(request, name)
+    destroy_service.destroy_app(ctx.deployer, name, request.args.get("confirm"))
+    ctx.repos.remove(name)
+    return json_response({"destroyed": name})
+
+
+ROUTES = [
+    Route("/v1/apps/<name>/config", ("GET",), get_config),
+    Route("/v1/apps/<name>/config", ("PATCH",), patch_config),
+    Route("/v1/apps/<name>/config/<key>", ("GET",), get_config_key),
+    Route("/v1/apps/<name>/releases", ("GET",), list_releases),
+    Route("/v1/apps/<name>/rollback", ("POST",), rollback),
+    Route("/v1/apps/<name>/domains", ("GET",), list_domains),
+    Route("/v1/apps/<name>/domains", ("POST",), add_domain),
+    Route("/v1/apps/<name>/domains/<host>", ("DELETE",), remove_domain),
+    Route("/v1/apps/<name>", ("DELETE",), destroy_app),
+]

@@ -1,0 +1,199 @@
+"""/v1/openapi.json: the API described as OpenAPI 3.0, the contract the fuzz tests hold.
+
+Kept as data next to the routes it describes; a unit test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from paas import __version__
+from paas.server.context import ApiContext, Route, json_response
+
+Schema = dict[str, Any]
+
+_STR: Schema = {"type": "string"}
+_ERROR: Schema = {"$ref": "#/components/schemas/Error"}
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: Schema, description: str = "OK") -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Schema]:
+    text = {400: "Invalid input", 401: "Missing or invalid token", 403: "Not allowed",
+            404: "Not found", 409: "Conflict (taken, or another deploy in progress)",
+            422: "The rollout failed; the previous release keeps serving",
+            503: "The container engine or cluster is unavailable"}
+    return {str(c): _json(_ERROR, text[c]) for c in (401, *codes)}
+
+
+def _op(summary: str, ok: Schema, *errors: int, status: int = 200,
+        body: Schema | None = None, params: list[Schema] | None = None) -> Schema:
+    op: Schema = {"summary": summary, "responses": {str(status): ok, **_errors(*errors)}}
+    if body is not None:
+        op["requestBody"] = {"required": True,
+                             "content": {"application/json": {"schema": body}}}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _path(name: str) -> Schema:
+    return {"name": name, "in": "path", "required": True, "schema": _STR}
+
+
+def _query(name: str) -> Schema:
+    return {"name": name, "in": "query", "required": False, "schema": _STR}
+
+
+def _obj(props: dict[str, Schema], required: tuple[str, ...] = ()) -> Schema:
+    out: Schema = {"type": "object", "properties": props, "additionalProperties": False}
+    if required:
+        out["required"] = list(required)
+    return out
+
+
+_APP = [_path("name")]
+_RELEASED = _json(_obj({"release": _ref("Release"), "log": {"type": "array", "items": _STR}},
+                       ("release", "log")))
+_ACCESS = _json(_obj({"owner": _STR, "users": {"type": "array", "items": _STR}}))
+_DOMAINS = {"type": "array", "items": _STR}
+
+COMPONENTS: Schema = {
+    "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+    "schemas": {
+        "Error": {"type": "object", "required": ["error"],
+                  "properties": {"error": _STR, "log": _STR}},
+        "App": {"type": "object", "required": ["name", "owner", "url", "domains"],
+                "properties": {
+                    "name": _STR, "owner": _STR, "created_at": _STR,
+                    "release": {"type": "string", "nullable": True}, "url": _STR,
+                    "domains": _DOMAINS,
+                    "formation": {"type": "object",
+                                  "additionalProperties": {"type": "integer"}},
+                    "git_url": _STR}},
+        "Release": {"type": "object",
+                    "required": ["version", "label", "description", "status"],
+                    "properties": {
+                        "version": {"type": "integer", "minimum": 1}, "label": _STR,
+                        "description": _STR, "created_by": _STR,
+                        "created_at": {"type": "string", "nullable": True},
+                        "status": {"type": "string",
+                                   "enum": ["pending", "succeeded", "failed"]},
+                        "commit": {"type": "string", "nullable": True},
+                        "image": {"type": "string", "nullable": True}}},
+        "User": _obj({"name": _STR, "admin": {"type": "boolean"}}, ("name", "admin")),
+        "Token": {"type": "object", "required": ["id", "user", "label", "revoked"],
+                  "properties": {"id": _STR, "user": _STR, "label": _STR,
+                                 "created_at": _STR, "revoked": {"type": "boolean"},
+                                 "token": _STR}},
+    },
+}
+
+PATHS: Schema = {
+    "/v1/health": {"get": {**_op("Liveness and version", _json({"type": "object"})),
+                           "security": [], "responses": {"200": _json({"type": "object"})}}},
+    "/v1/whoami": {"get": _op("The caller", _json(_ref("User")))},
+    "/v1/apps": {
+        "get": _op("Apps the caller may access", _json({"type": "array",
+                                                        "items": _ref("App")})),
+        "post": _op("Create an app", _json(_ref("App"), "Created"), 400, 409, status=201,
+                    body=_obj({"name": _STR}, ("name",))),
+    },
+    "/v1/apps/{name}": {
+        "get": _op("One app", _json(_ref("App")), 403, 404, params=_APP),
+        "delete": _op("Destroy an app: replicas, routes, images, repo, releases, config",
+                      _json(_obj({"destroyed": _STR})), 400, 403, 404, 409, 503,
+                      params=[*_APP, _query("confirm")]),
+    },
+    "/v1/apps/{name}/config": {
+        "get": _op("Config vars", _json({"type": "object", "additionalProperties": _STR}),
+                   403, 404, params=_APP),
+        "patch": _op(
+            "Set or unset config vars: a new release and a rolling restart", _RELEASED,
+            400, 403, 404, 409, 422, 503, params=_APP,
+            body=_obj({"set": {"type": "object", "additionalProperties": _STR,
+                               "minProperties": 1},
+                       "unset": {"type": "array", "items": _STR, "minItems": 1}})),
+    },
+    "/v1/apps/{name}/config/{key}": {
+        "get": _op("One config var", _json(_obj({"key": _STR, "value": _STR})), 400, 403, 404,
+                   params=[*_APP, _path("key")]),
+    },
+    "/v1/apps/{name}/releases": {
+        "get": _op("Releases, newest first", _json({"type": "array",
+                                                    "items": _ref("Release")}),
+                   403, 404, params=_APP),
+    },
+    "/v1/apps/{name}/rollback": {
+        "post": _op("A new release with the image and config of an earlier one", _RELEASED,
+                    400, 403, 404, 409, 422, 503, params=_APP,
+                    body=_obj({"version": {"type": "integer", "minimum": 1,
+                                           "nullable": True}})),
+    },
+    "/v1/apps/{name}/domains": {
+        "get": _op("Hosts the app answers for", _json(_obj({"default": _STR,
+                                                            "domains": _DOMAINS})),
+                   403, 404, params=_APP),
+        "post": _op("Add a custom domain", _json(_obj({"domains": _DOMAINS}), "Added"),
+                    400, 403, 404, 409, 422, 503, status=201, params=_APP,
+                    body=_obj({"host": _STR}, ("host",))),
+    },
+    "/v1/apps/{name}/domains/{host}": {
+        "delete": _op("Remove a custom domain", _json(_obj({"domains": _DOMAINS})),
+                      400, 403, 404, 409, 422, 503, params=[*_APP, _path("host")]),
+    },
+    "/v1/apps/{name}/access": {
+        "get": _op("The owner and the users granted access", _ACCESS, 403, 404, params=_APP),
+        "post": _op("Grant a user access (owner or admin)", _ACCESS, 400, 403, 404, 409,
+                    status=201, params=_APP, body=_obj({"user": _STR}, ("user",))),
+    },
+    "/v1/apps/{name}/access/{user}": {
+        "delete": _op("Remove a user's access (owner or admin)", _ACCESS, 400, 403, 404,
+                      params=[*_APP, _path("user")]),
+    },
+    "/v1/users": {
+        "get": _op("Users (admin)", _json({"type": "array", "items": _ref("User")}), 403),
+        "post": _op("Add a user (admin)", _json(_ref("User"), "Created"), 400, 403, 409,
+                    status=201, body=_obj({"name": _STR, "admin": {"type": "boolean"}},
+                                          ("name",))),
+    },
+    "/v1/tokens": {
+        "get": _op("Tokens without their secrets (own; all for the admin)",
+                   _json({"type": "array", "items": _ref("Token")}), 400, 403, 404,
+                   params=[_query("user")]),
+        "post": _op("Create a token; the secret is in this answer only",
+                    _json(_ref("Token"), "Created"), 400, 403, 404, status=201,
+                    body=_obj({"user": _STR, "label": _STR})),
+    },
+    "/v1/tokens/{token_id}": {
+        "delete": _op("Revoke a token", _json(_ref("Token")), 404,
+                      params=[_path("token_id")]),
+    },
+    "/v1/openapi.json": {"get": {"summary": "This document", "security": [],
+                                 "responses": {"200": _json({"type": "object"})}}},
+}
+
+
+def document() -> Schema:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "paas platform API", "version": __version__},
+        "security": [{"token": []}],
+        "paths": PATHS,
+        "components": COMPONENTS,
+    }
+
+
+def openapi(ctx: ApiContext, request: Request) -> Response:
+    return json_response(document())
+
+
+ROUTES = [Route("/v1/openapi.json", ("GET",), openapi)]

@@ -1,0 +1,74 @@
+"""Users, their tokens, and who may act on which app.
+
+Who may do what: the admin manages users and every token; a user lists, creates and
+revokes their own tokens; an app's owner (or the admin) grants and removes access to it.
+"""
+
+from __future__ import annotations
+
+from paas.domain.app import App
+from paas.domain.names import validate_user_name
+from paas.errors import Forbidden, InvalidInput, NotFound
+from paas.store.port import Store, TokenInfo, User
+
+MAX_LABEL = 128
+
+
+def add_user(store: Store, name: str, is_admin: bool) -> User:
+    return store.add_user(validate_user_name(name), is_admin=is_admin)
+
+
+def _token_owner(store: Store, caller: User, user: str | None) -> str:
+    if user is None or user == caller.name:
+        return caller.name
+    if not caller.is_admin:
+        raise Forbidden("only an admin can manage other users' tokens")
+    return store.get_user(validate_user_name(user)).name
+
+
+def list_tokens(store: Store, caller: User, user: str | None) -> list[TokenInfo]:
+    if user is None and caller.is_admin:
+        return store.list_tokens()
+    return store.list_tokens(_token_owner(store, caller, user))
+
+
+def create_token(store: Store, caller: User, user: str | None, label: str | None,
+                 token_hash: str) -> TokenInfo:
+    """Record a new token (made and hashed by the caller) for ``user``, default the caller."""
+    owner = _token_owner(store, caller, user)
+    label = (label or "").strip() or f"created by {caller.name}"
+    if len(label) > MAX_LABEL or not label.isprintable():
+        raise InvalidInput(f"invalid token label: printable text of at most {MAX_LABEL} "
+                           "characters")
+    store.add_token(owner, token_hash, label)
+    return next(t for t in store.list_tokens(owner) if token_hash.startswith(t.id))
+
+
+def revoke_token(store: Store, caller: User, token_id: str) -> TokenInfo:
+    mine = {t.id for t in store.list_tokens(caller.name)}
+    if not caller.is_admin and token_id not in mine:
+        # The same answer as for an unknown id: other users' token ids stay unknown.
+        raise NotFound(f"token {token_id!r} not found")
+    return store.revoke_token(token_id)
+
+
+def may_manage_access(user: User, app: App) -> bool:
+    return user.is_admin or app.owner == user.name
+
+
+def grant(store: Store, caller: User, app: App, user: str) -> None:
+    if not may_manage_access(caller, app):
+        raise Forbidden(f"only the owner of {app.name} ({app.owner}) or an admin can "
+                        "change who has access")
+    target = store.get_user(validate_user_name(user))
+    if target.name == app.owner:
+        raise InvalidInput(f"{target.name} owns {app.name} already")
+    store.grant_access(app.name, target.name, caller.name)
+
+
+def revoke(store: Store, caller: User, app: App, user: str) -> None:
+    if not may_manage_access(caller, app):
+        raise Forbidden(f"only the owner of {app.name} ({app.owner}) or an admin can "
+                        "change who has access")
+    validate_user_name(user)
+    store.revoke_access(app.name, user)
