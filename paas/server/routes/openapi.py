@@ -45,8 +45,11 @@ def _op(summary: str, ok: Schema, *errors: int, status: int = 200,
     return op
 
 
-def _path(name: str) -> Schema:
-    return {"name": name, "in": "path", "required": True, "schema": _STR}
+def _path(name: str, example: str | None = None) -> Schema:
+    param: Schema = {"name": name, "in": "path", "required": True, "schema": _STR}
+    if example is not None:
+        param["example"] = example
+    return param
 
 
 def _query(name: str) -> Schema:
@@ -60,7 +63,7 @@ def _obj(props: dict[str, Schema], required: tuple[str, ...] = ()) -> Schema:
     return out
 
 
-_APP = [_path("name")]
+_APP = [_path("name", "shop")]
 _RELEASED = _json(_obj({"release": _ref("Release"), "log": {"type": "array", "items": _STR}},
                        ("release", "log")))
 _ACCESS = _json(_obj({"owner": _STR, "users": {"type": "array", "items": _STR}}))
@@ -125,7 +128,7 @@ PATHS: Schema = {
     },
     "/v1/apps/{name}/config/{key}": {
         "get": _op("One config var", _json(_obj({"key": _STR, "value": _STR})), 400, 403, 404,
-                   params=[*_APP, _path("key")]),
+                   params=[*_APP, _path("key", "DATABASE_URL")]),
     },
     "/v1/apps/{name}/releases": {
         "get": _op("Releases, newest first", _json({"type": "array",
@@ -148,7 +151,8 @@ PATHS: Schema = {
     },
     "/v1/apps/{name}/domains/{host}": {
         "delete": _op("Remove a custom domain", _json(_obj({"domains": _DOMAINS})),
-                      400, 403, 404, 409, 422, 503, params=[*_APP, _path("host")]),
+                      400, 403, 404, 409, 422, 503,
+                      params=[*_APP, _path("host", "www.example.com")]),
     },
     "/v1/apps/{name}/access": {
         "get": _op("The owner and the users granted access", _ACCESS, 403, 404, params=_APP),
@@ -157,7 +161,7 @@ PATHS: Schema = {
     },
     "/v1/apps/{name}/access/{user}": {
         "delete": _op("Remove a user's access (owner or admin)", _ACCESS, 400, 403, 404,
-                      params=[*_APP, _path("user")]),
+                      params=[*_APP, _path("user", "bob")]),
     },
     "/v1/users": {
         "get": _op("Users (admin)", _json({"type": "array", "items": _ref("User")}), 403),
