@@ -82,9 +82,13 @@ class _Evaluator:
         raise _Unknown(name)
 
 
-def _settings(src: SourceTree, module: str, seen: set[str] | None = None
-              ) -> dict[str, object]:
-    """The wanted settings' values (``_Unknown`` instances when not evaluable)."""
+def _settings(src: SourceTree, module: str, seen: set[str] | None = None,
+              names: dict[str, object] | None = None) -> dict[str, object]:
+    """The wanted settings' values (``_Unknown`` instances when not evaluable).
+
+    ``names`` collects every evaluated module-level name, so a star import brings
+    ``BASE_DIR`` along like Python would.
+    """
     seen = seen if seen is not None else set()
     path = _module_path(src, module)
     if path is None or path in seen:
@@ -95,6 +99,7 @@ def _settings(src: SourceTree, module: str, seen: set[str] | None = None
     except SyntaxError:
         return {}
     ev = _Evaluator(path)
+    names_out = names if names is not None else {}
     out: dict[str, object] = {}
     package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
     for node in tree.body:
@@ -104,7 +109,9 @@ def _settings(src: SourceTree, module: str, seen: set[str] | None = None
                 base = base.rpartition(".")[0]
             target = (f"{base}.{node.module}" if node.level and node.module
                       else base if node.level else node.module or "")
-            out.update(_settings(src, target, seen))
+            imported: dict[str, object] = {}
+            out.update(_settings(src, target, seen, imported))
+            ev.names.update({k: v for k, v in imported.items() if k != "__file__"})
         elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
@@ -117,6 +124,7 @@ def _settings(src: SourceTree, module: str, seen: set[str] | None = None
                     value = e
                 if t.id in _WANTED:
                     out[t.id] = value
+    names_out.update(ev.names)
     return out
 
 

@@ -1,9 +1,9 @@
 """Tornado: a script that builds a ``tornado.web.Application`` and starts the IOLoop.
 
 Tornado is its own HTTP server on an event loop, so it runs natively, never inside a
-WSGI server: ``python app.py`` through a small launcher (serve.py) that gives the first
+WSGI server: ``python app.py`` through a small launcher (launcher.py) that gives the first
 server ``$PORT``, turns on ``xheaders`` behind the proxy and shuts down gracefully on
-SIGTERM. One process per replica (see serve.py for why); scale with replicas.
+SIGTERM. One process per replica (see launcher.py for why); scale with replicas.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def detect(src: SourceTree) -> list[WebServer] | None:
             command="python " + shlex.join([LAUNCHER, *args[:1]]) + "".join(
                 f" {a}" for a in args[1:]),
             reason=f"tornado.web.Application started in {path}",
-            files={LAUNCHER: resources.files(__name__).joinpath("serve.py").read_text()},
+            files={LAUNCHER: resources.files(__name__).joinpath("launcher.py").read_text()},
             static=_static(src, path, trees[path]),
             notes=("Server: Tornado's own (no WSGI server), one process per replica, "
                    "xheaders on, port from $PORT; scale with replicas",),

@@ -45,7 +45,7 @@ def serve(src: SourceTree, web: WebServer) -> WebServer | None:
         packages=("pyuwsgi",),
         files={
             GUNICORN_CONF: platform_file("gunicorn_conf.py"),
-            LAUNCHER: resources.files(__name__).joinpath("serve.py").read_text(),
+            LAUNCHER: resources.files(__name__).joinpath("launcher.py").read_text(),
         },
         protocol=WebProtocol.UWSGI,
         notes=(f"Server: uWSGI ({why}), master + processes sized like gunicorn's x 4 "
