@@ -64,7 +64,6 @@ ensure_host_tools() {
   command -v git >/dev/null || need+=(git)
   command -v debootstrap >/dev/null || need+=(debootstrap)
   command -v docker-registry >/dev/null || need+=(docker-registry)
-  # wrk drives the serving benchmark (e2e/bench/serving.py).
   command -v wrk >/dev/null || need+=(wrk)
   [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 }
