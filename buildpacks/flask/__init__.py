@@ -1,10 +1,17 @@
-"""Flask: a WSGI app object or a ``create_app()`` factory, served by gunicorn."""
+"""Flask: an ``app``/``application`` object or a ``create_app()`` factory, served by gunicorn.
+
+Found by reading the source (never importing it): module-level ``Flask(...)`` objects,
+objects made by calling a factory (``app = create_app()``), and ``create_app``/``make_app``
+functions, in root modules or one package deep (``mypkg/__init__.py``). Conventional entry
+modules (app.py, wsgi.py, ...) win; a tie between equally likely candidates is reported.
+"""
 
 from __future__ import annotations
 
 import ast
-from importlib import resources
 
+from buildpacks.python import call_name, declared, literal_kwargs, module_name, modules, pick
+from buildpacks.python.servers import gunicorn
 from paas.build.plan import WebServer
 from paas.build.source import SourceTree
 from paas.domain.release import StaticMount
@@ -13,69 +20,60 @@ KIND = "framework"
 PRIORITY = 40
 
 _APP_NAMES = ("app", "application")
-_GUNICORN_CONF = "/opt/paas/gunicorn.conf.py"
-
-
-def _declares(src: SourceTree, package: str) -> bool:
-    text = "\n".join(src.read(p) or "" for p in ("requirements.txt", "pyproject.toml"))
-    return package in text.lower()
-
-
-def _module_name(path: str) -> str:
-    mod = path[: -len(".py")].replace("/", ".")
-    return mod[: -len(".__init__")] if mod.endswith(".__init__") else mod
+_FACTORIES = ("create_app", "make_app")
+_PREFERRED = ("app.py", "wsgi.py", "main.py", "application.py", "__init__.py")
 
 
 def _flask_targets(tree: ast.Module) -> list[str]:
-    """Gunicorn targets in a module: ``app`` objects first, then ``create_app()``."""
+    """gunicorn targets in a module, best first: app objects, other objects, factories."""
     objects: list[str] = []
     factories: list[str] = []
     for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            func = node.value.func
-            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-            if called == "Flask":
-                objects += [t.id for t in node.targets if isinstance(t, ast.Name)]
-        elif isinstance(node, ast.FunctionDef) and node.name in ("create_app", "make_app"):
+        if isinstance(node, ast.Assign) and (
+            call_name(node.value) == "Flask" or call_name(node.value) in _FACTORIES
+        ):
+            objects += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.FunctionDef) and node.name in _FACTORIES:
             factories.append(f"{node.name}()")
-    return [o for o in objects if o in _APP_NAMES] + objects + factories
+    named = [o for o in objects if o in _APP_NAMES]
+    return named + [o for o in objects if o not in _APP_NAMES] + factories
 
 
-def detect(src: SourceTree) -> WebServer | None:
-    if not _declares(src, "flask"):
+def _static(src: SourceTree, path: str, tree: ast.Module) -> tuple[StaticMount, ...]:
+    """Flask's static folder (``static`` next to the app's module unless told otherwise)."""
+    folder: object = "static"
+    url: object = "/static"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and call_name(node) == "Flask":
+            kwargs = literal_kwargs(node)
+            folder = kwargs.get("static_folder", folder)
+            url = kwargs.get("static_url_path", f"/{folder}" if isinstance(folder, str)
+                             else url)
+            break
+    if not isinstance(folder, str) or not isinstance(url, str) or folder.startswith("/"):
+        return ()
+    base = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+    directory = f"{base}{folder.strip('/')}"
+    if ".." in directory.split("/") or not src.has_dir(directory):
+        return ()
+    return (StaticMount(url.rstrip("/") + "/", f"/app/{directory}"),)
+
+
+def detect(src: SourceTree) -> list[WebServer] | None:
+    if "flask" not in declared(src):
         return None
-    candidates: list[tuple[str, str]] = []
-    for path in src.paths(".py"):
-        if path.count("/") > 1 or path.startswith(("tests/", "test_")):
-            continue
-        try:
-            tree = ast.parse(src.read(path) or "", filename=path)
-        except SyntaxError:
-            continue
+    candidates: list[tuple[tuple[object, ...], str, str]] = []
+    trees: dict[str, ast.Module] = {}
+    for path, tree in modules(src):
         targets = _flask_targets(tree)
         if targets:
-            candidates.append((path, targets[0]))
-    if not candidates:
-        return None
-    # Prefer conventional entry modules, then the shallowest path.
-    preferred = ("app.py", "wsgi.py", "main.py", "application.py")
-    candidates.sort(key=lambda c: (c[0] not in preferred, c[0].count("/"), c[0]))
-    path, target = candidates[0]
-    module = _module_name(path)
-    static_dir = (path.rsplit("/", 1)[0] + "/static") if "/" in path else "static"
-    static = (
-        (StaticMount("/static/", f"/app/{static_dir}"),) if src.has_dir(static_dir) else ()
-    )
-    conf = resources.files("buildpacks.python").joinpath("gunicorn_conf.py").read_text()
-    return WebServer(
-        framework="Flask",
-        command=f"gunicorn --config {_GUNICORN_CONF} '{module}:{target}'",
-        reason=f"{target} in {path}",
-        packages=("gunicorn",),
-        files={_GUNICORN_CONF: conf},
-        static=static,
-        notes=(
-            "Server: gunicorn, gthread workers (2 x CPUs + 1, capped by memory / 256 MiB) "
-            "behind nginx, which buffers slow clients",
-        ),
-    )
+            trees[path] = tree
+            base = path.rsplit("/", 1)[-1]
+            rank = (base not in _PREFERRED, path.count("/"), targets[0].endswith("()"))
+            candidates.append((rank, path, targets[0]))
+    found = pick(candidates)
+    return [
+        gunicorn("Flask", f"{module_name(path)}:{target}", f"{target} in {path}",
+                 static=_static(src, path, trees[path]))
+        for path, target in found
+    ] or None

@@ -1,16 +1,33 @@
-"""The Python language buildpack: how an app's dependencies get into the image's venv."""
+"""The Python language buildpack: how an app's dependencies get into the image's venv.
+
+Exactly one way of declaring dependencies is used. The locked or explicit ones
+(requirements.txt, Pipfile, Poetry, uv, PDM) exclude each other: when two are present we
+cannot know which one the developer keeps up to date, so the push is rejected and the
+files are named. Without any of them, pyproject.toml's PEP 621 table, else setup.py.
+"""
 
 from __future__ import annotations
 
+import ast
 import re
+from collections.abc import Iterator
+from typing import Any
 
-from paas.build.plan import Dependencies
+from buildpacks.python import manifests as M
+from paas.build.plan import GENERATED_DIR, Dependencies
 from paas.build.source import SourceTree
+from paas.errors import BuildFailed
 
 KIND = "language"
 
+#: The one Python the stack image (Debian bookworm) carries.
+STACK_PYTHON = "3.11"
+
 _INCLUDE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
 _LOCAL = re.compile(r"^\s*(?:-e\s+|--editable\s+)?(\.|\./|/|file:)")
+_PY_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+_REQS = f"{GENERATED_DIR}/requirements.txt"
+_CONSTRAINTS = f"{GENERATED_DIR}/constraints.txt"
 
 
 def _requirement_files(src: SourceTree, path: str, seen: set[str]) -> bool:
@@ -29,9 +46,43 @@ def _requirement_files(src: SourceTree, path: str, seen: set[str]) -> bool:
     return True
 
 
-def dependencies(src: SourceTree) -> Dependencies | None:
-    if not src.has("requirements.txt"):
-        return None
+def _pyproject(src: SourceTree) -> dict[str, Any] | None:
+    return M.toml(src, "pyproject.toml")
+
+
+def _has_poetry_deps(pyproject: dict[str, Any] | None) -> bool:
+    deps = (pyproject or {}).get("tool", {}).get("poetry", {}).get("dependencies", {})
+    return any(M.normalize(k) != "python" for k in deps)
+
+
+def _ways(src: SourceTree, pyproject: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:
+    """The explicit dependency managers present, each with the files that show it."""
+    ways: dict[str, tuple[str, ...]] = {}
+    if src.has("requirements.txt"):
+        ways["pip"] = ("requirements.txt",)
+    pipenv = tuple(f for f in ("Pipfile", "Pipfile.lock") if src.has(f))
+    if pipenv:
+        ways["Pipenv"] = pipenv
+    if src.has("poetry.lock") or _has_poetry_deps(pyproject):
+        ways["Poetry"] = tuple(f for f in ("pyproject.toml", "poetry.lock") if src.has(f))
+    if src.has("uv.lock"):
+        ways["uv"] = ("uv.lock",)
+    if src.has("pdm.lock"):
+        ways["PDM"] = ("pdm.lock",)
+    return ways
+
+
+def _generated(reqs: tuple[str, ...], pins: tuple[str, ...] = ()
+               ) -> tuple[dict[str, str], tuple[tuple[str, ...], ...]]:
+    files = {"requirements.txt": "".join(r + "\n" for r in reqs)}
+    args: tuple[str, ...] = ("-r", _REQS)
+    if pins:
+        files["constraints.txt"] = "".join(p + "\n" for p in pins)
+        args += ("-c", _CONSTRAINTS)
+    return files, (args,)
+
+
+def _requirements_txt(src: SourceTree) -> Dependencies:
     seen: set[str] = set()
     only_manifests = _requirement_files(src, "requirements.txt", seen)
     return Dependencies(
@@ -39,3 +90,223 @@ def dependencies(src: SourceTree) -> Dependencies | None:
         files=tuple(sorted(seen)) if only_manifests else None,
         pip_args=(("-r", "requirements.txt"),),
     )
+
+
+def _from_pyproject(src: SourceTree, pyproject: dict[str, Any], manager: str,
+                    lock: str | None) -> Dependencies:
+    reqs = M.pep621(pyproject)
+    if reqs is None:
+        # Dynamic dependencies: only the project's build backend knows them.
+        return Dependencies(
+            manager=f"{manager}, pip install . (dependencies are dynamic)",
+            files=None,
+            pip_args=((".",),),
+            notes=("The whole source goes into the dependency stage: its cache is lost on "
+                   "every push; list [project].dependencies statically to keep it",),
+        )
+    if not reqs and manager == "Poetry":
+        reqs = M.poetry_requirements(pyproject)
+    pins = M.lock_pins(M.toml(src, lock) or {}, lock) if lock else ()
+    generated, args = _generated(reqs, pins)
+    return Dependencies(manager=manager, files=(), pip_args=args, generated=generated)
+
+
+def _dependencies(src: SourceTree) -> Dependencies | None:
+    pyproject = _pyproject(src)
+    ways = _ways(src, pyproject)
+    if len(ways) > 1:
+        listed = "; ".join(f"{', '.join(files)} ({way})" for way, files in ways.items())
+        raise BuildFailed(
+            f"conflicting dependency manifests: {listed}. Keep one way of declaring "
+            "dependencies and delete the other files"
+        )
+    way = next(iter(ways), None)
+    if way == "pip":
+        return _requirements_txt(src)
+    if way == "Pipenv":
+        lock = "Pipfile.lock" if src.has("Pipfile.lock") else None
+        generated, args = _generated(M.pipfile_requirements(src))
+        return Dependencies(manager=f"Pipenv ({lock or 'Pipfile'}), installed by pip",
+                            files=(), pip_args=args, generated=generated)
+    if way is not None:
+        lock = {"Poetry": "poetry.lock", "uv": "uv.lock", "PDM": "pdm.lock"}[way]
+        if pyproject is None:
+            raise BuildFailed(f"{lock} without pyproject.toml: the lock alone does not say "
+                              "which packages the app needs")
+        has_lock = src.has(lock)
+        manager = f"{way} ({'pyproject.toml + ' + lock if has_lock else 'pyproject.toml'})" \
+            ", installed by pip"
+        deps = _from_pyproject(src, pyproject, way, lock if has_lock else None)
+        return Dependencies(manager=manager, files=deps.files, pip_args=deps.pip_args,
+                            generated=deps.generated, notes=deps.notes)
+    if pyproject is not None:
+        if "project" not in pyproject:
+            if src.has("setup.py"):
+                return _setup_py(src)
+            raise BuildFailed("pyproject.toml has no [project] table (nor Poetry's): "
+                              "declare the app's dependencies in [project].dependencies")
+        deps = _from_pyproject(src, pyproject, "pyproject.toml (PEP 621)", None)
+        return Dependencies(manager="pip (pyproject.toml [project].dependencies)",
+                            files=deps.files, pip_args=deps.pip_args,
+                            generated=deps.generated, notes=deps.notes)
+    if src.has("setup.py"):
+        return _setup_py(src)
+    return None
+
+
+def _setup_py(src: SourceTree) -> Dependencies:
+    reqs = M.setup_py_requirements(src.read("setup.py") or "")
+    if reqs is None:
+        return Dependencies(
+            manager="pip install . (setup.py, install_requires is computed)",
+            files=None,
+            pip_args=((".",),),
+        )
+    generated, args = _generated(reqs)
+    return Dependencies(manager="pip (setup.py install_requires)", files=(), pip_args=args,
+                        generated=generated)
+
+
+def _python_version(src: SourceTree) -> tuple[str, str] | None:
+    """(major.minor, where it came from), checked against the stack; None if unpinned."""
+    found: list[tuple[str, str]] = []
+    for path in (".python-version", "runtime.txt"):
+        text = (src.read(path) or "").strip()
+        if text:
+            found.append((text.splitlines()[0].strip(), path))
+    pinned = M.pipfile_python(src)
+    if pinned:
+        found.append((pinned, "Pipfile [requires]"))
+    minors: list[tuple[str, str, str]] = []
+    for text, where in found:
+        m = _PY_VERSION.search(text)
+        if m is None:
+            raise BuildFailed(f"{where}: cannot read a Python version in {text!r} "
+                              f"(write e.g. {STACK_PYTHON})")
+        minors.append((f"{m.group(1)}.{m.group(2)}", text, where))
+    if len({m for m, _, _ in minors}) > 1:
+        listed = ", ".join(f"{text} in {where}" for _, text, where in minors)
+        raise BuildFailed(f"conflicting Python versions: {listed}")
+    if not minors:
+        return None
+    minor, text, where = minors[0]
+    if minor != STACK_PYTHON:
+        raise BuildFailed(
+            f"{where} asks for Python {text}, but this platform's stack (Debian bookworm) "
+            f"offers Python {STACK_PYTHON} only: set {STACK_PYTHON} in {where} or remove it"
+        )
+    return minor, where
+
+
+def dependencies(src: SourceTree) -> Dependencies | None:
+    deps = _dependencies(src)
+    if deps is None:
+        return None
+    version = _python_version(src)
+    note = (f"Python {STACK_PYTHON} (from {version[1]})" if version
+            else f"Python {STACK_PYTHON} (the stack's; pin it in .python-version)")
+    return Dependencies(
+        manager=deps.manager, files=deps.files, pip_args=deps.pip_args,
+        python_version=STACK_PYTHON, notes=(note, *deps.notes), generated=deps.generated,
+    )
+
+
+# Helpers for framework buildpacks -----------------------------------------------------
+def declared(src: SourceTree) -> frozenset[str]:
+    """Normalised names of every package any manifest of the app mentions.
+
+    Frameworks look here before they look at code: a Flask() call in an app that does
+    not depend on Flask is not a Flask app. Broken manifests count as empty here; the
+    dependency step reports them.
+    """
+    names: set[str] = set()
+    for path in src.paths(".txt"):
+        if path.rsplit("/", 1)[-1].startswith("requirements") or path.startswith(
+            "requirements/"
+        ):
+            names |= M.requirement_names((src.read(path) or "").splitlines())
+    try:
+        pyproject = _pyproject(src) or {}
+        names |= M.requirement_names(M.pep621(pyproject) or ())
+        for extra in pyproject.get("project", {}).get("optional-dependencies", {}).values():
+            names |= M.requirement_names(extra)
+        names |= {M.normalize(k) for k in
+                  pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {})}
+        if src.has("Pipfile") or src.has("Pipfile.lock"):
+            names |= M.requirement_names(M.pipfile_requirements(src))
+        if src.has("setup.py"):
+            names |= M.requirement_names(M.setup_py_requirements(src.read("setup.py") or "")
+                                         or ())
+    except BuildFailed:
+        pass
+    return frozenset(names)
+
+
+def modules(src: SourceTree, max_depth: int = 1) -> Iterator[tuple[str, ast.Module]]:
+    """Parsed app modules at most ``max_depth`` folders deep, tests left out.
+
+    Static analysis only: the user's code is parsed, never imported on the platform.
+    """
+    for path in src.paths(".py"):
+        if path.count("/") > max_depth or path.startswith(("tests/", "test/", "test_")):
+            continue
+        if "/test_" in path or path.endswith("/conftest.py") or path == "conftest.py":
+            continue
+        try:
+            yield path, ast.parse(src.read(path) or "", filename=path)
+        except (SyntaxError, ValueError):
+            continue
+
+
+def module_name(path: str) -> str:
+    mod = path[: -len(".py")].replace("/", ".")
+    return mod[: -len(".__init__")] if mod.endswith(".__init__") else mod
+
+
+def check(src: SourceTree) -> None:
+    """A syntax error anywhere in the app fails the push before any build, with the line."""
+    for path in src.paths(".py"):
+        text = src.read(path) or ""
+        try:
+            compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError as e:
+            line = (e.text or "").rstrip("\n")
+            raise BuildFailed(
+                f"{path} line {e.lineno}: {e.msg}",
+                log=f'  File "{path}", line {e.lineno}\n    {line.strip()}',
+            ) from None
+        except ValueError as e:  # null bytes
+            raise BuildFailed(f"{path}: {e}") from None
+
+
+def call_name(node: ast.AST) -> str:
+    """``Flask`` for ``Flask(...)`` and ``flask.Flask(...)``; "" when not a call."""
+    if not isinstance(node, ast.Call):
+        return ""
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def literal_kwargs(call: ast.Call) -> dict[str, object]:
+    """Keyword arguments of a call that are literals (strings, None, numbers)."""
+    out: dict[str, object] = {}
+    for kw in call.keywords:
+        if kw.arg is None:
+            continue
+        try:
+            out[kw.arg] = ast.literal_eval(kw.value)
+        except ValueError:
+            continue
+    return out
+
+
+def pick(candidates: list[tuple[tuple[object, ...], str, str]]
+         ) -> list[tuple[str, str]]:
+    """The best-ranked (path, target) candidates: one when detection is sure, else all
+    that tie, so the push can list them."""
+    if not candidates:
+        return []
+    best = min(rank for rank, _, _ in candidates)
+    return [(path, target) for rank, path, target in sorted(candidates) if rank == best]

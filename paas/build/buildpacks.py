@@ -5,23 +5,28 @@ A buildpack is a folder (a subpackage of ``buildpacks``) whose module declares:
 - ``KIND = "language"`` and ``dependencies(src) -> Dependencies | None``: how the app's
   dependencies install (the python buildpack); or
 - ``KIND = "framework"``, ``PRIORITY`` (lower runs first) and
-  ``detect(src) -> WebServer | None``: the web process and its production server.
+  ``detect(src) -> WebServer | Sequence[WebServer] | None``: the web process and its
+  production server (several when the app has several candidate entry points); or
+- ``KIND = "server"`` and ``serve(src, web) -> WebServer | None``: a production server
+  the app opted into (uWSGI with a ``uwsgi.ini``), replacing the framework's default.
 
-Adding a framework is adding a folder; nothing under ``paas/`` changes.
+A language pack may also define ``check(src)``, raising BuildFailed before any build.
+Adding a framework or a server is adding a folder; nothing under ``paas/`` changes.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import cast
 
 from paas.build.plan import BuildPlan, Dependencies, WebServer
 from paas.build.source import SourceTree
 from paas.domain.procfile import parse_procfile
+from paas.domain.release import WebProtocol
 from paas.errors import BuildFailed, InvalidInput
 
 
@@ -29,12 +34,14 @@ from paas.errors import BuildFailed, InvalidInput
 class Buildpacks:
     languages: tuple[ModuleType, ...]
     frameworks: tuple[ModuleType, ...]
+    servers: tuple[ModuleType, ...] = ()
 
 
 def load(package: str = "buildpacks") -> Buildpacks:
     root = importlib.import_module(package)
     languages: list[ModuleType] = []
     frameworks: list[ModuleType] = []
+    servers: list[ModuleType] = []
     for info in pkgutil.iter_modules(root.__path__):
         if not info.ispkg:
             continue
@@ -44,8 +51,52 @@ def load(package: str = "buildpacks") -> Buildpacks:
             languages.append(mod)
         elif kind == "framework":
             frameworks.append(mod)
+        elif kind == "server":
+            servers.append(mod)
     frameworks.sort(key=lambda m: (getattr(m, "PRIORITY", 50), m.__name__))
-    return Buildpacks(tuple(languages), tuple(frameworks))
+    return Buildpacks(tuple(languages), tuple(frameworks), tuple(servers))
+
+
+def _detect(fw: ModuleType, src: SourceTree) -> list[WebServer]:
+    detect = cast(Callable[[SourceTree], WebServer | Sequence[WebServer] | None], fw.detect)
+    found = detect(src)
+    if found is None:
+        return []
+    return [found] if isinstance(found, WebServer) else list(found)
+
+
+def _serve(packs: Buildpacks, src: SourceTree, web: WebServer) -> WebServer:
+    for server in packs.servers:
+        serve = cast(Callable[[SourceTree, WebServer], WebServer | None], server.serve)
+        chosen = serve(src, web)
+        if chosen is not None:
+            return chosen
+    return web
+
+
+def _named_by(command: str, found: list[WebServer]) -> WebServer | None:
+    """The detected candidate a Procfile web line runs, for its build setup (static
+    files, collectstatic, server config): the only one, or the one whose target the
+    line names (the line an ambiguous push suggested)."""
+    if len(found) == 1:
+        return found[0]
+    named = [w for w in found if w.command == command or (w.wsgi and w.wsgi in command)]
+    return named[0] if len(named) == 1 else None
+
+
+def _undecided(found: list[WebServer]) -> BuildFailed:
+    if not found:
+        return BuildFailed(
+            "could not tell how to start the web process (found nothing: no Flask app or "
+            "create_app(), Django manage.py, Tornado Application or ASGI app); "
+            "add a Procfile with a line like 'web: gunicorn myapp.wsgi'"
+        )
+    what = "; ".join(f"{w.framework}: {w.reason}" for w in found)
+    lines = " or ".join(f"'web: {w.command}'" for w in found)
+    return BuildFailed(
+        f"could not tell how to start the web process (found {what}); "
+        f"add a Procfile with the line for the one to serve: {lines}"
+    )
 
 
 def _procfile(src: SourceTree) -> dict[str, str]:
@@ -62,6 +113,9 @@ def make_plan(src: SourceTree, packs: Buildpacks) -> BuildPlan:
     """Compose the plan: dependencies from the language pack, web from Procfile or detection."""
     deps: Dependencies | None = None
     for lang in packs.languages:
+        check = getattr(lang, "check", None)
+        if check is not None:
+            cast(Callable[[SourceTree], None], check)(src)
         deps = cast(Callable[[SourceTree], Dependencies | None], lang.dependencies)(src)
         if deps is not None:
             break
@@ -74,27 +128,24 @@ def make_plan(src: SourceTree, packs: Buildpacks) -> BuildPlan:
     processes = _procfile(src)
     found: list[WebServer] = []
     for fw in packs.frameworks:
-        web = cast(Callable[[SourceTree], WebServer | None], fw.detect)(src)
-        if web is not None:
-            found.append(web)
+        found += _detect(fw, src)
 
     release_command = processes.pop("release", None)
     notes: tuple[str, ...]
     if "web" in processes:
-        web = found[0] if len(found) == 1 else None
+        # The framework's build setup (static files, collectstatic) still applies, but the
+        # Procfile's command is an HTTP server on $PORT whatever the detected server was.
+        chosen = _named_by(processes["web"], found)
+        web = replace(chosen, protocol=WebProtocol.HTTP, notes=()) if chosen else None
         notes = ("Process web: taken from the Procfile (it always wins over detection)",)
     elif len(found) == 1:
-        web = found[0]
+        web = _serve(packs, src, found[0])
         processes = {"web": web.command, **processes}
         notes = ()
     elif not found and processes:
         web, notes = None, ("No web process: only the Procfile's types run, none is routed",)
     else:
-        what = "; ".join(f"{w.framework}: {w.reason}" for w in found) or "nothing"
-        raise BuildFailed(
-            f"could not tell how to start the web process (found {what}); "
-            "add a Procfile with a line like 'web: gunicorn myapp.wsgi'"
-        )
+        raise _undecided(found)
 
     if web is None:
         return BuildPlan(

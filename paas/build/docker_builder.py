@@ -47,6 +47,11 @@ class DockerBuilder:
         ca = self.settings.build.ca_bundle
         if ca is not None:
             shutil.copyfile(ca, ctx / dockerfile.CA_FILE)
+        for name, text in plan.dependencies.generated.items():
+            # the bare name: render() rejects names with a path, never write outside
+            target = ctx / dockerfile.DEPS_DIR / Path(name).name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
         for image_path, text in plan.files.items():
             target = ctx / dockerfile.context_file_for(image_path)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 
-from paas.build.plan import BuildPlan
+from paas.build.plan import GENERATED_DIR, BuildPlan
 from paas.errors import InvalidInput
 
 VENV = "/opt/venv"
@@ -26,6 +26,9 @@ APP_UID = 10001
 PAAS_DIR = "paas"
 SRC_DIR = "src"
 CA_FILE = f"{PAAS_DIR}/ca.pem"
+#: Folder inside the build context holding the dependency files a buildpack generated.
+DEPS_DIR = f"{PAAS_DIR}/deps"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -78,6 +81,10 @@ def render(
     ]
     if with_ca:
         lines.append(f"COPY {_exec([CA_FILE, f'/tmp/build/{CA_FILE}'])}")
+    for name in sorted(deps.generated):
+        if not _NAME.fullmatch(name):
+            raise InvalidInput(f"invalid generated file name {name!r}")
+        lines.append(f"COPY {_exec([f'{DEPS_DIR}/{name}', f'{GENERATED_DIR}/{name}'])}")
     if deps.files is None:
         lines.append(f"COPY {_exec([SRC_DIR + '/', '/tmp/build/src/'])}")
     else:

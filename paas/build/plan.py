@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 
 from paas.domain.release import StaticMount, WebProtocol
 
+#: Where files a buildpack generates for the dependency install (a requirements file
+#: derived from pyproject.toml or a lock file) sit in the ``deps`` build stage.
+GENERATED_DIR = "/tmp/build/deps"  # noqa: S108 - a path inside the build container
+
 
 @dataclass(frozen=True)
 class Dependencies:
@@ -24,6 +28,10 @@ class Dependencies:
     pip_args: tuple[tuple[str, ...], ...]
     python_version: str | None = None
     notes: tuple[str, ...] = ()
+    #: Files derived from the manifests (name -> text), placed in ``GENERATED_DIR`` in
+    #: the deps stage. Only these and ``files`` reach that stage, so a push that changes
+    #: code but not dependencies reuses the cached install.
+    generated: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,8 @@ class WebServer:
     files: Mapping[str, str] = field(default_factory=dict)
     protocol: WebProtocol = WebProtocol.HTTP
     static: tuple[StaticMount, ...] = ()
+    #: ``module:callable`` of a WSGI app, so a server buildpack (uWSGI) can serve it.
+    wsgi: str | None = None
     build_steps: tuple[tuple[str, ...], ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()

@@ -19,6 +19,11 @@ from paas.router.nginxconf import Block, Directive, render
 CONTROL_HOST = "paas-router.internal"
 LISTEN_PORT = 8080
 STATIC_ROOT = "/srv/static"
+#: Static names carrying a content hash (Django's ManifestStaticFilesStorage
+#: ``app.3f2a9c1b7d4e.css``, bundlers' ``main.3f2a9c1b.js``) never change content.
+#: Eight or more hex digits between dots, spelled without braces: a map key is a bare
+#: word in nginx's syntax (nginxconf quotes arguments, not names).
+HASHED_NAME = "~[.]" + "[0-9a-f]" * 7 + "[0-9a-f]+[.][A-Za-z0-9]+$"
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,9 @@ def _server(route: Route) -> list[Block]:
                 [mount.url_prefix],
                 [
                     Directive("alias", [f"{STATIC_ROOT}/{directory}/"]),
-                    Directive("expires", ["1h"]),
-                    Directive("add_header", ["Cache-Control", "public"]),
+                    # A year for content-hashed names (they change when the file
+                    # does), an hour for the rest; see STATIC_CACHE.
+                    Directive("add_header", ["Cache-Control", "$paas_static_cache"]),
                     Directive("access_log", ["off"]),
                 ],
             )
@@ -120,6 +126,9 @@ def render_config(routes: Sequence[Route], generation: int) -> str:
         Directive("gzip", ["on"]),
         Directive("gzip_types", ["text/css", "application/javascript", "application/json",
                                  "image/svg+xml", "text/plain"]),
+        Block("map", ["$uri", "$paas_static_cache"],
+              [Directive(HASHED_NAME, ["public, max-age=31536000, immutable"]),
+               Directive("default", ["public, max-age=3600"])]),
         Block("map", ["$http_upgrade", "$connection_upgrade"],
               [Directive("default", ["upgrade"]), Directive("''", ["close"])]),
         Block(

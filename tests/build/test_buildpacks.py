@@ -5,11 +5,11 @@ import pytest
 from paas.build.buildpacks import Buildpacks, load, make_plan
 from paas.build.plan import WebServer
 from paas.build.source import SourceTree
-from paas.domain.release import StaticMount
+from paas.domain.release import StaticMount, WebProtocol
 from paas.errors import BuildFailed
 
 CONF = "/opt/paas/gunicorn.conf.py"
-FLASK_WEB = f"gunicorn --config {CONF} 'app:app'"
+FLASK_WEB = f"gunicorn --config {CONF} app:app"
 APP_PY = "from flask import Flask\n\napp = Flask(__name__)\n"
 
 
@@ -24,7 +24,9 @@ def packs():
 
 def test_load_finds_python_and_flask(packs):
     assert [m.__name__ for m in packs.languages] == ["buildpacks.python"]
-    assert [m.__name__ for m in packs.frameworks] == ["buildpacks.flask"]
+    assert [m.__name__ for m in packs.frameworks] == [
+        "buildpacks.django", "buildpacks.tornado", "buildpacks.flask", "buildpacks.asgi"]
+    assert [m.__name__ for m in packs.servers] == ["buildpacks.uwsgi"]
 
 
 def test_load_sorts_frameworks_by_priority(tmp_path, monkeypatch):
@@ -116,7 +118,7 @@ def test_no_python_manifest(packs):
 def test_unknown_framework_without_procfile_suggests_one(packs):
     with pytest.raises(BuildFailed) as exc:
         make_plan(_src({"requirements.txt": "django\n", "manage.py": ""}), packs)
-    assert "could not tell how to start the web process (found nothing)" in exc.value.message
+    assert "could not tell how to start the web process (found nothing" in exc.value.message
     assert "add a Procfile with a line like 'web: gunicorn myapp.wsgi'" in exc.value.message
 
 
@@ -162,7 +164,80 @@ def test_describe_lists_everything_in_order(packs):
     assert make_plan(src, packs).describe() == [
         "Python app",
         "Dependencies: pip (requirements.txt)",
+        "Python 3.11 (the stack's; pin it in .python-version)",
         "No web process: only the Procfile's types run, none is routed",
         "Process worker: celery worker",
         "Release phase: migrate",
     ]
+
+
+def test_ambiguous_push_lists_candidates_with_procfile_lines(packs):
+    app = "from flask import Flask\napp = Flask(__name__)\n"
+    src = {"requirements.txt": "flask\n", "site_a.py": app, "site_b.py": app}
+    with pytest.raises(BuildFailed) as exc:
+        make_plan(_src(src), packs)
+    assert exc.value.message == (
+        "could not tell how to start the web process (found Flask: app in site_a.py; "
+        "Flask: app in site_b.py); add a Procfile with the line for the one to serve: "
+        f"'web: gunicorn --config {CONF} site_a:app' or "
+        f"'web: gunicorn --config {CONF} site_b:app'")
+    # the suggested line works, with that candidate's server setup
+    plan = make_plan(_src({**src, "Procfile": f"web: gunicorn --config {CONF} site_b:app\n"}),
+                     packs)
+    assert plan.processes == {"web": f"gunicorn --config {CONF} site_b:app"}
+    assert list(plan.files) == [CONF] and plan.packages == ("gunicorn",)
+
+
+def test_server_pack_replaces_the_framework_server(packs):
+    plan = make_plan(_src({"requirements.txt": "flask\n", "app.py": APP_PY,
+                           "uwsgi.ini": "[uwsgi]\n"}), packs)
+    assert plan.processes == {"web": "python /opt/paas/uwsgi_serve.py app:app"}
+    assert plan.web_protocol is WebProtocol.UWSGI
+    assert plan.packages == ("pyuwsgi",)
+
+
+def test_procfile_web_always_speaks_http(packs):
+    plan = make_plan(_src({"requirements.txt": "flask\n", "app.py": APP_PY,
+                           "uwsgi.ini": "[uwsgi]\n",
+                           "Procfile": "web: uwsgi --http-socket :$PORT --module app:app\n"}),
+                     packs)
+    assert plan.web_protocol is WebProtocol.HTTP
+    assert plan.processes["web"].startswith("uwsgi --http-socket")
+
+
+def test_syntax_error_fails_before_detection(packs):
+    with pytest.raises(BuildFailed, match=r"^app\.py line 4: invalid syntax$"):
+        make_plan(_src({"requirements.txt": "flask\n", "app.py": APP_PY + "def (:\n"}), packs)
+
+
+def test_framework_matrix(packs):
+    """One small app per layout: what is detected and how it is served."""
+    django_settings = ("from pathlib import Path\nBASE_DIR = Path(__file__).resolve().parent"
+                       ".parent\nWSGI_APPLICATION = 'proj.wsgi.application'\n"
+                       "STATIC_ROOT = BASE_DIR / 'staticfiles'\n")
+    tornado_app = ("import asyncio, tornado.web\nasync def main():\n"
+                   "    tornado.web.Application([]).listen(8000)\n"
+                   "    await asyncio.Event().wait()\n"
+                   "if __name__ == '__main__':\n    asyncio.run(main())\n")
+    matrix = {
+        "flask-package": ({"requirements.txt": "flask\n", "shop/__init__.py":
+                           "from flask import Flask\ndef create_app():\n    return Flask('x')\n"},
+                          "Flask app detected: create_app() in shop/__init__.py",
+                          f"gunicorn --config {CONF} 'shop:create_app()'"),
+        "django": ({"requirements.txt": "django\n", "manage.py":
+                    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+                    "proj/settings.py": django_settings},
+                   "Django app detected: WSGI_APPLICATION = proj.wsgi.application "
+                   "(settings proj.settings)", f"gunicorn --config {CONF} proj.wsgi:application"),
+        "tornado": ({"requirements.txt": "tornado\n", "app.py": tornado_app},
+                    "Tornado app detected: tornado.web.Application started in app.py",
+                    "python /opt/paas/tornado_serve.py app.py"),
+        "fastapi-pyproject": ({"pyproject.toml": '[project]\ndependencies = ["fastapi"]\n',
+                               "main.py": "from fastapi import FastAPI\napp = FastAPI()\n"},
+                              "FastAPI app detected: app in main.py",
+                              f"gunicorn --config {CONF} --worker-class "
+                              "uvicorn_worker.UvicornWorker main:app"),
+    }
+    for name, (files, summary, web) in matrix.items():
+        plan = make_plan(_src(files), packs)
+        assert (plan.summary, plan.processes["web"]) == (summary, web), name

@@ -170,3 +170,19 @@ def test_plan_env_overrides_defaults_and_port_follows_plan():
 def test_invalid_env_key_rejected(key):
     with pytest.raises(InvalidInput, match="invalid environment variable name"):
         render(_plan(env={key: "v"}), STACK, with_ca=False)
+
+
+def test_generated_dependency_files_are_copied_into_the_deps_stage():
+    deps = Dependencies(manager="pip (pyproject.toml)", files=(),
+                        pip_args=(("-r", "/tmp/build/deps/requirements.txt"),),
+                        generated={"requirements.txt": "flask\n"})
+    stage, final = _stages(render(_plan(dependencies=deps), STACK, with_ca=False))
+    assert 'COPY ["paas/deps/requirements.txt", "/tmp/build/deps/requirements.txt"]' in stage
+    assert not any("src/" in line for line in stage)  # no user file: cache kept
+    assert not any("paas/deps" in line for line in final)
+
+
+def test_generated_file_names_cannot_escape():
+    deps = Dependencies(manager="x", files=(), pip_args=(), generated={"../x": ""})
+    with pytest.raises(InvalidInput):
+        render(_plan(dependencies=deps), STACK, with_ca=False)

@@ -125,8 +125,7 @@ def test_static_locations_alias_before_root_location():
     assert (
         "        location /static/ {\n"
         f"            alias {STATIC_ROOT}/s/v3/static/;\n"
-        "            expires 1h;\n"
-        "            add_header Cache-Control public;\n"
+        "            add_header Cache-Control $paas_static_cache;\n"
         "            access_log off;\n"
         "        }\n"
     ) in app

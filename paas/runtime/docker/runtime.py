@@ -28,6 +28,7 @@ from paas.router.config import Route
 from paas.runtime.docker import labels as L
 from paas.runtime.docker.health import accepts_tcp, answers_http, wait_until
 from paas.runtime.docker.router import Router
+from paas.runtime.docker.static import StaticFiles
 from paas.runtime.port import ProcessInfo
 from paas.settings import Settings
 
@@ -79,6 +80,7 @@ class DockerRuntime:
         self.instance = settings.instance
         self.network = L.network_name(self.instance)
         self.router = Router(client, settings, self.network)
+        self.static = StaticFiles(client, self.router.static_dir)
         self._live: dict[str, _Live] = {}
         self._router_lock = threading.Lock()
 
@@ -171,14 +173,15 @@ class DockerRuntime:
         with self._router_lock:
             self.router.apply(self._routes())
 
-    def _set_live(self, app: App, build: Build, release: Release, replicas: int) -> None:
+    def _set_live(self, app: App, build: Build, release: Release, replicas: int,
+                  static: tuple[tuple[StaticMount, str], ...] = ()) -> None:
         self._live[app.name] = _Live(
             hosts=app.hostnames(self.settings.domain),
             release=release.version,
             replicas=replicas,
             port=build.port,
             protocol=build.web_protocol,
-            static=(),
+            static=static,
         )
 
     # the Runtime port ---------------------------------------------------------------
@@ -218,13 +221,15 @@ class DockerRuntime:
                 if ptype == "web" and new:
                     self._wait_healthy(new, build)
             if "web" in want:
-                self._set_live(app, build, release, want["web"])
+                static = self.static.publish(app.name, release.version, build, log)
+                self._set_live(app, build, release, want["web"], static)
             else:
                 self._live.pop(app.name, None)
             self._apply_routes()
         except DeployFailed:
             self._stop(started)
             raise
+        self.static.prune(app.name, keep=release.version if "web" in want else None)
         surplus = [c for c in existing if c.id not in {k.id for k in keep}]
         if surplus:
             log(f"-----> Stopping {len(surplus)} replica(s) no longer needed")
@@ -297,6 +302,7 @@ class DockerRuntime:
     def destroy(self, app: str) -> None:
         self._live.pop(app, None)
         self._apply_routes()
+        self.static.prune(app, keep=None)
         mine = L.filters(self.instance, **{L.APP: app})
         # Every role labelled with the app: replicas, one-off runs, add-ons.
         self._stop(self.client.containers.list(all=True, filters=mine))

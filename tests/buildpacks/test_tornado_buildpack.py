@@ -1,0 +1,114 @@
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import buildpacks.tornado as tornado_pack
+from paas.build.source import SourceTree
+from paas.domain.release import StaticMount
+
+MODERN = """import asyncio
+import tornado.web
+
+class Main(tornado.web.RequestHandler):
+    def get(self):
+        self.write(f"ip={self.request.remote_ip}")
+
+async def main():
+    app = tornado.web.Application([(r"/", Main)])
+    app.listen(8888, address="127.0.0.1")
+    await asyncio.Event().wait()
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+CLASSIC = """from tornado.web import Application, RequestHandler
+from tornado.ioloop import IOLoop
+from tornado.options import define, options
+define("port", default=8000)
+
+class App(Application):
+    pass
+
+app = App([], static_path="static")
+app.listen(options.port)
+IOLoop.current().start()
+"""
+
+
+def _src(files, listing=()):
+    return SourceTree(files={"requirements.txt": "tornado\n", **files}, listing=frozenset(listing))
+
+
+def test_modern_asyncio_script():
+    [web] = tornado_pack.detect(_src({"server.py": MODERN}))
+    assert web.framework == "Tornado"
+    assert web.command == "python /opt/paas/tornado_serve.py server.py"
+    assert web.reason == "tornado.web.Application started in server.py"
+    assert list(web.files) == ["/opt/paas/tornado_serve.py"]
+    assert web.packages == () and web.wsgi is None
+
+
+def test_classic_ioloop_subclass_with_port_option_and_static():
+    [web] = tornado_pack.detect(_src({"app.py": CLASSIC}, ["static/x.js"]))
+    assert web.command == "python /opt/paas/tornado_serve.py app.py --port=$PORT"
+    assert web.static == (StaticMount("/static/", "/app/static"),)
+
+
+def test_handlers_module_without_start_is_not_an_entry_point():
+    handlers = "import tornado.web\ndef make():\n    return tornado.web.Application([])\n"
+    assert tornado_pack.detect(_src({"handlers.py": handlers})) is None
+    assert tornado_pack.detect(SourceTree(files={"requirements.txt": "flask\n",
+                                                 "app.py": MODERN})) is None
+
+
+def test_two_scripts_are_both_reported():
+    found = tornado_pack.detect(_src({"a.py": MODERN, "b.py": MODERN}))
+    assert [w.reason.rsplit(" ", 1)[1] for w in found] == ["a.py", "b.py"]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(port, headers):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("GET", "/", headers=headers)
+        return conn.getresponse().read().decode()
+    finally:
+        conn.close()
+
+
+def test_launcher_serves_on_port_with_xheaders_and_stops_on_sigterm(tmp_path):
+    pytest.importorskip("tornado")
+    (tmp_path / "server.py").write_text(MODERN)
+    port = _free_port()
+    launcher = Path(tornado_pack.__file__).parent / "launcher.py"
+    env = {**os.environ, "PORT": str(port), "PAAS_TORNADO_GRACE": "0.1"}
+    proc = subprocess.Popen([sys.executable, str(launcher), "server.py"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        body = None
+        deadline = time.monotonic() + 30
+        while body is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                body = _get(port, {"X-Real-Ip": "203.0.113.9"})
+            except OSError:
+                time.sleep(0.05)
+        assert body == "ip=203.0.113.9"  # the port from $PORT, xheaders on
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        assert f"paas: serving on port {port} (the script asked for 8888)" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
