@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
@@ -166,8 +167,12 @@ class RunConnection:
             return None
 
     def close(self) -> None:
-        for closing in (self.reader.close, self.sock.close):
-            try:
-                closing()
-            except OSError:
-                continue
+        """End the session; the server then kills the command if it still runs.
+
+        shutdown() first: it wakes a thread blocked reading, where close() alone would
+        wait for that read (the reader's lock) forever.
+        """
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            self.sock.close()

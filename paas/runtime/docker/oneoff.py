@@ -110,21 +110,26 @@ def start(client: docker.DockerClient, *, image: str, command: Sequence[str],
           name_prefix: str, tty: bool, rows: int, cols: int) -> DockerOneOff:
     """Create, attach and start the container; on any failure nothing is left behind."""
     suffix = secrets.token_hex(3)
+    api = client.api
     try:
-        container = client.containers.create(
+        # detach=False with stdin_open sets StdinOnce (and the Attach* flags): EOF on the
+        # attach stream then closes the command's stdin, which `echo hi | paas run -- cat`
+        # needs to end.
+        created = api.create_container(
             image,
             command=command_argv(command),
             name=f"{name_prefix}-{suffix}",
             hostname=f"run-{suffix}",
-            init=True,
-            network=network,
             environment=dict(environment),
             labels={**labels, L.ROLE: L.ROLE_RUN, L.PROCESS: "run"},
             stdin_open=True,
-            stdin_once=True,
+            detach=False,
             tty=tty,
-            detach=True,
+            host_config=api.create_host_config(init=True),
+            networking_config=api.create_networking_config(
+                {network: api.create_endpoint_config()}),
         )
+        container = client.containers.get(created["Id"])
     except docker.errors.ImageNotFound as e:
         raise NotFound(f"the image of the current release is gone: {e.explanation}") from e
     except docker.errors.APIError as e:
