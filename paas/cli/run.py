@@ -123,8 +123,12 @@ def run(app: Application, app_name: str | None, no_tty: bool, command: tuple[str
     """
     with_tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
     size = shutil.get_terminal_size()
-    conn = app.client.open_run(resolve_app(app_name), list(command), with_tty,
-                               size.lines, size.columns)
+    try:
+        conn = app.client.open_run(resolve_app(app_name), list(command), with_tty,
+                                   size.lines, size.columns)
+    except KeyboardInterrupt:
+        # The server may have started the command: the closed connection makes it go.
+        sys.exit(INTERRUPTED)
     sys.exit(session(conn, with_tty))
 
 
