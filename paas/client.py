@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import quote
+import contextlib
+import json
+import socket
+import ssl
+from collections.abc import Generator
+from typing import Any, BinaryIO
+from urllib.parse import quote, urlsplit
 
 import requests
 
+from paas import wire
 from paas.credentials import Credentials
 from paas.errors import DeployFailed, PaasError
+
+#: Seconds without a byte (not even a keep-alive) before a followed log stream is lost.
+FOLLOW_READ_TIMEOUT = 60.0
 
 
 class Client:
     def __init__(self, creds: Credentials, timeout: float = 30.0) -> None:
         self.url = creds.url
         self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {creds.token}"
+        self.auth = f"Bearer {creds.token}"
+        self.session.headers["Authorization"] = self.auth
         self.timeout = timeout
 
     def request(self, method: str, path: str, body: Any = None,
@@ -121,6 +131,124 @@ class Client:
         return dict(self.request("DELETE", f"/v1/apps/{_seg(app)}/access/{_seg(user)}"))
 
 
+    # logs and run --------------------------------------------------------------------
+    def logs(self, app: str, lines: int, process_type: str | None, follow: bool
+             ) -> Generator[str, None, None]:
+        """Log lines as the server sends them; a followed stream ends only when closed."""
+        params: dict[str, str] = {"lines": str(lines)}
+        if process_type:
+            params["process"] = process_type
+        if follow:
+            params["follow"] = "1"
+        try:
+            resp = self.session.get(
+                f"{self.url}/v1/apps/{quote(app)}/logs", params=params, stream=True,
+                timeout=(self.timeout, FOLLOW_READ_TIMEOUT if follow else self.timeout))
+        except requests.ConnectionError as e:
+            raise PaasError(
+                f"cannot reach the paas server at {self.url}: is `paas server` running?"
+            ) from e
+        with resp:
+            if resp.status_code >= 400:
+                raise PaasError(_error_of(resp.status_code, resp.reason, resp.content))
+            pending = b""
+            try:
+                # chunk_size=None: each chunk as it arrives, so a followed line shows at once
+                for chunk in resp.iter_content(chunk_size=None):
+                    pending += chunk
+                    *complete, pending = pending.split(b"\n")
+                    for raw in complete:
+                        if raw:  # empty lines are the server's keep-alives
+                            yield raw.decode(errors="replace")
+            except requests.RequestException as e:
+                raise PaasError(f"lost the log stream from {self.url}: {e}") from e
+            if pending:
+                yield pending.decode(errors="replace")
+
+    def open_run(self, app: str, command: list[str], tty: bool, rows: int, cols: int
+                 ) -> RunConnection:
+        """Start ``paas run`` and take the connection over (HTTP Upgrade to paas-run)."""
+        parts = urlsplit(self.url)
+        https = parts.scheme == "https"
+        host = parts.hostname or "127.0.0.1"
+        port = parts.port or (443 if https else 80)
+        body = json.dumps({"command": command, "tty": tty, "rows": rows, "cols": cols}
+                          ).encode()
+        head = (
+            f"POST {parts.path.rstrip('/')}/v1/apps/{quote(app)}/run HTTP/1.1\r\n"
+            f"Host: {parts.netloc}\r\n"
+            f"Authorization: {self.auth}\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            f"Connection: Upgrade\r\nUpgrade: {wire.UPGRADE}\r\n\r\n"
+        ).encode()
+        try:
+            sock = socket.create_connection((host, port), timeout=self.timeout)
+            if https:
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+            sock.sendall(head + body)
+            reader = sock.makefile("rb")
+            status_line = reader.readline(65536).decode("latin-1")
+            headers: dict[str, str] = {}
+            while (line := reader.readline(65536).decode("latin-1").strip()):
+                key, _, value = line.partition(":")
+                headers[key.strip().lower()] = value.strip()
+        except OSError as e:
+            raise PaasError(
+                f"cannot reach the paas server at {self.url}: is `paas server` running?"
+            ) from e
+        try:
+            status = int(status_line.split()[1])
+        except (IndexError, ValueError) as e:
+            sock.close()
+            raise PaasError(f"unexpected answer from {self.url}: {status_line!r}") from e
+        if status != 101:
+            length = int(headers.get("content-length", "0") or 0)
+            content = reader.read(length) if length else b""
+            sock.close()
+            raise PaasError(_error_of(status, "", content))
+        sock.settimeout(None)
+        return RunConnection(sock, reader)
+
+
 def _seg(value: str) -> str:
     """One path segment, so a '/' or '?' in user input cannot reach another endpoint."""
     return quote(value, safe="")
+
+
+def _error_of(status: int, reason: str, content: bytes) -> str:
+    try:
+        data = json.loads(content) if content else None
+    except ValueError:
+        data = None
+    message = data.get("error") if isinstance(data, dict) else None
+    return str(message or f"server answered {status} {reason}".strip())
+
+
+class RunConnection:
+    """The taken-over connection of ``paas run``: paas.wire frames both ways."""
+
+    def __init__(self, sock: socket.socket, reader: BinaryIO) -> None:
+        self.sock = sock
+        self.reader = reader
+
+    def send(self, kind: int, payload: bytes = b"") -> None:
+        self.sock.sendall(wire.frame(kind, payload))
+
+    def recv(self) -> tuple[int, bytes] | None:
+        """The next frame from the server; None when the connection ended."""
+        try:
+            return wire.read_frame(self.reader.read)
+        except (OSError, wire.ProtocolError):
+            return None
+
+    def close(self) -> None:
+        """End the session; the server then kills the command if it still runs.
+
+        shutdown() first: it wakes a thread blocked reading, where close() alone would
+        wait for that read (the reader's lock) forever.
+        """
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            self.sock.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from paas.domain.app import App
+from paas.domain.logs import LogLine
 from paas.domain.release import Release
 from paas.logsink import LogSink
 
@@ -21,6 +23,32 @@ class ProcessInfo:
     release: int
     state: str
     started_at: datetime | None = None
+
+
+#: Output streams of a one-off command, numbered as the Docker engine numbers them.
+STDOUT = 1
+STDERR = 2
+
+
+class OneOff(Protocol):
+    """An attached one-off command (``paas run``): stdin in, output out, an exit code."""
+
+    @property
+    def name(self) -> str: ...
+    def send(self, data: bytes) -> None: ...
+    def close_stdin(self) -> None: ...
+    def recv(self) -> tuple[int, bytes] | None:
+        """The next (stream, bytes) of output; None once the command's output ended."""
+        ...
+
+    def resize(self, rows: int, cols: int) -> None: ...
+    def wait(self) -> int:
+        """Block until the command ended; its exit code."""
+        ...
+
+    def close(self) -> None:
+        """Kill the command if it still runs and remove what it ran in; idempotent."""
+        ...
 
 
 class Runtime(Protocol):
@@ -52,4 +80,20 @@ class Runtime(Protocol):
     def update_routes(self, app: App) -> None:
         """Route ``app``'s current hostnames (its domains changed) to the replicas that
         serve now, without restarting any; a no-op for an app with no web process."""
+        ...
+
+    def logs(self, app: str, process_type: str | None = None, lines: int = 100) -> list[str]:
+        """The newest ``lines`` lines of the app's replicas, oldest first, each rendered as
+        ``TIME TYPE.REPLICA: message`` (see paas.domain.logs)."""
+        ...
+
+    def follow_logs(self, app: str, process_type: str | None, since: float,
+                    sink: Callable[[LogLine], None], stop: threading.Event) -> None:
+        """Send each replica line written from ``since`` (epoch seconds) on to ``sink``,
+        including replicas that start meanwhile, until ``stop`` is set."""
+        ...
+
+    def start_oneoff(self, app: App, release: Release, command: Sequence[str], tty: bool,
+                     rows: int, cols: int) -> OneOff:
+        """Start ``command`` once with the release's image and config, attached."""
         ...

@@ -21,6 +21,7 @@ from paas.server.git_http import Repos
 from paas.server.receive import Receiver
 from paas.services.deploy import Deployer
 from paas.settings import Settings
+from paas.store.logbook import LogBook
 from paas.store.port import Store, User
 
 
@@ -33,6 +34,8 @@ class ApiContext:
     deployer: Deployer
     runtime: Runtime
     hook_secret: str
+    #: Build and release-phase lines per app (paas logs); None keeps none.
+    logbook: LogBook | None = None
 
     def user(self, request: Request) -> User:
         return authenticate(self.store, request.headers.get("Authorization"))

@@ -16,6 +16,7 @@ from types import FrameType
 from werkzeug.serving import make_server
 
 from paas.adapters import adapters, connect
+from paas.domain.logs import RELEASE
 from paas.logsink import LogSink
 from paas.server.api import PlatformAPI
 from paas.server.auth import bootstrap_admin
@@ -24,6 +25,7 @@ from paas.server.git_http import Repos
 from paas.server.receive import Receiver
 from paas.services.deploy import AppLocks, Deployer
 from paas.settings import Settings
+from paas.store.logbook import LogBook
 from paas.store.sql import SqlStore
 
 log = logging.getLogger("paas.server")
@@ -39,16 +41,19 @@ def serve(settings: Settings, say: LogSink, *, build_missing_stack: bool = True)
 
     client = connect()
     runtime, builder = adapters(settings, client, say, build_missing_stack)
+    logbook = LogBook(settings.home / "logs")
     for rel in store.fail_pending_releases():
         say(f"{rel.app} {rel.label} was interrupted by a server stop: marked failed")
+        logbook.append(rel.app, RELEASE,
+                       f"{rel.label} was interrupted by a server stop: marked failed")
     say("Reconciling running apps with stored state")
     runtime.reconcile([(a, store.current_release(a.name)) for a in store.list_apps()])
 
     repos = Repos(settings.repos_dir)
     repos.install_all_hooks()
-    deployer = Deployer(store, builder, runtime, AppLocks())
+    deployer = Deployer(store, builder, runtime, AppLocks(), logbook)
     ctx = ApiContext(settings, store, repos, Receiver(settings, deployer), deployer, runtime,
-                     hook_secret=secrets.token_urlsafe(32))
+                     hook_secret=secrets.token_urlsafe(32), logbook=logbook)
     api = PlatformAPI(ctx)
     server = make_server(settings.host, settings.port, api, threaded=True)
     # Pushes and log streams may still run at shutdown; they must not block the exit.

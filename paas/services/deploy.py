@@ -14,10 +14,12 @@ from pathlib import Path
 
 from paas.build.port import Builder
 from paas.domain.app import App
+from paas.domain.logs import BUILD, RELEASE, redact
 from paas.domain.release import Build, Release, ReleaseStatus
 from paas.errors import Conflict, DeployFailed, PaasError
 from paas.logsink import LogSink
 from paas.runtime.port import Runtime
+from paas.store.logbook import LogBook
 from paas.store.port import Store
 
 
@@ -41,20 +43,40 @@ class AppLocks:
 
 
 class Deployer:
-    def __init__(self, store: Store, builder: Builder, runtime: Runtime, locks: AppLocks) -> None:
+    def __init__(self, store: Store, builder: Builder, runtime: Runtime, locks: AppLocks,
+                 logbook: LogBook | None = None) -> None:
         self.store = store
         self.builder = builder
         self.runtime = runtime
         self.locks = locks
+        self.logbook = logbook
+
+    def _kept(self, app: str, source: str, config: Mapping[str, str], log: LogSink
+              ) -> LogSink:
+        """``log`` that also keeps each line in the app's log book, config values masked."""
+        book = self.logbook
+        if book is None:
+            return log
+
+        def sink(line: str) -> None:
+            log(line)
+            book.append(app, source, redact(line.strip(), config))
+
+        return sink
 
     def deploy_source(
         self, app_name: str, source: Path, commit: str, user: str, log: LogSink
     ) -> Release:
         with self.locks.hold(app_name):
             app = self.store.get_app(app_name)
-            build = self.builder.build(app_name, source, commit, log)
             previous = self.store.current_release(app_name)
             config = dict(previous.config) if previous else {}
+            try:
+                build = self.builder.build(app_name, source, commit,
+                                           self._kept(app_name, BUILD, config, log))
+            except PaasError as e:
+                self._note(app_name, BUILD, e.message, config)
+                raise
             return self._release(app, build, config, f"Deploy {commit[:7]}", user, log)
 
     def release(
@@ -101,6 +123,7 @@ class Deployer:
         log: LogSink,
     ) -> Release:
         release = self.store.add_release(app.name, build, config, description, user)
+        log = self._kept(app.name, RELEASE, config, log)
         if build is None:
             # Config set before the first push: nothing runs yet, the next push uses it.
             return self.store.set_release_status(app.name, release.version,
@@ -110,10 +133,17 @@ class Deployer:
             self.runtime.deploy(app, release, app.formation, log)
         except PaasError as e:
             self.store.set_release_status(app.name, release.version, ReleaseStatus.FAILED)
+            self._note(app.name, RELEASE, f"{release.label} failed: {e.message}", config)
             if isinstance(e, DeployFailed):
                 raise
             raise DeployFailed(f"{release.label} failed: {e.message}") from e
         except BaseException:
             self.store.set_release_status(app.name, release.version, ReleaseStatus.FAILED)
             raise
+        self._note(app.name, RELEASE, f"{release.label} released ({description})", config)
         return self.store.set_release_status(app.name, release.version, ReleaseStatus.SUCCEEDED)
+
+    def _note(self, app: str, source: str, line: str, config: Mapping[str, str]) -> None:
+        """A verdict for ``paas logs`` only; the pusher hears it from the receiver."""
+        if self.logbook is not None:
+            self.logbook.append(app, source, redact(line, config))

@@ -23,3 +23,5 @@ def destroy_app(deployer: Deployer, name: str, confirm: str | None) -> None:
         deployer.store.get_app(name)
         deployer.runtime.destroy(name)
         deployer.store.delete_app(name)
+        if deployer.logbook is not None:
+            deployer.logbook.remove(name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,15 +21,18 @@ from docker.models.containers import Container
 
 from paas.domain.app import App
 from paas.domain.formation import desired
+from paas.domain.logs import LogLine
 from paas.domain.release import Build, Release, StaticMount, WebProtocol
 from paas.errors import DeployFailed, RuntimeUnavailable
 from paas.logsink import LogSink
 from paas.router.config import Route
 from paas.runtime.docker import labels as L
+from paas.runtime.docker import logs as replica_logs
+from paas.runtime.docker import oneoff
 from paas.runtime.docker.health import accepts_tcp, answers_http, wait_until
 from paas.runtime.docker.router import Router
 from paas.runtime.docker.static import StaticFiles
-from paas.runtime.port import ProcessInfo
+from paas.runtime.port import OneOff, ProcessInfo
 from paas.settings import Settings
 
 LOG_TAIL = 60
@@ -338,3 +341,30 @@ class DockerRuntime:
             with contextlib.suppress(DeployFailed):
                 self.deploy(app, release, app.formation, lambda _line: None)
         self._apply_routes()
+
+    # logs and one-off commands (paas/runtime/docker/logs.py, oneoff.py) -------------
+    def logs(self, app: str, process_type: str | None = None, lines: int = 100) -> list[str]:
+        found = replica_logs.history(self.client, self.instance, app, process_type, lines)
+        return [line.render() for line in found]
+
+    def follow_logs(self, app: str, process_type: str | None, since: float,
+                    sink: Callable[[LogLine], None], stop: threading.Event) -> None:
+        replica_logs.follow(self.client, self.instance, app, process_type, since, sink, stop)
+
+    def start_oneoff(self, app: App, release: Release, command: Sequence[str], tty: bool,
+                     rows: int, cols: int) -> OneOff:
+        if release.build is None:
+            raise DeployFailed(f"{release.label} of {app.name} has no build to run")
+        self.ensure_network()
+        return oneoff.start(
+            self.client,
+            image=release.build.image,
+            command=command,
+            environment=self._env(app, release, "run"),
+            labels={L.INSTANCE: self.instance, L.APP: app.name,
+                    L.RELEASE: str(release.version)},
+            network=self.network,
+            name_prefix=L.replica_name(self.instance, app.name, "run", release.version, "")
+            .rstrip("-"),
+            tty=tty, rows=rows, cols=cols,
+        )

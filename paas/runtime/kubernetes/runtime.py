@@ -13,24 +13,29 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
 from paas.domain.formation import NOT_SCALABLE, default_replicas
+from paas.domain.logs import LogLine, normalize_time, parse, stamp
 from paas.domain.release import Release
-from paas.errors import DeployFailed, PaasError
+from paas.errors import DeployFailed, InvalidInput, PaasError
 from paas.logsink import LogSink
 from paas.runtime.kubernetes import autoscaling, manifests, routing, state, workloads
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes.api import REPLICAS_MANAGER, ClusterApi, KubeApi, load_client
 from paas.runtime.kubernetes.labels import Manifest
 from paas.runtime.kubernetes.settings import KubernetesSettings
-from paas.runtime.port import ProcessInfo
+from paas.runtime.port import OneOff, ProcessInfo
 
 log_ = logging.getLogger(__name__)
 LOG_TAIL = 20
+#: Seconds between polls of ``follow_logs`` (the ClusterApi has no streaming log call).
+FOLLOW_POLL = 2.0
 
 
 class KubernetesRuntime:
@@ -351,6 +356,26 @@ class KubernetesRuntime:
                 when, _, message = line.partition(" ")
                 stamped.append((when, f"{when} {name}: {message}"))
         return [line for _, line in sorted(stamped)][-lines:]
+
+    def follow_logs(self, app: str, process_type: str | None, since: float,
+                    sink: Callable[[LogLine], None], stop: threading.Event) -> None:
+        """New pod lines by polling ``logs``; pods that start meanwhile are in the next poll."""
+        shown = stamp(datetime.fromtimestamp(since, UTC))
+        last: dict[str, str] = {}
+        while not stop.wait(FOLLOW_POLL):
+            for text in self.logs(app, process_type, 1000):
+                line = parse(text)
+                if line is None:
+                    continue
+                line = LogLine(normalize_time(line.time), line.source, line.message)
+                if line.time > max(shown, last.get(line.source, "")):
+                    last[line.source] = line.time
+                    sink(line)
+
+    def start_oneoff(self, app: App, release: Release, command: Sequence[str], tty: bool,
+                     rows: int, cols: int) -> OneOff:
+        raise InvalidInput("an attached `paas run` is not available on the kubernetes "
+                           "runtime yet (the docker runtime has it)")
 
     def run(
         self, app: App, release: Release, command: str, log: LogSink, timeout: int = 3600

@@ -322,3 +322,34 @@ def test_reconcile_reapplies_current_releases_without_release_phase_or_waiting()
     runtime(fake).reconcile([(APP, release(b=FULL, version=5)), (App("idle", WHEN), None)])
     assert "Deployment/web" in fake.applied() and not fake.applied("Job")
     assert not [c for c in fake.calls if c[0] == "watch"]
+
+
+def test_follow_logs_polls_new_lines_of_old_and_new_pods_once(monkeypatch):
+    import threading
+    from datetime import UTC, datetime
+
+    import paas.runtime.kubernetes.runtime as k8s_runtime
+
+    monkeypatch.setattr(k8s_runtime, "FOLLOW_POLL", 0.01)
+    fake = FakeKube()
+    add_pod(fake, "web-1", "web", 1)
+    fake.logs["web-1"] = "2025-01-01T10:00:01Z before the follow"
+    got: list[str] = []
+    stop = threading.Event()
+
+    def sink(line):
+        got.append(line.render())
+        if line.message == "old pod, new line":
+            add_pod(fake, "web-2", "web", 1)  # a pod that starts during the follow
+            fake.logs["web-2"] = "2025-01-01T10:00:03.5Z new pod"
+        if line.message == "new pod":
+            stop.set()
+
+    fake.logs["web-1"] += "\n2025-01-01T10:00:03Z old pod, new line"
+    since = datetime(2025, 1, 1, 10, 0, 2, tzinfo=UTC).timestamp()
+    t = threading.Thread(target=runtime(fake).follow_logs,
+                         args=("shop", None, since, sink, stop))
+    t.start()
+    t.join(10)
+    assert got == ["2025-01-01T10:00:03.000000000Z web-1: old pod, new line",
+                   "2025-01-01T10:00:03.500000000Z web-2: new pod"]

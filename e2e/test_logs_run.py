@@ -1,0 +1,227 @@
+"""`paas logs` and `paas run` against a real platform: prefixes, following, pipes, a pty."""
+
+from __future__ import annotations
+
+import os
+import pty
+import queue
+import re
+import select
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from e2e.harness import PAAS, Platform
+
+LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (build|release|(web|worker)\.[0-9a-f]{6}): ")
+WEB = re.compile(r" (web\.[0-9a-f]{6}): ")
+APP = "logrun"
+
+
+@pytest.fixture(scope="module")
+def app(platform: Platform) -> Iterator[Path]:
+    repo = platform.new_repo("flask-hello", APP)
+    assert platform.paas("apps:create", APP, cwd=repo).code == 0
+    pushed = platform.git("push", "paas", "main", cwd=repo)
+    assert pushed.code == 0, pushed.text
+    yield repo
+
+
+def _run_containers(p: Platform, command: list[str] | None = None) -> list[str]:
+    """One-off containers of the app (running ones with ``command``, when given)."""
+    client = docker.from_env()
+    found = client.containers.list(all=command is None, filters={"label": [
+        f"paas.instance={p.instance}", f"paas.app={APP}", "paas.role=run"]})
+    return [c.name or "" for c in found
+            if command is None or c.attrs["Config"]["Cmd"] == command]
+
+
+def _eventually(what: str, check, timeout: float = 120.0) -> None:
+    """Poll until ``check()`` holds; the timeout only bounds a hang, it is not measured."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        time.sleep(0.2)
+
+
+class Follower:
+    """`paas logs --tail` in the background, its lines collected as they are printed."""
+
+    def __init__(self, p: Platform, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [PAAS, "logs", "--tail", "-a", APP, *args], env=p.env(), cwd=p.user_home,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        assert self.proc.stdout is not None
+        out = self.proc.stdout
+        threading.Thread(target=lambda: [self.lines.put(x.rstrip("\n")) for x in out],
+                         daemon=True).start()
+
+    def wait_for(self, pattern: str, timeout: float = 300.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if re.search(pattern, line):
+                return line
+        raise AssertionError(f"no line matching {pattern!r} in {self.seen[-20:]}")
+
+    def interrupt(self) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(timeout=30)
+
+
+def test_logs_show_build_release_and_replica_lines_with_prefixes(
+    platform: Platform, app: Path
+) -> None:
+    assert platform.get(APP, "/first-request")[0] == 404
+    # the access log line reaches the engine right after the response
+    _eventually("access log line", lambda: "/first-request" in platform.paas(
+        "logs", "-a", APP).out)
+    logs = platform.paas("logs", "-a", APP, "-n", "500")
+    assert logs.code == 0, logs.text
+    lines = logs.out.splitlines()
+    assert all(LINE.match(x) for x in lines), [x for x in lines if not LINE.match(x)]
+    assert any(" build: -----> Building image" in x for x in lines)
+    assert any(" release: -----> Starting 1 web replica(s) of v1" in x for x in lines)
+    assert any(" release: v1 released (Deploy " in x for x in lines)
+    assert any(WEB.search(x) and "Starting gunicorn" in x for x in lines)
+    assert any(WEB.search(x) and '"GET /first-request HTTP/1.1" 404' in x for x in lines)
+    # merged in time order
+    assert lines == sorted(lines, key=lambda x: x.split(" ", 1)[0])
+
+    web = platform.paas("logs", "-a", APP, "--process", "web", "-n", "500").out.splitlines()
+    assert web and all(WEB.search(x) for x in web)
+    build = platform.paas("logs", "-a", APP, "-p", "build").out.splitlines()
+    assert build and all(" build: " in x for x in build)
+    assert len(platform.paas("logs", "-a", APP, "-n", "3").out.splitlines()) == 3
+
+    for bad, message in ((["-a", APP, "-p", "Web!"], "invalid process type"),
+                         (["-a", "no-such-app"], "app 'no-such-app' not found")):
+        r = platform.paas("logs", *bad)
+        assert r.code == 1 and message in r.err, r.text
+
+
+def test_logs_tail_follows_requests_and_replicas_of_a_new_release(
+    platform: Platform, app: Path
+) -> None:
+    follower = Follower(platform, "-n", "1")
+    web_only = Follower(platform, "-n", "1", "--process", "web")
+    try:
+        platform.get(APP, "/followed")
+        line = follower.wait_for(r'"GET /followed HTTP/1.1"')
+        assert LINE.match(line)
+        old = WEB.search(line)
+        assert old is not None
+
+        # a new release: its build lines and its new replica show up in the same follow
+        app_py = app / "app.py"
+        app_py.write_text(app_py.read_text().replace("Hello from", "Logged from"))
+        platform.commit_all(app, "v2")
+        pushed = platform.git("push", "paas", "main", cwd=app)
+        assert pushed.code == 0, pushed.text
+        follower.wait_for(r" build: -----> Building image")
+        follower.wait_for(r" release: v2 released")
+        platform.get(APP, "/after-redeploy")
+        line = follower.wait_for(r'"GET /after-redeploy HTTP/1.1"')
+        new = WEB.search(line)
+        assert new is not None and new.group(1) != old.group(1)
+
+        # --process web: only replica lines, also of the new replica
+        line = web_only.wait_for(r'"GET /after-redeploy HTTP/1.1"')
+        assert all(WEB.search(x) for x in web_only.seen), web_only.seen
+    finally:
+        codes = [follower.interrupt(), web_only.interrupt()]
+    assert codes == [0, 0]  # Ctrl-C ends a follow cleanly
+
+
+def test_run_exit_codes_output_streams_and_config(platform: Platform, app: Path) -> None:
+    r = platform.paas("run", "-a", APP, "--", "python", "-c",
+                      "import sys; print('to out'); print('to err', file=sys.stderr); "
+                      "sys.exit(3)")
+    assert (r.code, r.out, r.err) == (3, "to out\n", "to err\n")
+
+    # one argument is a shell line, with the release's environment
+    r = platform.paas("run", "-a", APP, "--", 'echo "$PAAS_APP $PAAS_PROCESS_TYPE"; exit 7')
+    assert (r.code, r.out) == (7, f"{APP} run\n")
+
+    # on the platform network: the app's web replica answers by its container name
+    client = docker.from_env()
+    web = client.containers.list(filters={"label": [
+        f"paas.instance={platform.instance}", f"paas.app={APP}", "paas.process-type=web"]})[0]
+    r = platform.paas("run", "-a", APP, "--", "python", "-c",
+                      "import urllib.request as u; "
+                      f"print(u.urlopen('http://{web.name}:5000/').status)")
+    assert (r.code, r.out) == (0, "200\n"), r.text
+    # removed right after the exit code went out
+    _eventually("one-off containers removed", lambda: _run_containers(platform) == [])
+
+
+def test_run_pipes_stdin_and_kills_the_command_on_ctrl_c(platform: Platform, app: Path
+                                                          ) -> None:
+    echo = subprocess.run([PAAS, "run", "-a", APP, "--", "cat"], input="hi\nthere\n",
+                          env=platform.env(), capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert (echo.returncode, echo.stdout) == (0, "hi\nthere\n"), echo.stderr
+    many = "".join(f"{i}\n" for i in range(100_000))
+    counted = subprocess.run([PAAS, "run", "-a", APP, "--", "wc", "-l"], input=many,
+                             env=platform.env(), capture_output=True, text=True,
+                             timeout=120, check=False)
+    assert counted.stdout.strip() == "100000", counted.stderr
+
+    sleeper = subprocess.Popen([PAAS, "run", "-a", APP, "--", "sleep", "600"],
+                               env=platform.env(), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _eventually("one-off container", lambda: _run_containers(platform, ["sleep", "600"]))
+    sleeper.send_signal(signal.SIGINT)
+    _, err = sleeper.communicate(timeout=60)
+    assert sleeper.returncode == 130, err
+    _eventually("one-off container removed", lambda: _run_containers(platform) == [])
+
+
+def test_run_in_a_terminal_is_interactive(platform: Platform, app: Path) -> None:
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: paas run in a real terminal
+        os.chdir(platform.user_home)
+        os.execve(PAAS, [PAAS, "run", "-a", APP, "--", "python"], platform.env())
+    seen = b""
+
+    def read_until(token: bytes) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 120
+        while token not in seen:
+            assert time.monotonic() < deadline, seen[-500:]
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                seen += os.read(fd, 4096)
+
+    try:
+        read_until(b">>> ")
+        os.write(fd, b"import os; print(os.isatty(0), 6 * 7)\r")
+        read_until(b"True 42")
+        os.write(fd, b"raise SystemExit(5)\r")
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 5
+    _eventually("one-off container removed", lambda: _run_containers(platform) == [])
+
+
+def test_run_before_the_first_deploy_is_a_clear_error(platform: Platform) -> None:
+    assert platform.paas("apps:create", "not-deployed", "--no-remote").code == 0
+    r = platform.paas("run", "-a", "not-deployed", "--", "ls")
+    assert r.code == 1
+    assert r.err == ("error: not-deployed has no deployed release to run: "
+                     "deploy it first with `git push paas main`\n")

@@ -1,0 +1,101 @@
+"""``paas run``: start a one-off command of the app's current release, and pipe a session.
+
+The piping is written against two byte functions and the OneOff port, so it does not
+care whether the far end is an upgraded HTTP connection or a test's socket pair.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from paas import wire
+from paas.domain.app import App
+from paas.errors import Conflict, InvalidInput
+from paas.runtime.port import OneOff, Runtime
+from paas.store.port import Store
+
+MAX_ARGS = 1024
+MAX_COMMAND_BYTES = 128 * 1024
+
+
+def validate_command(command: Any) -> list[str]:
+    if not isinstance(command, list) or not command:
+        raise InvalidInput("missing command: use `paas run -- COMMAND [ARGS...]`")
+    if len(command) > MAX_ARGS or not all(isinstance(a, str) for a in command):
+        raise InvalidInput(f"command must be a list of at most {MAX_ARGS} strings")
+    if any("\0" in a for a in command):
+        raise InvalidInput("command arguments cannot contain NUL bytes")
+    if sum(len(a.encode()) for a in command) > MAX_COMMAND_BYTES:
+        raise InvalidInput(f"command is longer than {MAX_COMMAND_BYTES} bytes")
+    if not command[0].strip():
+        raise InvalidInput("the command is empty")
+    return list(command)
+
+
+def _size(value: Any, default: int, what: str) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+        raise InvalidInput(f"{what} must be a whole number between 1 and 10000")
+    return value
+
+
+def start(store: Store, runtime: Runtime, app: App, body: dict[str, Any]) -> OneOff:
+    """Validate the request and start the command; nothing runs on bad input."""
+    command = validate_command(body.get("command"))
+    tty = body.get("tty", False)
+    if not isinstance(tty, bool):
+        raise InvalidInput("tty must be true or false")
+    rows = _size(body.get("rows"), 24, "rows")
+    cols = _size(body.get("cols"), 80, "cols")
+    release = store.current_release(app.name)
+    if release is None or release.build is None:
+        raise Conflict(f"{app.name} has no deployed release to run: "
+                       "deploy it first with `git push paas main`")
+    return runtime.start_oneoff(app, release, command, tty, rows, cols)
+
+
+def pipe(oneoff: OneOff, read_exactly: Callable[[int], bytes],
+         send: Callable[[bytes], None]) -> int | None:
+    """Relay frames between a client and ``oneoff`` until the command ends.
+
+    Returns the exit code, or None when the client went away first; either way the
+    command is killed (if still running) and removed.
+    """
+    finished = threading.Event()
+
+    def from_client() -> None:
+        try:
+            while (item := wire.read_frame(read_exactly)) is not None:
+                kind, payload = item
+                if kind == wire.STDIN:
+                    oneoff.send(payload)
+                elif kind == wire.STDIN_EOF:
+                    oneoff.close_stdin()
+                elif kind == wire.RESIZE:
+                    oneoff.resize(*wire.parse_resize(payload))
+        except (OSError, wire.ProtocolError):
+            pass
+        if not finished.is_set():
+            # Ctrl-C or a lost connection: nobody reads the output any more.
+            oneoff.close()
+
+    reader = threading.Thread(target=from_client, daemon=True, name=f"run-in-{oneoff.name}")
+    reader.start()
+    try:
+        while (out := oneoff.recv()) is not None:
+            send(wire.frame(*out))
+        code = oneoff.wait()
+        finished.set()
+        with contextlib.suppress(OSError):
+            send(wire.frame(wire.EXIT, str(code).encode()))
+            return code
+        return None
+    except OSError:
+        return None
+    finally:
+        finished.set()
+        oneoff.close()

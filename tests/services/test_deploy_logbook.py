@@ -1,0 +1,81 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from paas.domain.app import App
+from paas.domain.release import Build, ReleaseStatus
+from paas.errors import BuildFailed, DeployFailed
+from paas.services.deploy import AppLocks, Deployer
+from paas.store.logbook import LogBook
+from paas.store.sql import SqlStore
+
+BUILD = Build(image="img", commit="c" * 40, processes={"web": "gunicorn app:app"},
+              release_command="python migrate.py")
+
+
+class FakeBuilder:
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+
+    def build(self, app, source, commit, log):
+        log("-----> Building image")
+        if self.fail:
+            raise BuildFailed("build failed: no such package", log="pip said no")
+        return BUILD
+
+
+class FakeRuntime:
+    """Release phase output that (carelessly) prints a config value."""
+
+    def __init__(self, healthy: bool = True) -> None:
+        self.healthy = healthy
+
+    def run_release_phase(self, app, release, log):
+        log(f"       connecting to {release.config['DATABASE_URL']}")
+
+    def deploy(self, app, release, formation, log):
+        log("-----> Starting 1 web replica(s)")
+        if not self.healthy:
+            raise DeployFailed("web process exited; the previous release keeps serving")
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SqlStore("sqlite:///" + str(tmp_path / "t.db"))
+    s.create_app(App(name="shop", created_at=datetime.now(UTC), owner="admin"))
+    v = s.add_release("shop", None, {"DATABASE_URL": "postgres://u:s3cret@db/shop"},
+                      "Set DATABASE_URL", "admin").version
+    s.set_release_status("shop", v, ReleaseStatus.SUCCEEDED)
+    return s
+
+
+def test_push_lines_are_kept_by_phase_without_config_values(store, tmp_path):
+    book = LogBook(tmp_path / "logs")
+    shown: list[str] = []
+    deployer = Deployer(store, FakeBuilder(), FakeRuntime(), AppLocks(), book)
+    deployer.deploy_source("shop", tmp_path, "c" * 40, "admin", shown.append)
+    kept = [(x.source, x.message) for x in book.read("shop")]
+    assert kept == [
+        ("build", "-----> Building image"),
+        ("release", "connecting to *****"),
+        ("release", "-----> Starting 1 web replica(s)"),
+        ("release", "v2 released (Deploy ccccccc)"),
+    ]
+    assert "s3cret" not in (tmp_path / "logs" / "shop.log").read_text()
+    # the pusher still sees its own output as it was
+    assert "       connecting to postgres://u:s3cret@db/shop" in shown
+
+
+def test_failures_are_kept_with_their_reason(store, tmp_path):
+    book = LogBook(tmp_path / "logs")
+    with pytest.raises(BuildFailed):
+        Deployer(store, FakeBuilder(fail=True), FakeRuntime(), AppLocks(), book
+                 ).deploy_source("shop", tmp_path, "c" * 40, "admin", lambda _l: None)
+    with pytest.raises(DeployFailed):
+        Deployer(store, FakeBuilder(), FakeRuntime(healthy=False), AppLocks(), book
+                 ).deploy_source("shop", tmp_path, "c" * 40, "admin", lambda _l: None)
+    verdicts = [x.message for x in book.read("shop") if "fail" in x.message]
+    assert verdicts == [
+        "build failed: no such package",
+        "v2 failed: web process exited; the previous release keeps serving",
+    ]
