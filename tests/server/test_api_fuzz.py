@@ -29,7 +29,8 @@ def api_schema(platform):
     return schemathesis.openapi.from_wsgi("/v1/openapi.json", platform.client.application)
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# A followed log stream never ends and run switches protocols: both have e2e journeys.
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=r"/(logs|run)$")
 
 
 @schema.parametrize()

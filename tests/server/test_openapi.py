@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-from paas.server.routes import apps as app_routes
-from paas.server.routes import lifecycle, openapi, users
+from paas.server.routes import all_routes
 from paas.server.routes.openapi import document
 
 
@@ -14,9 +13,7 @@ def _openapi_path(rule: str) -> str:
 
 
 def test_every_route_is_documented_and_every_documented_path_is_served():
-    routes = {(_openapi_path(r.rule), m.lower())
-              for module in (app_routes, lifecycle, users, openapi)
-              for r in module.ROUTES for m in r.methods}
+    routes = {(_openapi_path(r.rule), m.lower()) for r in all_routes() for m in r.methods}
     documented = {(path, method) for path, ops in document()["paths"].items() for method in ops}
     assert documented == routes
 

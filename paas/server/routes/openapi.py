@@ -181,6 +181,28 @@ PATHS: Schema = {
         "delete": _op("Revoke a token", _json(_ref("Token")), 404,
                       params=[_path("token_id")]),
     },
+    "/v1/apps/{name}/logs": {
+        "get": _op("Build, release-phase and replica log lines, oldest first; with follow=1 "
+                   "a text stream that stays open (empty lines are keep-alives)",
+                   {"description": "OK", "content": {"text/plain": {"schema": _STR}}},
+                   400, 403, 404, 503,
+                   params=[*_APP, {"name": "lines", "in": "query", "required": False,
+                                   "schema": {"type": "integer", "minimum": 1}},
+                           _query("process"),
+                           {"name": "follow", "in": "query", "required": False,
+                            "schema": {"type": "string", "enum": ["0", "1"]}}]),
+    },
+    "/v1/apps/{name}/run": {
+        "post": _op("Start a one-off command; the connection switches to the paas-run frame "
+                    "protocol (Upgrade: paas-run) and ends with the command's exit code",
+                    {"description": "Switching to paas-run frames"}, 400, 403, 404, 503,
+                    status=101, params=_APP,
+                    body=_obj({"command": {"type": "array", "items": _STR, "minItems": 1},
+                               "tty": {"type": "boolean"},
+                               "rows": {"type": "integer", "minimum": 1},
+                               "cols": {"type": "integer", "minimum": 1}},
+                              ("command",))),
+    },
     "/v1/openapi.json": {"get": {"summary": "This document", "security": [],
                                  "responses": {"200": _json({"type": "object"})}}},
 }
