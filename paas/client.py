@@ -17,10 +17,11 @@ class Client:
         self.session.headers["Authorization"] = f"Bearer {creds.token}"
         self.timeout = timeout
 
-    def request(self, method: str, path: str, body: Any = None) -> Any:
+    def request(self, method: str, path: str, body: Any = None,
+                timeout: float | None = None) -> Any:
         try:
             resp = self.session.request(
-                method, f"{self.url}{path}", json=body, timeout=self.timeout
+                method, f"{self.url}{path}", json=body, timeout=timeout or self.timeout
             )
         except requests.ConnectionError as e:
             raise PaasError(
@@ -48,3 +49,39 @@ class Client:
 
     def app(self, name: str) -> dict[str, Any]:
         return dict(self.request("GET", f"/v1/apps/{name}"))
+
+    # formation, add-ons, autoscaling (issue 4). Scaling waits for new web replicas to
+    # pass their health check and old ones to drain, hence the long timeouts.
+    SCALE_TIMEOUT = 600.0
+
+    def ps(self, app: str) -> dict[str, Any]:
+        return dict(self.request("GET", f"/v1/apps/{app}/ps"))
+
+    def scale(self, app: str, changes: list[str]) -> dict[str, Any]:
+        return dict(self.request("POST", f"/v1/apps/{app}/scale", {"changes": changes},
+                                 timeout=self.SCALE_TIMEOUT))
+
+    def restart(self, app: str, process_type: str | None) -> dict[str, Any]:
+        return dict(self.request("POST", f"/v1/apps/{app}/ps/restart", {"type": process_type},
+                                 timeout=self.SCALE_TIMEOUT))
+
+    def addons(self, app: str) -> list[dict[str, Any]]:
+        return list(self.request("GET", f"/v1/apps/{app}/addons"))
+
+    def create_addon(self, app: str, kind: str) -> dict[str, Any]:
+        return dict(self.request("POST", f"/v1/apps/{app}/addons", {"kind": kind},
+                                 timeout=self.SCALE_TIMEOUT))
+
+    def destroy_addon(self, app: str, kind: str) -> dict[str, Any]:
+        return dict(self.request("DELETE", f"/v1/apps/{app}/addons/{kind}",
+                                 timeout=self.SCALE_TIMEOUT))
+
+    def autoscale(self, app: str) -> dict[str, Any]:
+        return dict(self.request("GET", f"/v1/apps/{app}/autoscale"))
+
+    def set_autoscale(self, app: str, process_type: str, policy: dict[str, Any]
+                      ) -> dict[str, Any]:
+        return dict(self.request("PUT", f"/v1/apps/{app}/autoscale/{process_type}", policy))
+
+    def unset_autoscale(self, app: str, process_type: str) -> dict[str, Any]:
+        return dict(self.request("DELETE", f"/v1/apps/{app}/autoscale/{process_type}"))

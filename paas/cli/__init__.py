@@ -8,7 +8,7 @@ import traceback
 import click
 
 from paas import __version__
-from paas.cli import apps, auth, server, stack
+from paas.cli import addons, apps, auth, ps, server, stack
 from paas.cli.application import Application
 from paas.errors import PaasError
 
@@ -22,7 +22,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = Application(debug=debug)
 
 
-for module in (server, auth, apps, stack):
+for module in (server, auth, apps, stack, ps, addons):
     for command in module.COMMANDS:
         cli.add_command(command)
 

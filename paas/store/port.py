@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from paas.domain.addons import Addon
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
 from paas.domain.release import Build, Release, ReleaseStatus
@@ -60,3 +61,13 @@ class Store(Protocol):
     def list_users(self) -> list[User]: ...
     def add_token(self, user: str, token_hash: str, label: str) -> None: ...
     def user_for_token(self, token_hash: str) -> User | None: ...
+
+    # add-ons (issue 4) ----------------------------------------------------------------
+    def add_addon(self, addon: Addon) -> Addon:
+        """Record an add-on; Conflict when the app already has one of that kind."""
+        ...
+
+    def delete_addon(self, app: str, kind: str) -> None: ...
+    def list_addons(self, app: str | None = None) -> list[Addon]:
+        """Add-ons of ``app``, or of every app (for reconcile at server start)."""
+        ...

@@ -40,7 +40,9 @@ class _Live:
 
     hosts: tuple[str, ...]
     release: int
-    replicas: int
+    #: Ids of the web containers nginx sends to. Named, not counted: on a scale-down the
+    #: replicas about to stop must leave the upstream before they get their SIGTERM.
+    members: frozenset[str]
     port: int
     protocol: WebProtocol
     static: tuple[tuple[StaticMount, str], ...]
@@ -160,9 +162,8 @@ class DockerRuntime:
         for app, live in self._live.items():
             serving = [
                 c for c in web
-                if c.labels.get(L.APP) == app and c.labels.get(L.RELEASE) == str(live.release)
-                and c.status == "running"
-            ][: live.replicas]
+                if c.labels.get(L.APP) == app and c.id in live.members and c.status == "running"
+            ]
             upstreams = tuple(sorted(f"{self._ip(c)}:{live.port}" for c in serving))
             routes.append(Route(app, live.hosts, upstreams, live.protocol, live.static))
         return routes
@@ -171,11 +172,13 @@ class DockerRuntime:
         with self._router_lock:
             self.router.apply(self._routes())
 
-    def _set_live(self, app: App, build: Build, release: Release, replicas: int) -> None:
+    def _set_live(
+        self, app: App, build: Build, release: Release, members: Iterable[Container]
+    ) -> None:
         self._live[app.name] = _Live(
             hosts=app.hostnames(self.settings.domain),
             release=release.version,
-            replicas=replicas,
+            members=frozenset(str(c.id) for c in members),
             port=build.port,
             protocol=build.web_protocol,
             static=(),
@@ -183,8 +186,15 @@ class DockerRuntime:
 
     # the Runtime port ---------------------------------------------------------------
     def deploy(
-        self, app: App, release: Release, formation: Mapping[str, int], log: LogSink
+        self,
+        app: App,
+        release: Release,
+        formation: Mapping[str, int],
+        log: LogSink,
+        *,
+        fresh: frozenset[str] = frozenset(),
     ) -> None:
+        """Converge; process types in ``fresh`` get all-new replicas (a rolling restart)."""
         build = release.build
         if build is None:
             raise DeployFailed(f"{release.label} of {app.name} has no build to run")
@@ -193,6 +203,7 @@ class DockerRuntime:
         existing = self._containers(app.name)
         keep: list[Container] = []
         started: list[Container] = []
+        web: list[Container] = []
         try:
             # web first: if it fails, nothing else of the running release was touched
             for ptype in sorted(want, key=lambda p: (p != "web", p)):
@@ -202,6 +213,7 @@ class DockerRuntime:
                     if c.labels.get(L.PROCESS) == ptype
                     and c.labels.get(L.RELEASE) == str(release.version)
                     and c.status == "running"
+                    and ptype not in fresh
                 ][:count]
                 if ptype != "web":
                     # Old and new workers never overlap: a task is never run by both
@@ -215,10 +227,12 @@ class DockerRuntime:
                 keep += same + new
                 if new:
                     log(f"-----> Starting {len(new)} {ptype} replica(s) of {release.label}")
-                if ptype == "web" and new:
-                    self._wait_healthy(new, build)
+                if ptype == "web":
+                    web = same + new
+                    if new:
+                        self._wait_healthy(new, build)
             if "web" in want:
-                self._set_live(app, build, release, want["web"])
+                self._set_live(app, build, release, web)
             else:
                 self._live.pop(app.name, None)
             self._apply_routes()
@@ -316,3 +330,16 @@ class DockerRuntime:
             with contextlib.suppress(DeployFailed):
                 self.deploy(app, release, app.formation, lambda _line: None)
         self._apply_routes()
+
+    # restarts (issue 4) ----------------------------------------------------------------
+    def restart(
+        self,
+        app: App,
+        release: Release,
+        formation: Mapping[str, int],
+        types: Iterable[str],
+        log: LogSink,
+    ) -> None:
+        """Replace every replica of ``types``: web rolls (new ones healthy and routed
+        before the old ones leave nginx and stop), other types stop before they start."""
+        self.deploy(app, release, formation, log, fresh=frozenset(types))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from paas.server.context import Route
-from paas.server.routes import apps
+from paas.server.routes import addons, apps, formation
 
 
 def all_routes() -> list[Route]:
-    return [*apps.ROUTES]
+    return [*apps.ROUTES, *formation.ROUTES, *addons.ROUTES]
