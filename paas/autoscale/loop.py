@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
-from paas.autoscale.policy import Behavior, Decision, History, decide
+from paas.autoscale.policy import Behavior, Decision, History, Recommendation, decide
 from paas.autoscale.queue import QueueProbe
 from paas.domain.autoscale import AutoscalePolicy, Metric
 from paas.domain.formation import desired
@@ -121,8 +121,11 @@ class Autoscaler:
         key = (app, policy.process_type)
         now = self.clock()
         observed, why = self._measure(app, policy)
+        # A policy seen for the first time starts with the current count in its window,
+        # as the HPA seeds it: setting a policy must not scale down at once.
+        before = self._history.get(key) or History((Recommendation(now, current),))
         decision, history = decide(policy, now=now, current=current, observed=observed,
-                                   history=self._history.get(key), behavior=self.behavior)
+                                   history=before, behavior=self.behavior)
         if why:
             decision = replace(decision, reason=f"{decision.reason} ({why})")
         if decision.changed:
@@ -131,7 +134,7 @@ class Autoscaler:
             except PaasError as e:
                 # Keep the old history: a scale-up that did not happen must not count
                 # against the rate limit. The next tick tries again.
-                history = self._history.get(key, History())
+                history = before
                 decision = replace(decision, desired=current,
                                    reason=f"{decision.reason}; not applied: {e.message}")
         with self._lock:
