@@ -38,8 +38,8 @@ class DockerAddons:
 
     def _find(self, app: str, kind: str | None = None) -> list[Container]:
         labels = {L.ROLE: L.ROLE_ADDON, L.APP: app, **({L.ADDON: kind} if kind else {})}
-        return list(self.client.containers.list(all=True,
-                                                filters=L.filters(self.instance, **labels)))
+        return list(self.client.containers.list(
+            all=True, filters=L.filters(self.instance, **labels), ignore_removed=True))
 
     def _ensure_network(self) -> None:
         if not any(n.name == self.network for n in self.client.networks.list(

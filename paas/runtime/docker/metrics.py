@@ -40,7 +40,8 @@ class DockerMetrics:
         """Average over the running replicas of ``process_type``; None when unreadable."""
         running = self.client.containers.list(
             filters=L.filters(self.instance, **{L.ROLE: L.ROLE_APP, L.APP: app,
-                                                L.PROCESS: process_type})
+                                                L.PROCESS: process_type}),
+            ignore_removed=True,
         )
         if not running:
             return None

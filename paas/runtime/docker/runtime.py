@@ -94,8 +94,10 @@ class DockerRuntime:
 
     def _containers(self, app: str | None = None, role: str = L.ROLE_APP) -> list[Container]:
         labels = {L.ROLE: role, **({L.APP: app} if app else {})}
-        return list(self.client.containers.list(all=True, filters=L.filters(self.instance,
-                                                                             **labels)))
+        # ignore_removed: a replica stopped by a concurrent scale-down vanishes between
+        # the engine's list and docker-py's per-container inspect.
+        return list(self.client.containers.list(
+            all=True, filters=L.filters(self.instance, **labels), ignore_removed=True))
 
     def _ip(self, container: Container) -> str:
         container.reload()
