@@ -66,6 +66,8 @@ class Platform:
     #: Extra environment of the server process (PAAS_REGISTRY and friends).
     server_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
+    #: Extra `paas server` flags, e.g. a short autoscaling window for a quick test.
+    server_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.home = self.base / "paas-home"
@@ -95,7 +97,7 @@ class Platform:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [PAAS, "server", "--home", str(self.home), "--port", str(self.port),
-             "--router-port", str(self.router_port)],
+             "--router-port", str(self.router_port), *self.server_args],
             stdout=log, stderr=subprocess.STDOUT, env=self.env(**self.server_env),
         )
         deadline = time.monotonic() + timeout
@@ -165,6 +167,9 @@ class Platform:
             c.remove(force=True)
         for n in client.networks.list(filters={"label": label}):
             n.remove()
+        for v in client.volumes.list(filters={"label": label}):  # add-on data
+            with contextlib.suppress(docker.errors.NotFound):
+                v.remove(force=True)
         for img in client.images.list(all=True, filters={"label": label}):
             # an image may have gone already, with a child removed just before
             with contextlib.suppress(docker.errors.NotFound):

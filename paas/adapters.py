@@ -8,18 +8,27 @@ from __future__ import annotations
 
 import docker
 
+from paas.autoscale.loop import Autoscaler
+from paas.autoscale.policy import Behavior
+from paas.autoscale.queue import QueueProbe, RedisQueueProbe
 from paas.build.docker_builder import DockerBuilder
 from paas.build.port import Builder
 from paas.build.registry import PublishingBuilder, ensure_image
 from paas.build.stack import build_stack
 from paas.errors import InvalidInput
 from paas.logsink import LogSink
+from paas.runtime.docker.addons import DockerAddons
+from paas.runtime.docker.metrics import DockerMetrics
 from paas.runtime.docker.runtime import DockerRuntime, connect
 from paas.runtime.kubernetes.runtime import KubernetesRuntime
 from paas.runtime.port import Runtime
+from paas.services.addons import AddonService
+from paas.services.deploy import Deployer
+from paas.services.formation import FormationService
 from paas.settings import Settings
+from paas.store.port import Store
 
-__all__ = ["adapters", "connect"]
+__all__ = ["adapters", "connect", "docker_scaling"]
 
 
 def adapters(
@@ -47,3 +56,40 @@ def adapters(
     if registry.enabled:
         builder = PublishingBuilder(builder, client, registry)
     return DockerRuntime(client, settings), builder
+
+
+def docker_scaling(
+    settings: Settings,
+    client: docker.DockerClient,
+    runtime: Runtime,
+    store: Store,
+    deployer: Deployer,
+) -> tuple[AddonService | None, Autoscaler | None]:
+    """Add-ons and the autoscaling loop of the Docker runtime (issue 4).
+
+    Kubernetes scales with its own controllers (HPA, KEDA) and has no add-ons here, so
+    both are None there. The loop reads CPU from container stats and queue backlogs from
+    the app's Redis add-on, which the server (on the host) reaches by container address.
+    """
+    if not isinstance(runtime, DockerRuntime):
+        return None, None
+    addons = AddonService(store, deployer, DockerAddons(client, settings))
+    probes: dict[str, RedisQueueProbe] = {}  # one connection pool per broker URL
+
+    def probe(app: str) -> QueueProbe | None:
+        url = addons.broker_url(app)
+        if url is None:
+            return None
+        if url not in probes:
+            probes[url] = RedisQueueProbe(url)
+        return probes[url]
+
+    autoscaler = Autoscaler(
+        store,
+        FormationService(store, runtime, deployer.locks),
+        DockerMetrics(client, settings.instance),
+        probe,
+        behavior=Behavior(stabilization_seconds=settings.autoscale_window),
+        interval=settings.autoscale_interval,
+    )
+    return addons, autoscaler

@@ -210,6 +210,43 @@ class Client:
         sock.settimeout(None)
         return RunConnection(sock, reader)
 
+    # formation, add-ons, autoscaling (issue 4). Scaling waits for new web replicas to
+    # pass their health check and old ones to drain, hence the long timeouts.
+    SCALE_TIMEOUT = 600.0
+
+    def ps(self, app: str) -> dict[str, Any]:
+        return dict(self.request("GET", f"/v1/apps/{app}/ps"))
+
+    def scale(self, app: str, changes: list[str]) -> dict[str, Any]:
+        return dict(self.request("POST", f"/v1/apps/{app}/scale", {"changes": changes},
+                                 timeout=self.SCALE_TIMEOUT))
+
+    def restart(self, app: str, process_type: str | None) -> dict[str, Any]:
+        return dict(self.request("POST", f"/v1/apps/{app}/ps/restart", {"type": process_type},
+                                 timeout=self.SCALE_TIMEOUT))
+
+    def addons(self, app: str) -> list[dict[str, Any]]:
+        return list(self.request("GET", f"/v1/apps/{app}/addons"))
+
+    def create_addon(self, app: str, kind: str) -> dict[str, Any]:
+        return dict(self.request("POST", f"/v1/apps/{app}/addons", {"kind": kind},
+                                 timeout=self.SCALE_TIMEOUT))
+
+    def destroy_addon(self, app: str, kind: str) -> dict[str, Any]:
+        return dict(self.request("DELETE", f"/v1/apps/{app}/addons/{kind}",
+                                 timeout=self.SCALE_TIMEOUT))
+
+    def autoscale(self, app: str) -> dict[str, Any]:
+        return dict(self.request("GET", f"/v1/apps/{app}/autoscale"))
+
+    def set_autoscale(self, app: str, process_type: str, policy: dict[str, Any]
+                      ) -> dict[str, Any]:
+        return dict(self.request("PUT", f"/v1/apps/{app}/autoscale/{process_type}", policy))
+
+    def unset_autoscale(self, app: str, process_type: str) -> dict[str, Any]:
+        return dict(self.request("DELETE", f"/v1/apps/{app}/autoscale/{process_type}"))
+
+
 
 def _seg(value: str) -> str:
     """One path segment, so a '/' or '?' in user input cannot reach another endpoint."""

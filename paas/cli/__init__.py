@@ -8,7 +8,7 @@ import traceback
 import click
 
 from paas import __version__
-from paas.cli import apps, auth, config, domains, logs, run, server, stack, users
+from paas.cli import addons, apps, auth, config, domains, logs, ps, run, server, stack, users
 from paas.cli.application import Application
 from paas.errors import PaasError
 
@@ -22,7 +22,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = Application(debug=debug)
 
 
-for module in (server, auth, apps, stack, config, domains, users, logs, run):
+for module in (server, auth, apps, stack, config, domains, users, logs, run, ps, addons):
     for command in module.COMMANDS:
         cli.add_command(command)
 

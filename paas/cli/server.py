@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -22,8 +23,14 @@ from paas.settings import Settings, default_home
               envvar="PAAS_RUNTIME", show_default=True,
               help="Where apps run: this host's Docker engine, or the cluster of "
                    "$KUBECONFIG / the pod's service account (needs PAAS_REGISTRY).")
+@click.option("--autoscale-interval", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds between autoscaling evaluations (env PAAS_AUTOSCALE_INTERVAL; 5).")
+@click.option("--autoscale-window", type=click.FloatRange(min=0), default=None,
+              help="Scale-down stabilization window in seconds "
+                   "(env PAAS_AUTOSCALE_WINDOW; 300).")
 def server(host: str, port: int, router_host: str | None, router_port: int, domain: str,
-           home: Path | None, runtime: str) -> None:
+           home: Path | None, runtime: str, autoscale_interval: float | None,
+           autoscale_window: float | None) -> None:
     """Run the platform: API and git on --port, the nginx router on --router-port."""
     from paas.server.main import serve
 
@@ -36,6 +43,10 @@ def server(host: str, port: int, router_host: str | None, router_port: int, doma
         domain=domain.lower().strip("."),
         runtime=runtime,
     )
+    if autoscale_interval is not None:
+        settings = replace(settings, autoscale_interval=autoscale_interval)
+    if autoscale_window is not None:
+        settings = replace(settings, autoscale_window=autoscale_window)
     serve(settings, lambda line: click.echo(line, err=True))
 
 

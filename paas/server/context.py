@@ -13,12 +13,14 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from paas.autoscale.loop import Autoscaler
 from paas.domain.app import App
 from paas.errors import Forbidden, InvalidInput
 from paas.runtime.port import Runtime
 from paas.server.auth import authenticate
 from paas.server.git_http import Repos
 from paas.server.receive import Receiver
+from paas.services.addons import AddonService
 from paas.services.deploy import Deployer
 from paas.settings import Settings
 from paas.store.logbook import LogBook
@@ -36,6 +38,9 @@ class ApiContext:
     hook_secret: str
     #: Build and release-phase lines per app (paas logs); None keeps none.
     logbook: LogBook | None = None
+    #: Issue 4: add-ons (None where the runtime has none) and the Docker autoscaling loop.
+    addons: AddonService | None = None
+    autoscaler: Autoscaler | None = None
 
     def user(self, request: Request) -> User:
         return authenticate(self.store, request.headers.get("Authorization"))

@@ -15,7 +15,7 @@ from types import FrameType
 
 from werkzeug.serving import make_server
 
-from paas.adapters import adapters, connect
+from paas.adapters import adapters, connect, docker_scaling
 from paas.domain.logs import RELEASE
 from paas.logsink import LogSink
 from paas.server.api import PlatformAPI
@@ -46,14 +46,24 @@ def serve(settings: Settings, say: LogSink, *, build_missing_stack: bool = True)
         say(f"{rel.app} {rel.label} was interrupted by a server stop: marked failed")
         logbook.append(rel.app, RELEASE,
                        f"{rel.label} was interrupted by a server stop: marked failed")
+    locks = AppLocks()
+    deployer = Deployer(store, builder, runtime, locks, logbook)
+    # Add-ons and the autoscaling loop exist on the Docker runtime (None on Kubernetes).
+    addons, autoscaler = docker_scaling(settings, client, runtime, store, deployer)
     say("Reconciling running apps with stored state")
+    if addons is not None:
+        addons.reconcile(say)  # brokers first: workers connect at start
     runtime.reconcile([(a, store.current_release(a.name)) for a in store.list_apps()])
 
     repos = Repos(settings.repos_dir)
     repos.install_all_hooks()
-    deployer = Deployer(store, builder, runtime, AppLocks(), logbook)
     ctx = ApiContext(settings, store, repos, Receiver(settings, deployer), deployer, runtime,
-                     hook_secret=secrets.token_urlsafe(32), logbook=logbook)
+                     hook_secret=secrets.token_urlsafe(32), logbook=logbook, addons=addons,
+                     autoscaler=autoscaler)
+    stop_autoscaling = threading.Event()
+    if autoscaler is not None:
+        threading.Thread(target=autoscaler.run, args=(stop_autoscaling,), name="autoscaler",
+                         daemon=True).start()
     api = PlatformAPI(ctx)
     server = make_server(settings.host, settings.port, api, threaded=True)
     # Pushes and log streams may still run at shutdown; they must not block the exit.
@@ -70,5 +80,6 @@ def serve(settings: Settings, say: LogSink, *, build_missing_stack: bool = True)
     except KeyboardInterrupt:
         pass
     finally:
+        stop_autoscaling.set()
         server.server_close()
         say("paas server stopped; apps keep running")

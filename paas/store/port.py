@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from paas.domain.addons import Addon
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
 from paas.domain.release import Build, Release, ReleaseStatus
@@ -90,3 +91,12 @@ class Store(Protocol):
     def revoke_access(self, app: str, user: str) -> None: ...
     def list_access(self, app: str) -> list[str]: ...
     def has_access(self, app: str, user: str) -> bool: ...
+    # add-ons (issue 4) ----------------------------------------------------------------
+    def add_addon(self, addon: Addon) -> Addon:
+        """Record an add-on; Conflict when the app already has one of that kind."""
+        ...
+
+    def delete_addon(self, app: str, kind: str) -> None: ...
+    def list_addons(self, app: str | None = None) -> list[Addon]:
+        """Add-ons of ``app``, or of every app (for reconcile at server start)."""
+        ...

@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from paas.domain.addons import Addon
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
 from paas.domain.release import Build, Release, ReleaseStatus
@@ -100,6 +101,18 @@ app_access = sa.Table(
 
 #: A token's public id: the head of its hash (48 bits), enough to name it, useless to log in.
 TOKEN_ID_LENGTH = 12
+
+
+# add-ons (issue 4): one row per app and kind; removed with the app by the cascade.
+addons = sa.Table(
+    "addons",
+    metadata,
+    sa.Column("app", sa.String(64), sa.ForeignKey("apps.name", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("password", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
 
 
 def _now() -> datetime:
@@ -444,3 +457,37 @@ class SqlStore:
             return c.execute(
                 app_access.select().where(app_access.c.app == app, app_access.c.user == user)
             ).first() is not None
+    # add-ons (issue 4) ----------------------------------------------------------------
+    def add_addon(self, addon: Addon) -> Addon:
+        try:
+            with self._tx() as c:
+                if c.execute(apps.select().where(apps.c.name == addon.app)).first() is None:
+                    raise NotFound(f"app {addon.app!r} not found")
+                c.execute(
+                    addons.insert().values(
+                        app=addon.app,
+                        kind=addon.kind,
+                        password=addon.password,
+                        created_at=addon.created_at,
+                    )
+                )
+        except IntegrityError as e:
+            raise Conflict(f"{addon.app} already has a {addon.kind} add-on") from e
+        return addon
+
+    def delete_addon(self, app: str, kind: str) -> None:
+        with self._tx() as c:
+            res = c.execute(addons.delete().where(addons.c.app == app, addons.c.kind == kind))
+            if res.rowcount == 0:
+                raise NotFound(f"{app} has no {kind} add-on")
+
+    def list_addons(self, app: str | None = None) -> list[Addon]:
+        query = addons.select().order_by(addons.c.app, addons.c.kind)
+        if app is not None:
+            query = query.where(addons.c.app == app)
+        with self._tx() as c:
+            return [
+                Addon(app=r.app, kind=r.kind, password=r.password,
+                      created_at=_aware(r.created_at))
+                for r in c.execute(query)
+            ]

@@ -35,3 +35,12 @@ def replica_name(instance: str, app: str, process_type: str, version: int, suffi
 def filters(instance: str, **labels: str) -> dict[str, list[str]]:
     """A ``filters=`` value selecting this instance's objects with the given labels."""
     return {"label": [f"{INSTANCE}={instance}", *(f"{k}={v}" for k, v in labels.items())]}
+
+
+# add-ons (issue 4) ------------------------------------------------------------------
+ADDON = "paas.addon"
+
+
+def addon_name(instance: str, app: str, kind: str) -> str:
+    """Container and volume name of an app's add-on; also its host name on the network."""
+    return f"paas-{instance}-{app}-{kind}"

@@ -44,7 +44,9 @@ class _Live:
 
     hosts: tuple[str, ...]
     release: int
-    replicas: int
+    #: Ids of the web containers nginx sends to. Named, not counted: on a scale-down the
+    #: replicas about to stop must leave the upstream before they get their SIGTERM.
+    members: frozenset[str]
     port: int
     protocol: WebProtocol
     static: tuple[tuple[StaticMount, str], ...]
@@ -97,8 +99,10 @@ class DockerRuntime:
 
     def _containers(self, app: str | None = None, role: str = L.ROLE_APP) -> list[Container]:
         labels = {L.ROLE: role, **({L.APP: app} if app else {})}
-        return list(self.client.containers.list(all=True, filters=L.filters(self.instance,
-                                                                             **labels)))
+        # ignore_removed: a replica stopped by a concurrent scale-down vanishes between
+        # the engine's list and docker-py's per-container inspect.
+        return list(self.client.containers.list(
+            all=True, filters=L.filters(self.instance, **labels), ignore_removed=True))
 
     def _ip(self, container: Container) -> str:
         container.reload()
@@ -165,9 +169,8 @@ class DockerRuntime:
         for app, live in self._live.items():
             serving = [
                 c for c in web
-                if c.labels.get(L.APP) == app and c.labels.get(L.RELEASE) == str(live.release)
-                and c.status == "running"
-            ][: live.replicas]
+                if c.labels.get(L.APP) == app and c.id in live.members and c.status == "running"
+            ]
             upstreams = tuple(sorted(f"{self._ip(c)}:{live.port}" for c in serving))
             routes.append(Route(app, live.hosts, upstreams, live.protocol, live.static))
         return routes
@@ -176,12 +179,14 @@ class DockerRuntime:
         with self._router_lock:
             self.router.apply(self._routes())
 
-    def _set_live(self, app: App, build: Build, release: Release, replicas: int,
-                  static: tuple[tuple[StaticMount, str], ...] = ()) -> None:
+    def _set_live(
+        self, app: App, build: Build, release: Release, members: Iterable[Container],
+        static: tuple[tuple[StaticMount, str], ...] = (),
+    ) -> None:
         self._live[app.name] = _Live(
             hosts=app.hostnames(self.settings.domain),
             release=release.version,
-            replicas=replicas,
+            members=frozenset(str(c.id) for c in members),
             port=build.port,
             protocol=build.web_protocol,
             static=static,
@@ -189,8 +194,15 @@ class DockerRuntime:
 
     # the Runtime port ---------------------------------------------------------------
     def deploy(
-        self, app: App, release: Release, formation: Mapping[str, int], log: LogSink
+        self,
+        app: App,
+        release: Release,
+        formation: Mapping[str, int],
+        log: LogSink,
+        *,
+        fresh: frozenset[str] = frozenset(),
     ) -> None:
+        """Converge; process types in ``fresh`` get all-new replicas (a rolling restart)."""
         build = release.build
         if build is None:
             raise DeployFailed(f"{release.label} of {app.name} has no build to run")
@@ -199,6 +211,7 @@ class DockerRuntime:
         existing = self._containers(app.name)
         keep: list[Container] = []
         started: list[Container] = []
+        web: list[Container] = []
         try:
             # web first: if it fails, nothing else of the running release was touched
             for ptype in sorted(want, key=lambda p: (p != "web", p)):
@@ -208,6 +221,7 @@ class DockerRuntime:
                     if c.labels.get(L.PROCESS) == ptype
                     and c.labels.get(L.RELEASE) == str(release.version)
                     and c.status == "running"
+                    and ptype not in fresh
                 ][:count]
                 if ptype != "web":
                     # Old and new workers never overlap: a task is never run by both
@@ -221,11 +235,13 @@ class DockerRuntime:
                 keep += same + new
                 if new:
                     log(f"-----> Starting {len(new)} {ptype} replica(s) of {release.label}")
-                if ptype == "web" and new:
-                    self._wait_healthy(new, build)
+                if ptype == "web":
+                    web = same + new
+                    if new:
+                        self._wait_healthy(new, build)
             if "web" in want:
                 static = self.static.publish(app.name, release.version, build, log)
-                self._set_live(app, build, release, want["web"], static)
+                self._set_live(app, build, release, web, static)
             else:
                 self._live.pop(app.name, None)
             self._apply_routes()
@@ -368,3 +384,16 @@ class DockerRuntime:
             .rstrip("-"),
             tty=tty, rows=rows, cols=cols,
         )
+
+    # restarts (issue 4) ----------------------------------------------------------------
+    def restart(
+        self,
+        app: App,
+        release: Release,
+        formation: Mapping[str, int],
+        types: Iterable[str],
+        log: LogSink,
+    ) -> None:
+        """Replace every replica of ``types``: web rolls (new ones healthy and routed
+        before the old ones leave nginx and stop), other types stop before they start."""
+        self.deploy(app, release, formation, log, fresh=frozenset(types))

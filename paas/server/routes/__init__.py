@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from paas.server.context import Route
-from paas.server.routes import apps, lifecycle, logs, openapi, run, users
+from paas.server.routes import addons, apps, formation, lifecycle, logs, openapi, run, users
 
 
 def all_routes() -> list[Route]:
     return [*apps.ROUTES, *lifecycle.ROUTES, *users.ROUTES, *logs.ROUTES, *run.ROUTES,
-            *openapi.ROUTES]
+            *formation.ROUTES, *addons.ROUTES, *openapi.ROUTES]

@@ -1,0 +1,49 @@
+"""Add-ons of an app: list, create, destroy."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Request, Response
+
+from paas.domain.addons import Addon
+from paas.errors import InvalidInput
+from paas.server.context import ApiContext, Route, json_response, read_body
+from paas.services.addons import AddonService
+
+
+def _service(ctx: ApiContext) -> AddonService:
+    if ctx.addons is None:
+        raise InvalidInput("this runtime provides no add-ons")
+    return ctx.addons
+
+
+def _json(a: Addon) -> dict[str, str]:
+    return {"kind": a.kind, "created_at": a.created_at.isoformat(),
+            "config": "REDIS_URL, CELERY_BROKER_URL"}
+
+
+def list_addons(ctx: ApiContext, request: Request, name: str) -> Response:
+    ctx.app_for(request, name)
+    return json_response([_json(a) for a in _service(ctx).list(name)])
+
+
+def create_addon(ctx: ApiContext, request: Request, name: str) -> Response:
+    user, _ = ctx.app_for(request, name)
+    kind = read_body(request).get("kind")
+    if not isinstance(kind, str):
+        raise InvalidInput("missing add-on kind, e.g. redis")
+    addon = _service(ctx).create(name, kind, user)
+    release = ctx.store.current_release(name)
+    return json_response({**_json(addon), "release": release.label if release else None}, 201)
+
+
+def destroy_addon(ctx: ApiContext, request: Request, name: str, kind: str) -> Response:
+    user, _ = ctx.app_for(request, name)
+    _service(ctx).destroy(name, kind, user)
+    return json_response({"removed": kind})
+
+
+ROUTES = [
+    Route("/v1/apps/<name>/addons", ("GET",), list_addons),
+    Route("/v1/apps/<name>/addons", ("POST",), create_addon),
+    Route("/v1/apps/<name>/addons/<kind>", ("DELETE",), destroy_addon),
+]

@@ -1,0 +1,117 @@
+"""Add-on use cases: provision a backing service and wire it into the app by config vars.
+
+Config vars change only through a new release (Deployer.release), so the app's running
+replicas pick up REDIS_URL the same way a ``config:set`` would, under the same lock.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Protocol
+
+from paas.domain.addons import Addon, addon_config, validate_kind, without_addon
+from paas.domain.autoscale import Metric
+from paas.errors import Conflict, NotFound, PaasError
+from paas.logsink import LogSink
+from paas.services.deploy import Deployer
+from paas.store.port import Store, User
+
+
+class AddonProvider(Protocol):
+    """The runtime side of add-ons (a container on Docker)."""
+
+    def ensure(self, addon: Addon) -> str:
+        """Run the add-on and wait until it answers; the host name apps reach it by."""
+        ...
+
+    def hostname(self, app: str, kind: str) -> str:
+        """The host name ``ensure`` returns, without touching anything."""
+        ...
+
+    def address(self, app: str, kind: str) -> str | None:
+        """Where the platform server itself reaches the add-on, if it runs."""
+        ...
+
+    def remove(self, app: str, kind: str | None = None) -> None:
+        """Remove the add-on (every add-on of ``app`` without ``kind``) and its data."""
+        ...
+
+
+def _quiet(_line: str) -> None:
+    pass
+
+
+class AddonService:
+    def __init__(self, store: Store, deployer: Deployer, provider: AddonProvider) -> None:
+        self.store = store
+        self.deployer = deployer
+        self.provider = provider
+
+    def list(self, app_name: str) -> list[Addon]:
+        self.store.get_app(app_name)
+        return self.store.list_addons(app_name)
+
+    def get(self, app_name: str, kind: str) -> Addon:
+        for a in self.store.list_addons(app_name):
+            if a.kind == kind:
+                return a
+        raise NotFound(f"{app_name} has no {kind} add-on")
+
+    def create(self, app_name: str, kind: str, user: User, log: LogSink = _quiet) -> Addon:
+        validate_kind(kind)
+        self.store.get_app(app_name)
+        addon = Addon(app=app_name, kind=kind, password=secrets.token_urlsafe(24),
+                      created_at=datetime.now(UTC))
+        self.store.add_addon(addon)  # Conflict when it exists: nothing else happens
+        try:
+            host = self.provider.ensure(addon)
+            current = self.store.current_release(app_name)
+            config = {**(current.config if current else {}), **addon_config(addon, host)}
+            self.deployer.release(app_name, current.build if current else None, config,
+                                  f"Add {kind} add-on", user.name, log)
+        except BaseException:
+            self.provider.remove(app_name, kind)
+            self.store.delete_addon(app_name, kind)
+            raise
+        return addon
+
+    def destroy(self, app_name: str, kind: str, user: User, log: LogSink = _quiet) -> None:
+        addon = self.get(app_name, kind)
+        users = [p.process_type for p in self.store.list_policies(app_name)
+                 if p.metric is Metric.QUEUE]
+        if users:
+            raise Conflict(
+                f"the queue autoscale policy of {', '.join(users)} reads this {kind}: "
+                f"`paas autoscale:unset {users[0]}` first")
+        current = self.store.current_release(app_name)
+        if current is not None:
+            injected = addon_config(addon, self.provider.hostname(app_name, kind))
+            config = without_addon(current.config, injected)
+            if config != dict(current.config):
+                self.deployer.release(app_name, current.build, config,
+                                      f"Remove {kind} add-on", user.name, log)
+        self.provider.remove(app_name, kind)
+        self.store.delete_addon(app_name, kind)
+
+    def destroy_all(self, app_name: str) -> None:
+        """For ``apps:destroy``: remove every add-on of the app, data included."""
+        self.provider.remove(app_name)
+        for a in self.store.list_addons(app_name):
+            self.store.delete_addon(app_name, a.kind)
+
+    def reconcile(self, say: LogSink = _quiet) -> None:
+        """After a server restart: every recorded add-on runs again, same data, same URL."""
+        for addon in self.store.list_addons():
+            try:
+                self.provider.ensure(addon)
+            except PaasError as e:
+                say(f"{addon.kind} add-on of {addon.app} did not start: {e.message}")
+
+    def broker_url(self, app_name: str) -> str | None:
+        """URL the platform server uses to read the app's queues (host-side address)."""
+        for a in self.store.list_addons(app_name):
+            if a.kind == "redis":
+                host = self.provider.address(app_name, "redis")
+                return addon_config(a, host)["REDIS_URL"] if host else None
+        return None
