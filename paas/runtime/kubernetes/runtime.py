@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+import shlex
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -23,12 +24,13 @@ from paas.domain.autoscale import AutoscalePolicy
 from paas.domain.formation import NOT_SCALABLE, default_replicas
 from paas.domain.logs import LogLine, normalize_time, parse, stamp
 from paas.domain.release import Release
-from paas.errors import DeployFailed, InvalidInput, PaasError
+from paas.errors import DeployFailed, PaasError
 from paas.logsink import LogSink
 from paas.runtime.kubernetes import autoscaling, manifests, routing, state, workloads
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes.api import REPLICAS_MANAGER, ClusterApi, KubeApi, load_client
 from paas.runtime.kubernetes.labels import Manifest
+from paas.runtime.kubernetes.oneoff import PodRun
 from paas.runtime.kubernetes.settings import KubernetesSettings
 from paas.runtime.port import OneOff, ProcessInfo
 
@@ -374,18 +376,28 @@ class KubernetesRuntime:
 
     def start_oneoff(self, app: App, release: Release, command: Sequence[str], tty: bool,
                      rows: int, cols: int) -> OneOff:
-        raise InvalidInput("an attached `paas run` is not available on the kubernetes "
-                           "runtime yet (the docker runtime has it)")
+        name = self._run_name()
+        line = command[0] if len(command) == 1 else shlex.join(command)
+
+        def run(log: LogSink, cancel: threading.Event) -> int:
+            return self.run(app, release, line, log, name=name, cancel=cancel)
+
+        def stop() -> None:
+            self._api.delete("v1", "Pod", name, self._ns(app.name))
+
+        return PodRun(name, run, stop, interactive=tty)
 
     def run(
-        self, app: App, release: Release, command: str, log: LogSink, timeout: int = 3600
+        self, app: App, release: Release, command: str, log: LogSink, timeout: int = 3600,
+        name: str | None = None, cancel: threading.Event | None = None,
     ) -> int:
         """Run ``command`` once in a pod of ``release``; its output goes to ``log``.
 
-        Not interactive: no terminal is attached. The pod is removed afterwards.
+        Not interactive: no terminal is attached. The pod is removed afterwards; a set
+        ``cancel`` (the client went away) ends the wait with exit code 130.
         """
         self._ensure(app, release)
-        name = self._run_name()
+        name = name or self._run_name()
         pod = workloads.run_pod(app.name, release, name, command, self._settings)
         self._api.apply(pod)
         exit_code: list[int] = []
@@ -394,12 +406,14 @@ class KubernetesRuntime:
             code = state.pod_exit_code(obj)
             if state.name_of(obj) == name and code is not None:
                 exit_code.append(code)
-            return bool(exit_code)
+            return bool(exit_code) or (cancel is not None and cancel.is_set())
 
         try:
             ok = self._watch_until(
                 app.name, ("v1", "Pod"), f"{lb.PROCESS_TYPE}={lb.RUN_TYPE}", timeout, finished
             )
+            if cancel is not None and cancel.is_set():
+                return 130
             text = self._api.pod_log(self._ns(app.name), name, workloads.APP_CONTAINER)
             for line in text.splitlines():
                 log(line)

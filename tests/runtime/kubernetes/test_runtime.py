@@ -353,3 +353,22 @@ def test_follow_logs_polls_new_lines_of_old_and_new_pods_once(monkeypatch):
     t.join(10)
     assert got == ["2025-01-01T10:00:03.000000000Z web-1: old pod, new line",
                    "2025-01-01T10:00:03.500000000Z web-2: new pod"]
+
+
+@pytest.mark.parametrize("tty", [False, True])
+def test_paas_run_on_a_cluster_streams_the_pod_output_then_its_exit_code(tty):
+    fake = FakeKube(failing=("Pod",))
+    fake.logs["run-1"] = "migrating\ndone"
+    oneoff = runtime(fake).start_oneoff(APP, release(version=4), ["python", "manage.py"], tty,
+                                        24, 80)
+    frames = []
+    while (frame := oneoff.recv()) is not None:
+        frames.append(frame)
+    assert oneoff.wait() == 3 and oneoff.name == "run-1"
+    out = b"".join(data for stream, data in frames if stream == 1)
+    notices = [data for stream, data in frames if stream == 2]
+    assert out == b"migrating\ndone\n"
+    assert bool(notices) is tty  # told that no terminal is attached
+    oneoff.close()
+    assert [c for c in fake.calls if c[0] == "delete"] == [("delete", "Pod", "run-1")]
+    assert ("Pod", NS, "run-1") not in fake.objects
