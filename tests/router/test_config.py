@@ -52,7 +52,9 @@ def test_top_level_structure():
     assert text.count("{") == text.count("}")
     assert "    include /etc/nginx/mime.types;\n" in text
     assert "    map $http_upgrade $connection_upgrade {\n" in text
-    assert "        '' close;\n" in text
+    # an empty Connection header keeps upstream connections alive (keepalive below)
+    assert "        '' \"\";\n" in text
+    assert "    access_log /dev/stdout combined buffer=32k flush=1s;\n" in text
 
 
 def test_route_gets_upstream_with_its_replicas():
@@ -62,6 +64,8 @@ def test_route_gets_upstream_with_its_replicas():
     assert ups["app_shop"] == (
         "        server 10.0.0.2:5000 max_fails=1 fail_timeout=5s;\n"
         "        server 10.0.0.3:5000 max_fails=1 fail_timeout=5s;\n"
+        "        keepalive 32;\n"
+        "        keepalive_timeout 1s;\n"
     )
     servers = _server_blocks(text)
     assert len(servers) == 2
