@@ -139,4 +139,13 @@ def rollback(app: Application, version: str | None, app_name: str | None) -> Non
     _released(app, name, app.client.rollback(name, number))
 
 
-COMMANDS = [config, config_get, config_set, config_unset, releases, rollback]
+@click.command("releases:rollback")
+@click.argument("version", required=False)
+@app_option
+@click.pass_context
+def releases_rollback(ctx: click.Context, version: str | None, app_name: str | None) -> None:
+    """Alias of `rollback` (Heroku's name)."""
+    ctx.invoke(rollback, version=version, app_name=app_name)
+
+
+COMMANDS = [config, config_get, config_set, config_unset, releases, rollback, releases_rollback]
