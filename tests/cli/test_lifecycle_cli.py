@@ -48,3 +48,15 @@ def test_destroy_without_confirmation_never_calls_the_server(monkeypatch):
     result = CliRunner().invoke(cli, ["apps:destroy", "shop", "--confirm", "shap"])
     assert isinstance(result.exception, InvalidInput)
     assert "run again with --confirm shop" in result.exception.message
+
+
+def test_releases_rollback_is_rollback_under_herokus_name(monkeypatch):
+    calls = []
+    monkeypatch.setenv("PAAS_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("PAAS_TOKEN", "t")
+    monkeypatch.setattr("paas.client.Client.rollback",
+                        lambda self, app, version: calls.append((app, version)) or {})
+    monkeypatch.setattr("paas.cli.config._released", lambda *a: None)
+    result = CliRunner().invoke(cli, ["releases:rollback", "v2", "--app", "shop"])
+    assert result.exit_code == 0, result.output
+    assert calls == [("shop", 2)]
