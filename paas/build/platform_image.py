@@ -8,6 +8,7 @@ gets the venv only, runs as uid 10001 and has no build tools.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import subprocess
@@ -115,6 +116,7 @@ def build_platform_image(
         raise PaasError(f"{base} is missing: run `paas stack build` first") from None
     except docker.errors.DockerException as e:
         raise RuntimeUnavailable(f"Docker engine unavailable: {e}") from e
+    previous = _image_id(engine, tag)
     with tempfile.TemporaryDirectory(prefix="paas-platform-") as tmp:
         log("-----> Building the paas wheel")
         root = source_root()
@@ -135,7 +137,18 @@ def build_platform_image(
                                       labels={"paas.image": "platform"}):
             if "error" in chunk:
                 raise BuildFailed(f"building {tag} failed: {str(chunk['error']).strip()}")
+    if previous is not None and previous != _image_id(engine, tag):
+        # The tag moved to the new build: the old image would linger untagged.
+        with contextlib.suppress(docker.errors.APIError):
+            engine.images.remove(previous)
     return tag
+
+
+def _image_id(engine: docker.DockerClient, tag: str) -> str | None:
+    try:
+        return str(engine.images.get(tag).id)
+    except docker.errors.ImageNotFound:
+        return None
 
 
 def _context(dockerfile: str, files: Mapping[str, Path]) -> io.BytesIO:
