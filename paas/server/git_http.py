@@ -42,7 +42,8 @@ class Repos:
         path = self.path(app)
         if not path.exists():
             self.root.mkdir(parents=True, exist_ok=True)
-            repo = git.Repo.init(path, bare=True)
+            # HEAD on main, the branch that deploys, so a plain `git clone` checks it out.
+            repo = git.Repo.init(path, bare=True, initial_branch="main")
             with repo.config_writer() as cw:
                 cw.set_value("http", "receivepack", "true")
                 cw.set_value("receive", "denyDeletes", "true")
