@@ -102,7 +102,7 @@ def _server(route: Route) -> list[Block]:
                  # Reused connections to the app: no TCP handshake per request, and a
                  # gthread/uvicorn worker serves them from its poller, not a blocked thread.
                  Directive("keepalive", [str(UPSTREAM_KEEPALIVE)]),
-                 # Shorter than any app server's own idle timeout (gunicorn: 2 s), so
+                 # Shorter than the app servers' idle timeouts (our gunicorn: 5 s), so
                  # nginx never reuses a connection the app is closing (a 502 on POST).
                  Directive("keepalive_timeout", ["1s"])],
             )

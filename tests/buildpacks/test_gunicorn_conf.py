@@ -82,3 +82,14 @@ def test_memory_no_cgroup_files(tmp_path):
 )
 def test_web_concurrency(cpus, memory, expected):
     assert web_concurrency(cpus, memory) == expected
+
+
+def test_threaded_workers_with_room_for_more_connections_than_8(monkeypatch):
+    import importlib
+
+    import buildpacks.python.gunicorn_conf as conf
+
+    monkeypatch.delenv("PYTHON_THREADS", raising=False)
+    assert importlib.reload(conf).threads == 16 and conf.worker_class == "gthread"
+    monkeypatch.setenv("PYTHON_THREADS", "4")
+    assert importlib.reload(conf).threads == 4
