@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import docker
 import pytest
 
 from e2e.harness import Platform
@@ -164,6 +165,15 @@ def test_celery_worker_completes_tasks_through_the_redis_addon(
     workers = {r[1].rsplit("-", 1)[-1] for r in ps(platform)["rows"] if r[0] == "worker"}
     results = {s["result"] for s in eventually(done, timeout=60)}
     assert results == {f"worker-{w}" for w in workers}
+
+    # The Redis password (inside REDIS_URL) is not on the add-on's command line.
+    url = platform.paas("config:get", "REDIS_URL", cwd=repo).out.strip()
+    password = url.split("://:", 1)[1].split("@", 1)[0]
+    redis = docker.from_env().containers.list(filters={"label": [
+        f"paas.instance={platform.instance}", "paas.role=addon"]})
+    assert redis
+    for c in redis:
+        assert password not in " ".join(c.attrs["Args"]) + " ".join(c.attrs["Config"]["Cmd"])
 
 
 def platform_post(platform: Platform, path: str) -> tuple[int, str]:

@@ -8,6 +8,9 @@ The platform server, on the host, reaches it by the container's address on that 
 from __future__ import annotations
 
 import contextlib
+import io
+import re
+import tarfile
 import time
 
 import docker
@@ -16,11 +19,49 @@ import redis
 from docker.models.containers import Container
 
 from paas.domain.addons import REDIS_PORT, Addon
-from paas.errors import RuntimeUnavailable
+from paas.errors import InvalidInput, RuntimeUnavailable
 from paas.runtime.docker import labels as L
 from paas.settings import Settings
 
 DATA_DIR = "/data"
+#: Outside the data volume: rewritten whenever the container is created.
+CONF_DIR = "/etc/paas"
+CONF_NAME = "redis.conf"
+_SAFE_SECRET = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+
+def redis_config(password: str) -> str:
+    """redis.conf of an add-on. The password goes in a file, not on the command line,
+    where the host's ``ps`` and ``docker inspect`` would show it."""
+    if not _SAFE_SECRET.fullmatch(password):
+        raise InvalidInput("an add-on password must be 16-128 URL-safe characters")
+    return "\n".join([
+        "bind 0.0.0.0",  # inside its own network namespace; the password guards it
+        f"port {REDIS_PORT}",
+        "protected-mode no",
+        f'requirepass "{password}"',
+        "appendonly yes",
+        f"dir {DATA_DIR}",
+    ]) + "\n"
+
+
+def _dir_archive(name: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.type, info.mode = tarfile.DIRTYPE, 0o700
+        tar.addfile(info)
+    return buf.getvalue()
+
+
+def _conf_archive(text: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        data = text.encode()
+        info = tarfile.TarInfo(CONF_NAME)
+        info.size, info.mode = len(data), 0o600
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
 
 
 class DockerAddons:
@@ -66,22 +107,22 @@ class DockerAddons:
                     self.client.volumes.get(name)  # data of an earlier container: keep it
                 except docker.errors.NotFound:
                     self.client.volumes.create(name, labels=self._labels(addon))
-                container = self.client.containers.run(
+                container = self.client.containers.create(
                     self.settings.stack.redis,
-                    # inside its own network namespace; the password guards it
-                    command=[
-                        "redis-server", "--bind", "0.0.0.0", "--port", str(REDIS_PORT),  # noqa: S104
-                        "--protected-mode", "no", "--requirepass", addon.password,
-                        "--appendonly", "yes", "--dir", DATA_DIR,
-                    ],
+                    command=["redis-server", f"{CONF_DIR}/{CONF_NAME}"],
                     name=name,
                     hostname=name,
-                    detach=True,
                     network=self.network,
                     volumes={name: {"bind": DATA_DIR, "mode": "rw"}},
                     labels=self._labels(addon),
                     restart_policy={"Name": "unless-stopped"},
                 )
+                try:
+                    self._install_config(container, addon.password)
+                    container.start()
+                except BaseException:
+                    container.remove(force=True)
+                    raise
         except docker.errors.ImageNotFound as e:
             raise RuntimeUnavailable(
                 f"redis image {self.settings.stack.redis} is missing: run `paas stack build`"
@@ -91,6 +132,11 @@ class DockerAddons:
                                      f"{e.explanation or e}") from e
         self._wait_ready(container, addon)
         return name
+
+    def _install_config(self, container: Container, password: str) -> None:
+        # put_archive needs an existing directory: the stack image has /etc, not /etc/paas
+        container.put_archive("/etc", _dir_archive("paas"))
+        container.put_archive(CONF_DIR, _conf_archive(redis_config(password)))
 
     def _wait_ready(self, container: Container, addon: Addon) -> None:
         deadline = time.monotonic() + self.ready_timeout
