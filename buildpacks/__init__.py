@@ -1,1 +1,1 @@
-"""Buildpacks: one subpackage per language or framework (see paas/build/buildpacks.py)."""
+"""Buildpacks: one subpackage per language or framework (see paas/builder/buildpacks.py)."""

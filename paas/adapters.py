@@ -11,10 +11,9 @@ import docker
 from paas.autoscale.loop import Autoscaler
 from paas.autoscale.policy import Behavior
 from paas.autoscale.queue import QueueProbe, RedisQueueProbe
-from paas.build.docker_builder import DockerBuilder
-from paas.build.port import Builder
-from paas.build.registry import PublishingBuilder, ensure_image
-from paas.build.stack import build_stack
+from paas.builder.docker_builder import DockerBuilder
+from paas.builder.port import Builder
+from paas.builder.registry import PublishingBuilder, ensure_image
 from paas.errors import InvalidInput
 from paas.logsink import LogSink
 from paas.runtime.docker.addons import DockerAddons
@@ -26,6 +25,7 @@ from paas.services.addons import AddonService
 from paas.services.deploy import Deployer
 from paas.services.formation import FormationService
 from paas.settings import Settings
+from paas.stack.debian import build_stack
 from paas.store.port import Store
 
 __all__ = ["adapters", "connect", "docker_scaling"]

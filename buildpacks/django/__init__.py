@@ -15,8 +15,8 @@ import re
 
 from buildpacks.python import declared
 from buildpacks.python.servers import gunicorn
-from paas.build.plan import WebServer
-from paas.build.source import SourceTree
+from paas.builder.plan import WebServer
+from paas.builder.source import SourceTree
 from paas.domain.release import StaticMount
 
 KIND = "framework"

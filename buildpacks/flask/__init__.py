@@ -12,8 +12,8 @@ import ast
 
 from buildpacks.python import call_name, declared, literal_kwargs, module_name, modules, pick
 from buildpacks.python.servers import gunicorn
-from paas.build.plan import WebServer
-from paas.build.source import SourceTree
+from paas.builder.plan import WebServer
+from paas.builder.source import SourceTree
 from paas.domain.release import StaticMount
 
 KIND = "framework"

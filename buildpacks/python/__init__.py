@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from buildpacks.python import manifests as M
-from paas.build.plan import GENERATED_DIR, Dependencies
-from paas.build.source import SourceTree
+from paas.builder.plan import GENERATED_DIR, Dependencies
+from paas.builder.source import SourceTree
 from paas.errors import BuildFailed
 
 KIND = "language"

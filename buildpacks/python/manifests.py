@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from paas.build.source import SourceTree
+from paas.builder.source import SourceTree
 from paas.errors import BuildFailed
 
 #: A requirement we write into a generated file: a name first, never a pip option.

@@ -6,7 +6,7 @@ import shlex
 from collections.abc import Mapping
 from importlib import resources
 
-from paas.build.plan import WebServer
+from paas.builder.plan import WebServer
 from paas.domain.release import StaticMount
 
 GUNICORN_CONF = "/opt/paas/gunicorn.conf.py"

@@ -13,8 +13,8 @@ import shlex
 from importlib import resources
 
 from buildpacks.python import call_name, declared, literal_kwargs, modules, pick
-from paas.build.plan import WebServer
-from paas.build.source import SourceTree
+from paas.builder.plan import WebServer
+from paas.builder.source import SourceTree
 from paas.domain.release import StaticMount
 
 KIND = "framework"

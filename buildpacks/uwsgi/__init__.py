@@ -14,8 +14,8 @@ from importlib import resources
 
 from buildpacks.python import manifests
 from buildpacks.python.servers import GUNICORN_CONF, platform_file
-from paas.build.plan import WebServer
-from paas.build.source import SourceTree
+from paas.builder.plan import WebServer
+from paas.builder.source import SourceTree
 from paas.domain.release import WebProtocol
 from paas.errors import BuildFailed
 

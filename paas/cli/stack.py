@@ -18,8 +18,8 @@ def stack() -> None:
               help="Also build the platform server image the Helm chart runs.")
 def build(force: bool, with_platform: bool) -> None:
     """Build missing stack images (python, nginx router, redis) with debootstrap."""
-    from paas.build.platform_image import build_platform_image, platform_tag
-    from paas.build.stack import build_stack, rootfs_image
+    from paas.stack.debian import build_stack, rootfs_image
+    from paas.stack.platform import build_platform_image, platform_tag
 
     images = StackImages()
     say = lambda line: click.echo(line, err=True)  # noqa: E731
@@ -39,7 +39,7 @@ def push(registry: str) -> None:
     Then set the chart's ``stack.image`` (PAAS_STACK_IMAGE) to the printed python image
     and ``server.image`` to the platform image, when it was built (``build --platform``).
     """
-    from paas.build.registry import push_stack
+    from paas.stack.registry import push_stack
 
     for name in push_stack(StackImages(), registry, lambda line: click.echo(line, err=True)):
         click.echo(name)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import git
 
-from paas.build.source import extract_tar
+from paas.builder.source import extract_tar
 from paas.errors import PaasError
 from paas.server.hook import STATUS_PREFIX
 from paas.services.deploy import Deployer

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from paas.build.port import Builder
+from paas.builder.port import Builder
 from paas.domain.app import App
 from paas.domain.logs import BUILD, RELEASE, redact
 from paas.domain.release import Build, Release, ReleaseStatus

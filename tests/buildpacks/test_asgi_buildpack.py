@@ -1,5 +1,5 @@
 import buildpacks.asgi as asgi_pack
-from paas.build.source import SourceTree
+from paas.builder.source import SourceTree
 from paas.domain.release import StaticMount
 
 CMD = "gunicorn --config /opt/paas/gunicorn.conf.py --worker-class uvicorn_worker.UvicornWorker"

@@ -1,5 +1,5 @@
 import buildpacks.django as django_pack
-from paas.build.source import SourceTree
+from paas.builder.source import SourceTree
 from paas.domain.release import StaticMount
 
 MANAGE = ("import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n")

@@ -1,5 +1,5 @@
 import buildpacks.flask as flask_pack
-from paas.build.source import SourceTree
+from paas.builder.source import SourceTree
 from paas.domain.release import StaticMount, WebProtocol
 
 CONF = "/opt/paas/gunicorn.conf.py"

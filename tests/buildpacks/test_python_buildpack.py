@@ -3,7 +3,7 @@ import re
 import pytest
 
 import buildpacks.python as python_pack
-from paas.build.source import SourceTree
+from paas.builder.source import SourceTree
 from paas.errors import BuildFailed
 
 

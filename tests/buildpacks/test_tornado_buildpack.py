@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import buildpacks.tornado as tornado_pack
-from paas.build.source import SourceTree
+from paas.builder.source import SourceTree
 from paas.domain.release import StaticMount
 
 MODERN = """import asyncio

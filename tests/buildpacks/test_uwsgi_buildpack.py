@@ -2,7 +2,7 @@ import importlib
 
 import buildpacks.uwsgi as uwsgi_pack
 from buildpacks.python.servers import gunicorn
-from paas.build.source import SourceTree
+from paas.builder.source import SourceTree
 from paas.domain.release import StaticMount, WebProtocol
 
 launcher = importlib.import_module("buildpacks.uwsgi.launcher")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from werkzeug.test import Client
 
-from paas.build.port import Builder
+from paas.builder.port import Builder
 from paas.domain.app import App
 from paas.domain.release import Build, Release
 from paas.errors import DeployFailed

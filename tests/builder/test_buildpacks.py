@@ -2,9 +2,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from paas.build.buildpacks import Buildpacks, load, make_plan
-from paas.build.plan import WebServer
-from paas.build.source import SourceTree
+from paas.builder.buildpacks import Buildpacks, load, make_plan
+from paas.builder.plan import WebServer
+from paas.builder.source import SourceTree
 from paas.domain.release import StaticMount, WebProtocol
 from paas.errors import BuildFailed
 

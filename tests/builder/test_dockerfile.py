@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from paas.build.dockerfile import APP_UID, CA_FILE, context_file_for, render
-from paas.build.plan import BuildPlan, Dependencies
+from paas.builder.dockerfile import APP_UID, CA_FILE, context_file_for, render
+from paas.builder.plan import BuildPlan, Dependencies
 from paas.errors import InvalidInput
 
 STACK = "paas-stack/python:bookworm"

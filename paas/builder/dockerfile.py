@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 
-from paas.build.plan import GENERATED_DIR, BuildPlan
+from paas.builder.plan import GENERATED_DIR, BuildPlan
 from paas.errors import InvalidInput
 
 VENV = "/opt/venv"

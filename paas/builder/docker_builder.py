@@ -13,10 +13,10 @@ from typing import Any
 import docker
 import docker.errors
 
-from paas.build import dockerfile
-from paas.build.buildpacks import Buildpacks, load, make_plan
-from paas.build.plan import BuildPlan
-from paas.build.source import SourceTree
+from paas.builder import dockerfile
+from paas.builder.buildpacks import Buildpacks, load, make_plan
+from paas.builder.plan import BuildPlan
+from paas.builder.source import SourceTree
 from paas.domain.release import Build
 from paas.errors import BuildFailed, RuntimeUnavailable
 from paas.logsink import LogSink

@@ -23,8 +23,8 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import cast
 
-from paas.build.plan import BuildPlan, Dependencies, WebServer
-from paas.build.source import SourceTree
+from paas.builder.plan import BuildPlan, Dependencies, WebServer
+from paas.builder.source import SourceTree
 from paas.domain.procfile import parse_procfile
 from paas.domain.release import WebProtocol
 from paas.errors import BuildFailed, InvalidInput

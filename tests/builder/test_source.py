@@ -4,7 +4,7 @@ import tarfile
 
 import pytest
 
-from paas.build.source import SourceTree, extract_tar
+from paas.builder.source import SourceTree, extract_tar
 
 
 def test_has_read_paths_and_dirs():

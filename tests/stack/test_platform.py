@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from paas.build.platform_image import dependencies, render, source_root
+from paas.stack.platform import dependencies, render, source_root
 
 
 def _stages(text: str) -> tuple[list[str], list[str]]:

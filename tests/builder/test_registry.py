@@ -5,9 +5,10 @@ from typing import Any, cast
 import pytest
 
 from paas.adapters import adapters
-from paas.build.registry import push_errors, references, stack_reference
+from paas.builder.registry import push_errors, references
 from paas.errors import InvalidInput
 from paas.settings import RegistrySettings, Settings
+from paas.stack.registry import stack_reference
 
 
 def test_references_push_by_one_name_and_pull_by_another() -> None:

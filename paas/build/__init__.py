@@ -1,1 +1,0 @@
-"""From pushed source to an image: extraction, buildpack detection, build plan, image build."""

@@ -1,0 +1,1 @@
+"""From pushed source to an app image: source snapshot, detection, plan, build, publish."""

@@ -1,0 +1,1 @@
+"""The operator's images: the Debian-built stack, the platform server image, and pushing them."""
