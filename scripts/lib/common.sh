@@ -59,11 +59,15 @@ ensure_docker() {
 
 ensure_host_tools() {
   # git serves pushes (git http-backend); debootstrap builds stack images offline;
-  # docker-registry is the real registry the e2e suite pushes to; wrk loads the benches.
+  # docker-registry is the real registry the e2e suite pushes to; wrk loads the benches;
+  # the unit tests check rendered nginx configs with a real nginx and the queue probe
+  # against a real redis-server.
   local need=()
   command -v git >/dev/null || need+=(git)
   command -v debootstrap >/dev/null || need+=(debootstrap)
   command -v docker-registry >/dev/null || need+=(docker-registry)
   command -v wrk >/dev/null || need+=(wrk)
+  command -v redis-server >/dev/null || need+=(redis-server)
+  [ -x /usr/sbin/nginx ] || need+=(nginx)
   [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 }
