@@ -8,13 +8,18 @@ from __future__ import annotations
 
 
 class PaasError(Exception):
-    """Base of every error the platform raises on purpose; ``str()`` is the user message."""
+    """Base of every error the platform raises on purpose; ``str()`` is the user message.
+
+    ``log`` holds the output that explains it (a build log, a release phase's last
+    lines), shown after the message; empty when the message says it all.
+    """
 
     status = 500
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, log: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.log = log
 
 
 class InvalidInput(PaasError):
@@ -42,19 +47,21 @@ class BuildFailed(PaasError):
 
     status = 422
 
-    def __init__(self, message: str, log: str = "") -> None:
-        super().__init__(message)
-        self.log = log
-
 
 class DeployFailed(PaasError):
     """A release could not be brought up; the previous release keeps serving."""
 
     status = 422
 
-    def __init__(self, message: str, log: str = "") -> None:
-        super().__init__(message)
-        self.log = log
+
+class RuntimeRejected(PaasError):
+    """The engine or cluster refused what the platform asked of it.
+
+    Not the user's input: the platform built the request, so it answers 502 and says
+    what the runtime said, rather than blaming the caller with a 400.
+    """
+
+    status = 502
 
 
 class RuntimeUnavailable(PaasError):

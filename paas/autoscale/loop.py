@@ -14,12 +14,13 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
 from paas.autoscale.policy import Behavior, Decision, History, Recommendation, decide
 from paas.autoscale.queue import QueueProbe
+from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
 from paas.domain.formation import desired
 from paas.errors import PaasError
@@ -75,6 +76,13 @@ class Autoscaler:
         with self._lock:
             last = [d for (a, _), d in sorted(self._last.items()) if a == app]
             return last, list(self._changes.get(app, ()))
+
+    def policies_changed(self, app: App, process_type: str,
+                         policies: Sequence[AutoscalePolicy],
+                         config: Mapping[str, str]) -> None:
+        """The loop reads policies from the store each tick; only its memory of the
+        changed type must go."""
+        self.forget(app.name, process_type)
 
     def forget(self, app: str, process_type: str) -> None:
         """A policy went away: its memory must not steer a later policy of the same type."""

@@ -35,7 +35,7 @@ def main() -> None:
     except PaasError as e:
         if debug:
             traceback.print_exc()
-        for line in str(getattr(e, "log", "") or "").splitlines()[-20:]:
+        for line in e.log.splitlines()[-20:]:
             click.echo(f"       {line}", err=True)
         click.echo(f"error: {e.message}", err=True)
         sys.exit(1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -64,7 +64,17 @@ class Runtime(Protocol):
         ...
 
     def run_release_phase(self, app: App, release: Release, log: LogSink) -> None:
-        """Run the build's release command once; raise DeployFailed when it fails."""
+        """Run the build's release command once; raise DeployFailed when it fails.
+
+        Only the deploy use case calls it, once per release: ``deploy`` and ``restart``
+        never run it, so scaling or restarting never re-runs migrations.
+        """
+        ...
+
+    def restart(self, app: App, release: Release, formation: Mapping[str, int],
+                types: Iterable[str], log: LogSink) -> None:
+        """Replace every replica of ``types`` with a fresh one of the same release, with
+        the same guarantees as ``deploy`` (web keeps serving throughout)."""
         ...
 
     def processes(self, app: str) -> list[ProcessInfo]: ...

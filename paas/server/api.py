@@ -56,7 +56,7 @@ class PlatformAPI:
             return self.handlers[endpoint](request, **args)
         except PaasError as e:
             body = {"error": e.message}
-            failure_log = str(getattr(e, "log", "") or "")
+            failure_log = e.log
             if failure_log:
                 # Why a build or rollout failed: the last lines of its output.
                 body["log"] = failure_log

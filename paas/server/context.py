@@ -13,34 +13,25 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from paas.autoscale.loop import Autoscaler
 from paas.domain.app import App
 from paas.errors import Forbidden, InvalidInput
-from paas.runtime.port import Runtime
 from paas.server.auth import authenticate
 from paas.server.git_http import Repos
 from paas.server.receive import Receiver
-from paas.services.addons import AddonService
-from paas.services.deploy import Deployer
+from paas.services.platform import Services
 from paas.settings import Settings
-from paas.store.logbook import LogBook
 from paas.store.port import Store, User
 
 
 @dataclass
 class ApiContext:
     settings: Settings
+    #: Users, tokens and grants, for the checks below; use cases go through ``services``.
     store: Store
     repos: Repos
     receiver: Receiver
-    deployer: Deployer
-    runtime: Runtime
+    services: Services
     hook_secret: str
-    #: Build and release-phase lines per app (paas logs); None keeps none.
-    logbook: LogBook | None = None
-    #: Issue 4: add-ons (None where the runtime has none) and the Docker autoscaling loop.
-    addons: AddonService | None = None
-    autoscaler: Autoscaler | None = None
 
     def user(self, request: Request) -> User:
         return authenticate(self.store, request.headers.get("Authorization"))

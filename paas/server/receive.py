@@ -15,6 +15,7 @@ from paas.errors import PaasError
 from paas.server.hook import STATUS_PREFIX
 from paas.services.deploy import Deployer
 from paas.settings import Settings
+from paas.store.port import Store
 
 DEPLOY_BRANCHES = ("refs/heads/main", "refs/heads/master")
 ZERO = "0" * 40
@@ -50,9 +51,10 @@ def extract_commit(repo_path: Path, sha: str, env: Mapping[str, str], dest: Path
 
 
 class Receiver:
-    def __init__(self, settings: Settings, deployer: Deployer) -> None:
+    def __init__(self, settings: Settings, deployer: Deployer, store: Store) -> None:
         self.settings = settings
         self.deployer = deployer
+        self.store = store
 
     def _deploy(self, app: str, user: str, refs: Sequence[Sequence[str]],
                 env: Mapping[str, str], log: queue.Queue[str | None]) -> bool:
@@ -67,13 +69,13 @@ class Receiver:
                 src.mkdir()
                 extract_commit(self.settings.repos_dir / f"{app}.git", sha, env, src)
                 release = self.deployer.deploy_source(app, src, sha, user, emit)
-            app_obj = self.deployer.store.get_app(app)
+            app_obj = self.store.get_app(app)
             url = app_obj.url(self.settings.domain, self.settings.router_port)
             emit(f"-----> Released {release.label}")
             emit(f"       {url} deployed")
             return True
         except PaasError as e:
-            for line in getattr(e, "log", "").splitlines():
+            for line in e.log.splitlines():
                 emit("       " + line)
             emit(f"-----> Push rejected: {e.message}")
             return False

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from paas.domain.addons import Addon, addon_config, validate_kind, without_addon
 from paas.domain.autoscale import Metric
-from paas.errors import Conflict, NotFound, PaasError
+from paas.errors import Conflict, InvalidInput, NotFound, PaasError
 from paas.logsink import LogSink
 from paas.services.deploy import Deployer
 from paas.store.port import Store, User
@@ -36,6 +36,27 @@ class AddonProvider(Protocol):
     def remove(self, app: str, kind: str | None = None) -> None:
         """Remove the add-on (every add-on of ``app`` without ``kind``) and its data."""
         ...
+
+
+class NoAddons:
+    """The provider of a runtime that runs no add-ons: creating one is refused with a
+    reason; removing is a no-op, since nothing can exist."""
+
+    def __init__(self, runtime: str) -> None:
+        self.runtime = runtime
+
+    def ensure(self, addon: Addon) -> str:
+        raise InvalidInput(f"the {self.runtime} runtime provides no {addon.kind} add-on; "
+                           "set the app's config vars to a service you run yourself")
+
+    def hostname(self, app: str, kind: str) -> str:
+        raise InvalidInput(f"the {self.runtime} runtime provides no add-ons")
+
+    def address(self, app: str, kind: str) -> str | None:
+        return None
+
+    def remove(self, app: str, kind: str | None = None) -> None:
+        return None
 
 
 def _quiet(_line: str) -> None:

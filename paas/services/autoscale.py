@@ -1,14 +1,16 @@
 """Autoscaling policies: validated against the app, stored runtime-independently.
 
 The same stored policy drives the Docker loop (paas.autoscale.loop) and the Kubernetes
-HPA/ScaledObject objects (when the runtime can apply them).
+HPA/ScaledObject objects: each runtime brings its ScalingStrategy, chosen once by the
+composition root.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
+from paas.autoscale.policy import Decision
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
 from paas.domain.celery import celery_queues
@@ -17,16 +19,19 @@ from paas.errors import InvalidInput
 from paas.store.port import Store
 
 
-@runtime_checkable
-class AppliesAutoscaling(Protocol):
-    """A runtime with autoscalers of its own (Kubernetes): it gets the policies."""
+class ScalingStrategy(Protocol):
+    """Who acts on the stored policies: the platform's own loop (Docker) or the
+    cluster's controllers (HPA and KEDA objects on Kubernetes)."""
 
-    def apply_autoscaling(
-        self,
-        app: App,
-        policies: Sequence[AutoscalePolicy],
-        config: Mapping[str, str] | None = None,
-    ) -> None: ...
+    def policies_changed(self, app: App, process_type: str,
+                         policies: Sequence[AutoscalePolicy],
+                         config: Mapping[str, str]) -> None:
+        """``process_type``'s policy was set or removed; ``policies`` is what is left."""
+        ...
+
+    def decisions(self, app: str) -> tuple[list[Decision], list[Decision]]:
+        """(the latest decision of each policy, the recent ones that changed a count)."""
+        ...
 
 
 def _has_redis_broker(store: Store, app: str, config: Mapping[str, str]) -> bool:
@@ -36,9 +41,9 @@ def _has_redis_broker(store: Store, app: str, config: Mapping[str, str]) -> bool
 
 
 class AutoscaleService:
-    def __init__(self, store: Store, runtime: object) -> None:
+    def __init__(self, store: Store, scaling: ScalingStrategy) -> None:
         self.store = store
-        self.runtime = runtime
+        self.scaling = scaling
 
     def set(self, app_name: str, policy: AutoscalePolicy) -> AutoscalePolicy:
         app = self.store.get_app(app_name)
@@ -62,20 +67,23 @@ class AutoscaleService:
                 f"a queue policy needs a Redis broker: run `paas addons:create redis -a "
                 f"{app_name}` first")
         self.store.set_policy(app_name, policy)
-        self._apply(app)
+        self._changed(app, t)
         return policy
 
     def unset(self, app_name: str, process_type: str) -> None:
         app = self.store.get_app(app_name)
         self.store.delete_policy(app_name, process_type)
-        self._apply(app)
+        self._changed(app, process_type)
 
     def list(self, app_name: str) -> list[AutoscalePolicy]:
         self.store.get_app(app_name)
         return self.store.list_policies(app_name)
 
-    def _apply(self, app: App) -> None:
-        if isinstance(self.runtime, AppliesAutoscaling):
-            release = self.store.current_release(app.name)
-            self.runtime.apply_autoscaling(app, self.store.list_policies(app.name),
-                                           dict(release.config) if release else {})
+    def decisions(self, app_name: str) -> tuple[Sequence[Decision], Sequence[Decision]]:
+        self.store.get_app(app_name)
+        return self.scaling.decisions(app_name)
+
+    def _changed(self, app: App, process_type: str) -> None:
+        release = self.store.current_release(app.name)
+        self.scaling.policies_changed(app, process_type, self.store.list_policies(app.name),
+                                      dict(release.config) if release else {})

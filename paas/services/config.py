@@ -15,36 +15,34 @@ from paas.services.deploy import Deployer
 from paas.store.port import Store
 
 
-def current_config(store: Store, app: str) -> dict[str, str]:
-    store.get_app(app)  # NotFound for an unknown app, even before any release
-    current = store.current_release(app)
-    return dict(current.config) if current else {}
+class ConfigService:
+    def __init__(self, store: Store, releases: Deployer) -> None:
+        self.store = store
+        self.releases = releases
 
+    def current(self, app: str) -> dict[str, str]:
+        self.store.get_app(app)  # NotFound for an unknown app, even before any release
+        current = self.store.current_release(app)
+        return dict(current.config) if current else {}
 
-def set_config(
-    deployer: Deployer, app: str, changes: Mapping[str, str], user: str, log: LogSink
-) -> Release:
-    changes = dict(changes)
-    # Checked before taking the lock, so bad input never waits for or blocks a deploy.
-    cfg.with_set({}, changes)
+    def set(self, app: str, changes: Mapping[str, str], user: str, log: LogSink) -> Release:
+        changes = dict(changes)
+        # Checked before taking the lock, so bad input never waits for or blocks a deploy.
+        cfg.with_set({}, changes)
 
-    def change(current: Release | None) -> tuple[Build | None, Mapping[str, str], str]:
-        base = current.config if current else {}
-        return (current.build if current else None, cfg.with_set(base, changes),
-                cfg.describe_set(changes))
+        def change(current: Release | None) -> tuple[Build | None, Mapping[str, str], str]:
+            base = current.config if current else {}
+            return (current.build if current else None, cfg.with_set(base, changes),
+                    cfg.describe_set(changes))
 
-    return deployer.release_from_current(app, change, user, log)
+        return self.releases.release_from_current(app, change, user, log)
 
+    def unset(self, app: str, keys: Sequence[str], user: str, log: LogSink) -> Release:
+        cfg.without(self.current(app), keys)
 
-def unset_config(
-    deployer: Deployer, app: str, keys: Sequence[str], user: str, log: LogSink
-) -> Release:
-    current_keys = current_config(deployer.store, app)
-    cfg.without(current_keys, keys)
+        def change(current: Release | None) -> tuple[Build | None, Mapping[str, str], str]:
+            base = current.config if current else {}
+            return (current.build if current else None, cfg.without(base, keys),
+                    cfg.describe_unset(keys))
 
-    def change(current: Release | None) -> tuple[Build | None, Mapping[str, str], str]:
-        base = current.config if current else {}
-        return (current.build if current else None, cfg.without(base, keys),
-                cfg.describe_unset(keys))
-
-    return deployer.release_from_current(app, change, user, log)
+        return self.releases.release_from_current(app, change, user, log)

@@ -1,27 +1,42 @@
 """Destroying an app: everything it runs and everything the platform remembers of it.
 
-The order makes a failure safe to retry: replicas, routes and images go first (the
-runtime's destroy is idempotent), the stored state last, so an app is never forgotten
-while something of it still runs. Add-ons follow the same two steps: their containers
-and volumes carry the app's label (the runtime removes them), their rows reference the
-app with ON DELETE CASCADE (the store removes them).
+The order makes a failure safe to retry: replicas, routes, images and add-ons go first
+(each removal is idempotent), the repository, log book and stored state last, so an app
+is never forgotten while something of it still runs.
 """
 
 from __future__ import annotations
 
 from paas.errors import InvalidInput
-from paas.services.deploy import Deployer
+from paas.runtime.port import Runtime
+from paas.services.addons import AddonService
+from paas.services.apps import SourceRepos
+from paas.services.deploy import AppLocks
+from paas.store.logbook import LogBook
+from paas.store.port import Store
 
 
-def destroy_app(deployer: Deployer, name: str, confirm: str | None) -> None:
-    if confirm != name:
-        raise InvalidInput(
-            f"destroying {name} removes its containers, images, releases and config: "
-            f"confirm with --confirm {name}"
-        )
-    with deployer.locks.hold(name):
-        deployer.store.get_app(name)
-        deployer.runtime.destroy(name)
-        deployer.store.delete_app(name)
-        if deployer.logbook is not None:
-            deployer.logbook.remove(name)
+class DestroyService:
+    def __init__(self, store: Store, runtime: Runtime, locks: AppLocks, addons: AddonService,
+                 repos: SourceRepos, logbook: LogBook | None) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.locks = locks
+        self.addons = addons
+        self.repos = repos
+        self.logbook = logbook
+
+    def destroy(self, name: str, confirm: str | None) -> None:
+        if confirm != name:
+            raise InvalidInput(
+                f"destroying {name} removes its containers, images, releases and config: "
+                f"confirm with --confirm {name}"
+            )
+        with self.locks.hold(name):
+            self.store.get_app(name)
+            self.runtime.destroy(name)
+            self.addons.destroy_all(name)
+            self.repos.remove(name)
+            if self.logbook is not None:
+                self.logbook.remove(name)
+            self.store.delete_app(name)

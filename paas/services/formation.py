@@ -7,9 +7,8 @@ that ran. Redeploys and the reconcile after a restart use the stored formation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Protocol, runtime_checkable
 
 from paas.autoscale.policy import check_manual_scale
 from paas.domain.app import App
@@ -21,20 +20,6 @@ from paas.logsink import LogSink
 from paas.runtime.port import ProcessInfo, Runtime
 from paas.services.deploy import AppLocks
 from paas.store.port import Store
-
-
-@runtime_checkable
-class Restarts(Protocol):
-    """A runtime that can replace the replicas of some process types in place."""
-
-    def restart(
-        self,
-        app: App,
-        release: Release,
-        formation: Mapping[str, int],
-        types: Iterable[str],
-        log: LogSink,
-    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -106,8 +91,6 @@ class FormationService:
     def restart(self, app_name: str, process_type: str | None = None,
                 log: LogSink = _quiet) -> list[str]:
         """Rolling restart of one type or of every running type; returns the types."""
-        if not isinstance(self.runtime, Restarts):
-            raise InvalidInput("this runtime cannot restart processes")
         with self.locks.hold(app_name):
             app = self.store.get_app(app_name)
             release, build = self._deployed(app_name)

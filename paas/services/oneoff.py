@@ -43,19 +43,24 @@ def _size(value: Any, default: int, what: str) -> int:
     return value
 
 
-def start(store: Store, runtime: Runtime, app: App, body: dict[str, Any]) -> OneOff:
-    """Validate the request and start the command; nothing runs on bad input."""
-    command = validate_command(body.get("command"))
-    tty = body.get("tty", False)
-    if not isinstance(tty, bool):
-        raise InvalidInput("tty must be true or false")
-    rows = _size(body.get("rows"), 24, "rows")
-    cols = _size(body.get("cols"), 80, "cols")
-    release = store.current_release(app.name)
-    if release is None or release.build is None:
-        raise Conflict(f"{app.name} has no deployed release to run: "
-                       "deploy it first with `git push paas main`")
-    return runtime.start_oneoff(app, release, command, tty, rows, cols)
+class OneOffService:
+    def __init__(self, store: Store, runtime: Runtime) -> None:
+        self.store = store
+        self.runtime = runtime
+
+    def start(self, app: App, body: dict[str, Any]) -> OneOff:
+        """Validate the request and start the command; nothing runs on bad input."""
+        command = validate_command(body.get("command"))
+        tty = body.get("tty", False)
+        if not isinstance(tty, bool):
+            raise InvalidInput("tty must be true or false")
+        rows = _size(body.get("rows"), 24, "rows")
+        cols = _size(body.get("cols"), 80, "cols")
+        release = self.store.current_release(app.name)
+        if release is None or release.build is None:
+            raise Conflict(f"{app.name} has no deployed release to run: "
+                           "deploy it first with `git push paas main`")
+        return self.runtime.start_oneoff(app, release, command, tty, rows, cols)
 
 
 def pipe(oneoff: OneOff, read_exactly: Callable[[int], bytes],

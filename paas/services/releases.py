@@ -11,11 +11,6 @@ from paas.services.deploy import Deployer
 from paas.store.port import Store
 
 
-def list_releases(store: Store, app: str) -> list[Release]:
-    store.get_app(app)
-    return store.list_releases(app)
-
-
 def rollback_target(releases: list[Release], current: Release | None,
                     version: int | None) -> Release:
     """The release to roll back to: ``version``, or the succeeded one before the current."""
@@ -40,17 +35,25 @@ def rollback_target(releases: list[Release], current: Release | None,
     return target
 
 
-def rollback(deployer: Deployer, app: str, version: int | None, user: str,
-             log: LogSink) -> Release:
-    if version is not None and version < 1:
-        raise InvalidInput(f"invalid version v{version}")
-    # Validated once outside the lock for a fast error, then again under it.
-    rollback_target(deployer.store.list_releases(app), deployer.store.current_release(app),
-                    version)
+class ReleaseService:
+    def __init__(self, store: Store, releases: Deployer) -> None:
+        self.store = store
+        self.releases = releases
 
-    def change(current: Release | None) -> tuple[Build | None, Mapping[str, str], str]:
-        target = rollback_target(deployer.store.list_releases(app), current, version)
-        log(f"-----> Rolling back to {target.label}")
-        return target.build, target.config, f"Rollback to {target.label}"
+    def list(self, app: str) -> list[Release]:
+        self.store.get_app(app)
+        return self.store.list_releases(app)
 
-    return deployer.release_from_current(app, change, user, log)
+    def rollback(self, app: str, version: int | None, user: str, log: LogSink) -> Release:
+        if version is not None and version < 1:
+            raise InvalidInput(f"invalid version v{version}")
+        # Validated once outside the lock for a fast error, then again under it.
+        rollback_target(self.store.list_releases(app), self.store.current_release(app),
+                        version)
+
+        def change(current: Release | None) -> tuple[Build | None, Mapping[str, str], str]:
+            target = rollback_target(self.store.list_releases(app), current, version)
+            log(f"-----> Rolling back to {target.label}")
+            return target.build, target.config, f"Rollback to {target.label}"
+
+        return self.releases.release_from_current(app, change, user, log)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from paas.adapters import adapters
 from paas.builder.registry import push_errors, references
+from paas.composition import check
 from paas.errors import InvalidInput
 from paas.settings import RegistrySettings, Settings
 from paas.stack.registry import stack_reference
@@ -63,19 +63,14 @@ def test_stack_images_keep_their_name_under_the_new_registry(
     assert stack_reference("reg:5000", image) == expected
 
 
-def _no_engine() -> Any:
-    return cast(Any, None)
-
-
 def test_kubernetes_runtime_without_a_registry_is_a_clear_error(tmp_path: Any) -> None:
     settings = Settings(home=tmp_path, runtime="kubernetes",
                         registry=RegistrySettings(pull_host=None, push_host=None,
                                                   username=None, password=None))
     with pytest.raises(InvalidInput, match="kubernetes runtime needs a registry"):
-        adapters(settings, _no_engine(), lambda _l: None, build_missing_stack=False)
+        check(settings)
 
 
 def test_unknown_runtime_is_a_clear_error(tmp_path: Any) -> None:
     with pytest.raises(InvalidInput, match="unknown runtime 'nomad'"):
-        adapters(Settings(home=tmp_path, runtime="nomad"), _no_engine(), lambda _l: None,
-                 build_missing_stack=False)
+        check(Settings(home=tmp_path, runtime="nomad"))

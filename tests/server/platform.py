@@ -7,67 +7,23 @@ runtime that remembers what it was asked to run and can be told to fail.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from werkzeug.test import Client
 
-from paas.builder.port import Builder
-from paas.domain.app import App
 from paas.domain.release import Build, Release
-from paas.errors import DeployFailed
-from paas.logsink import LogSink, discard
-from paas.runtime.port import ProcessInfo
+from paas.logsink import discard
 from paas.server.api import PlatformAPI
 from paas.server.auth import bootstrap_admin, hash_token, new_token
 from paas.server.context import ApiContext
 from paas.server.git_http import Repos
 from paas.server.receive import Receiver
-from paas.services.deploy import AppLocks, Deployer
+from paas.services.platform import build_services
 from paas.settings import Settings
 from paas.store.sql import SqlStore
-
-
-@dataclass
-class FakeRuntime:
-    #: app -> the release it serves (what containers would run).
-    serving: dict[str, Release] = field(default_factory=dict)
-    hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    destroyed: list[str] = field(default_factory=list)
-    fail_next: str | None = None
-
-    def deploy(self, app: App, release: Release, formation: Mapping[str, int],
-               log: LogSink) -> None:
-        if self.fail_next is not None:
-            why, self.fail_next = self.fail_next, None
-            raise DeployFailed("web process exited; the previous release keeps serving", why)
-        log(f"-----> Starting 1 web replica(s) of {release.label}")
-        self.serving[app.name] = release
-        self.hosts[app.name] = app.hostnames("localhost")
-
-    def run_release_phase(self, app: App, release: Release, log: LogSink) -> None:
-        return None
-
-    def processes(self, app: str) -> list[ProcessInfo]:
-        rel = self.serving.get(app)
-        return [ProcessInfo("web", f"{app}-web", rel.version, "running")] if rel else []
-
-    def destroy(self, app: str) -> None:
-        self.destroyed.append(app)
-        self.serving.pop(app, None)
-        self.hosts.pop(app, None)
-
-    def reconcile(self, apps: list[tuple[App, Release | None]]) -> None:
-        return None
-
-    def update_routes(self, app: App) -> None:
-        if app.name in self.serving:
-            self.hosts[app.name] = app.hostnames("localhost")
-
-
-class NoBuilder:
-    def build(self, app: str, source: Path, commit: str, log: LogSink) -> Build:
-        raise AssertionError("these tests release existing builds only")
+from tests.fakes import FakeRuntime, NoBuilder, RecordingScaling
+from tests.services.fakes import FakeAddons
 
 
 def build(commit: str = "abc1234" + "0" * 33) -> Build:
@@ -107,7 +63,7 @@ class ApiPlatform:
         """An app created by the token's user, with one deployed release."""
         status, body = self.call("POST", "/v1/apps", token, json={"name": name})
         assert status == 201, body
-        return self.ctx.deployer.release(name, build(), dict(config or {}), "Deploy abc1234",
+        return self.ctx.services.deploys.release(name, build(), dict(config or {}), "Deploy abc1234",
                                          "someone", discard)
 
 
@@ -118,8 +74,11 @@ def make_platform(tmp: Path) -> ApiPlatform:
     token = bootstrap_admin(store, settings.home)
     assert token
     runtime = FakeRuntime()
-    builder: Builder = NoBuilder()
-    deployer = Deployer(store, builder, runtime, AppLocks())
-    ctx = ApiContext(settings, store, Repos(settings.repos_dir), Receiver(settings, deployer),
-                     deployer, runtime, hook_secret="s")
+    repos = Repos(settings.repos_dir)
+    services = build_services(
+        store=store, runtime=runtime, builder=NoBuilder(),
+        addon_provider=FakeAddons(), scaling=lambda _f, _a: RecordingScaling(),
+        repos=repos, logbook=None, platform_domain=settings.domain)
+    ctx = ApiContext(settings, store, repos, Receiver(settings, services.deploys, store),
+                     services, hook_secret="s")
     return ApiPlatform(ctx, runtime, Client(PlatformAPI(ctx)), token)

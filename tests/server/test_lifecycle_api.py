@@ -182,7 +182,7 @@ def test_destroy_needs_the_matching_confirmation(api):
 
 def test_destroy_waits_for_no_deploy(api):
     api.deployed_app("shop")
-    with api.ctx.deployer.locks.hold("shop"):
+    with api.ctx.services.deploys.locks.hold("shop"):
         status, body = api.call("DELETE", "/v1/apps/shop?confirm=shop")
     assert status == 409 and "in progress" in body["error"]
     assert api.store.get_app("shop").name == "shop"

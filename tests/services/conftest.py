@@ -7,7 +7,8 @@ from paas.domain.release import Build
 from paas.services.deploy import AppLocks
 from paas.store.port import User
 from paas.store.sql import SqlStore
-from tests.services.fakes import FakeAddons, FakeRuntime
+from tests.fakes import FakeRuntime
+from tests.services.fakes import FakeAddons
 
 BUILD = Build(
     image="img",

@@ -1,45 +1,8 @@
-"""Small in-memory stand-ins for the runtime and add-on ports."""
+"""A small in-memory stand-in for the add-on provider port."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-
 from paas.domain.addons import Addon
-from paas.domain.app import App
-from paas.domain.release import Release
-from paas.errors import DeployFailed
-from paas.logsink import LogSink
-from paas.runtime.port import ProcessInfo
-
-
-class FakeRuntime:
-    def __init__(self) -> None:
-        self.deploys: list[dict[str, int]] = []
-        self.restarts: list[list[str]] = []
-        self.fail_next = False
-
-    def deploy(self, app: App, release: Release, formation: Mapping[str, int],
-               log: LogSink) -> None:
-        if self.fail_next:
-            self.fail_next = False
-            raise DeployFailed("web process exited; the previous release keeps serving")
-        self.deploys.append(dict(formation))
-
-    def restart(self, app: App, release: Release, formation: Mapping[str, int],
-                types: Iterable[str], log: LogSink) -> None:
-        self.restarts.append(list(types))
-
-    def run_release_phase(self, app: App, release: Release, log: LogSink) -> None:
-        pass
-
-    def processes(self, app: str) -> list[ProcessInfo]:
-        return []
-
-    def destroy(self, app: str) -> None:
-        pass
-
-    def reconcile(self, apps: list[tuple[App, Release | None]]) -> None:
-        pass
 
 
 class FakeAddons:

@@ -5,12 +5,13 @@ from paas.errors import Conflict, InvalidInput, RuntimeUnavailable
 from paas.services.addons import AddonService
 from paas.services.autoscale import AutoscaleService
 from paas.services.deploy import Deployer
+from tests.fakes import NoBuilder, RecordingScaling
 from tests.services.conftest import ADMIN, deployed
 
 
 @pytest.fixture
 def addons(store, runtime, provider, locks):
-    return AddonService(store, Deployer(store, None, runtime, locks), provider)
+    return AddonService(store, Deployer(store, NoBuilder(), runtime, locks), provider)
 
 
 def test_create_injects_broker_vars_in_a_new_release(addons, store, runtime, provider):
@@ -57,7 +58,7 @@ def test_destroy_removes_vars_container_and_record(addons, store, provider):
 
 def test_queue_policy_needs_the_addon_and_blocks_its_removal(addons, store):
     deployed(store)
-    policies = AutoscaleService(store, runtime=object())
+    policies = AutoscaleService(store, RecordingScaling())
     queue = AutoscalePolicy("worker", 1, 4, Metric.QUEUE, queue="mail", per_replica=5)
     with pytest.raises(InvalidInput, match=r"needs a Redis broker.*addons:create redis"):
         policies.set("shop", queue)
@@ -70,7 +71,7 @@ def test_queue_policy_needs_the_addon_and_blocks_its_removal(addons, store):
 
 def test_policy_checks_against_the_release(store):
     deployed(store, config={"CELERY_BROKER_URL": "redis://broker:6379/0"})
-    policies = AutoscaleService(store, runtime=object())
+    policies = AutoscaleService(store, RecordingScaling())
     with pytest.raises(InvalidInput, match="worker consumes mail, not 'celery'"):
         policies.set("shop", AutoscalePolicy("worker", 1, 4, Metric.QUEUE, queue="celery",
                                              per_replica=5))

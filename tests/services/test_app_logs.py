@@ -1,9 +1,9 @@
-import threading
 from datetime import UTC, datetime, timedelta
 
 from paas.domain.logs import LogLine
 from paas.services.logs import AppLogs
 from paas.store.logbook import LogBook
+from tests.fakes import FakeRuntime
 
 
 def _t(s: int) -> str:
@@ -19,33 +19,11 @@ class Clock:
         return self.now
 
 
-class FakeRuntime:
-    """Replica lines as the runtime port hands them out; follow sends what tests push."""
-
-    def __init__(self, lines: list[LogLine]) -> None:
-        self.lines = lines
-        self.live: list[LogLine] = []
-        self.following = threading.Event()
-        self.stopped = threading.Event()
-        self.asked: list[tuple[str, str | None, int]] = []
-
-    def logs(self, app, process_type=None, lines=100):
-        self.asked.append((app, process_type, lines))
-        return [x.render() for x in self.lines if process_type in (None, x.process_type)]
-
-    def follow_logs(self, app, process_type, since, sink, stop):
-        for line in self.live:
-            sink(line)
-        self.following.set()
-        stop.wait()
-        self.stopped.set()
-
-
 def test_recent_merges_phases_and_replicas_in_time_order(tmp_path):
     book = LogBook(tmp_path, clock=Clock(0))  # build at :01, release at :02
     book.append("shop", "build", "built")
     book.append("shop", "release", "released")
-    runtime = FakeRuntime([LogLine(_t(0), "web.a", "early"), LogLine(_t(3), "web.a", "late"),
+    runtime = FakeRuntime(lines=[LogLine(_t(0), "web.a", "early"), LogLine(_t(3), "web.a", "late"),
                            LogLine(_t(4), "worker.b", "task")])
     logs = AppLogs(runtime, book)
     got = [(x.source, x.message) for x in logs.recent("shop", None, 10)]
@@ -54,14 +32,14 @@ def test_recent_merges_phases_and_replicas_in_time_order(tmp_path):
     assert [x.message for x in logs.recent("shop", None, 2)] == ["late", "task"]
     assert [x.message for x in logs.recent("shop", "web", 10)] == ["early", "late"]
     # a phase asks the runtime nothing
-    runtime.asked.clear()
+    runtime.logs_asked.clear()
     assert [x.message for x in logs.recent("shop", "build", 10)] == ["built"]
-    assert runtime.asked == []
+    assert runtime.logs_asked == []
 
 
 def test_follow_shows_history_then_new_lines_once_and_stops_on_close(tmp_path):
     book = LogBook(tmp_path, clock=Clock(10))
-    runtime = FakeRuntime([LogLine(_t(5), "web.a", "old")])
+    runtime = FakeRuntime(lines=[LogLine(_t(5), "web.a", "old")])
     # the follow window overlaps the history: "old" comes again and must not repeat
     runtime.live = [LogLine(_t(5), "web.a", "old"), LogLine(_t(6), "web.a", "new")]
     logs = AppLogs(runtime, book, keepalive=0.05)
@@ -75,13 +53,13 @@ def test_follow_shows_history_then_new_lines_once_and_stops_on_close(tmp_path):
     assert got is not None and (got.source, got.message) == ("build", "pushed meanwhile")
     assert next(stream) is None  # a keep-alive while nothing happens
     stream.close()
-    assert runtime.stopped.wait(5)
+    assert runtime.stopped_following.wait(5)
     book.append("shop", "build", "after close")  # nobody subscribed any more: no error
 
 
 def test_follow_of_a_phase_does_not_follow_replicas(tmp_path):
     book = LogBook(tmp_path, clock=Clock(0))
-    runtime = FakeRuntime([])
+    runtime = FakeRuntime(lines=[])
     logs = AppLogs(runtime, book, keepalive=0.05)
     stream = logs.follow("shop", "release", 10)
     assert next(stream) is None

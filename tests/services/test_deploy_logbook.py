@@ -8,6 +8,7 @@ from paas.errors import BuildFailed, DeployFailed
 from paas.services.deploy import AppLocks, Deployer
 from paas.store.logbook import LogBook
 from paas.store.sql import SqlStore
+from tests.fakes import FakeRuntime
 
 BUILD = Build(image="img", commit="c" * 40, processes={"web": "gunicorn app:app"},
               release_command="python migrate.py")
@@ -24,19 +25,11 @@ class FakeBuilder:
         return BUILD
 
 
-class FakeRuntime:
+def _runtime(healthy: bool = True) -> FakeRuntime:
     """Release phase output that (carelessly) prints a config value."""
-
-    def __init__(self, healthy: bool = True) -> None:
-        self.healthy = healthy
-
-    def run_release_phase(self, app, release, log):
-        log(f"       connecting to {release.config['DATABASE_URL']}")
-
-    def deploy(self, app, release, formation, log):
-        log("-----> Starting 1 web replica(s)")
-        if not self.healthy:
-            raise DeployFailed("web process exited; the previous release keeps serving")
+    return FakeRuntime(
+        release_output=lambda r: [f"       connecting to {r.config['DATABASE_URL']}"],
+        fail_next=None if healthy else "")
 
 
 @pytest.fixture
@@ -52,13 +45,13 @@ def store(tmp_path):
 def test_push_lines_are_kept_by_phase_without_config_values(store, tmp_path):
     book = LogBook(tmp_path / "logs")
     shown: list[str] = []
-    deployer = Deployer(store, FakeBuilder(), FakeRuntime(), AppLocks(), book)
+    deployer = Deployer(store, FakeBuilder(), _runtime(), AppLocks(), book)
     deployer.deploy_source("shop", tmp_path, "c" * 40, "admin", shown.append)
     kept = [(x.source, x.message) for x in book.read("shop")]
     assert kept == [
         ("build", "-----> Building image"),
         ("release", "connecting to *****"),
-        ("release", "-----> Starting 1 web replica(s)"),
+        ("release", "-----> Starting 1 web replica(s) of v2"),
         ("release", "v2 released (Deploy ccccccc)"),
     ]
     assert "s3cret" not in (tmp_path / "logs" / "shop.log").read_text()
@@ -69,10 +62,10 @@ def test_push_lines_are_kept_by_phase_without_config_values(store, tmp_path):
 def test_failures_are_kept_with_their_reason(store, tmp_path):
     book = LogBook(tmp_path / "logs")
     with pytest.raises(BuildFailed):
-        Deployer(store, FakeBuilder(fail=True), FakeRuntime(), AppLocks(), book
+        Deployer(store, FakeBuilder(fail=True), _runtime(), AppLocks(), book
                  ).deploy_source("shop", tmp_path, "c" * 40, "admin", lambda _l: None)
     with pytest.raises(DeployFailed):
-        Deployer(store, FakeBuilder(), FakeRuntime(healthy=False), AppLocks(), book
+        Deployer(store, FakeBuilder(), _runtime(healthy=False), AppLocks(), book
                  ).deploy_source("shop", tmp_path, "c" * 40, "admin", lambda _l: None)
     verdicts = [x.message for x in book.read("shop") if "fail" in x.message]
     assert verdicts == [

@@ -45,7 +45,7 @@ def test_bad_input_changes_nothing(service, store, runtime, args, message):
 
 
 def test_a_failed_rollout_leaves_the_formation(service, store, runtime):
-    runtime.fail_next = True
+    runtime.fail_next = ""
     with pytest.raises(DeployFailed):
         service.scale("shop", ["web=4"])
     assert store.get_app("shop").formation == {}

@@ -9,8 +9,9 @@ from paas import wire
 from paas.domain.app import App
 from paas.domain.release import Build, ReleaseStatus
 from paas.errors import Conflict, InvalidInput
-from paas.services.oneoff import pipe, start, validate_command
+from paas.services.oneoff import OneOffService, pipe, validate_command
 from paas.store.sql import SqlStore
+from tests.fakes import FakeRuntime
 
 
 class FakeOneOff:
@@ -47,15 +48,6 @@ class FakeOneOff:
             self.output.put(None)  # a killed command's output ends
 
 
-class FakeRuntime:
-    def __init__(self) -> None:
-        self.started: list[tuple[str, int, list[str], bool, int, int]] = []
-
-    def start_oneoff(self, app, release, command, tty, rows, cols):
-        self.started.append((app.name, release.version, command, tty, rows, cols))
-        return FakeOneOff()
-
-
 @pytest.fixture
 def store(tmp_path):
     s = SqlStore("sqlite:///" + str(tmp_path / "t.db"))
@@ -74,14 +66,14 @@ def test_bad_commands_are_refused(command, message):
 
 
 def test_run_before_the_first_deploy_is_a_clear_conflict(store):
-    runtime = FakeRuntime()
+    runtime = FakeRuntime(oneoff=FakeOneOff)
     with pytest.raises(Conflict, match="shop has no deployed release to run: deploy it first"):
-        start(store, runtime, store.get_app("shop"), {"command": ["ls"]})
+        OneOffService(store, runtime).start(store.get_app("shop"), {"command": ["ls"]})
     # a config-only release (no build yet) is no better
     store.set_release_status("shop", store.add_release("shop", None, {"A": "b"}, "cfg", "x")
                              .version, ReleaseStatus.SUCCEEDED)
     with pytest.raises(Conflict):
-        start(store, runtime, store.get_app("shop"), {"command": ["ls"]})
+        OneOffService(store, runtime).start(store.get_app("shop"), {"command": ["ls"]})
     assert runtime.started == []
 
 
@@ -89,13 +81,13 @@ def test_run_starts_the_current_release_with_the_terminal_size(store):
     build = Build(image="img", commit="c" * 40, processes={"web": "gunicorn app:app"})
     v = store.add_release("shop", build, {}, "Deploy", "admin").version
     store.set_release_status("shop", v, ReleaseStatus.SUCCEEDED)
-    runtime = FakeRuntime()
-    start(store, runtime, store.get_app("shop"),
+    runtime = FakeRuntime(oneoff=FakeOneOff)
+    OneOffService(store, runtime).start(store.get_app("shop"),
           {"command": ["python"], "tty": True, "rows": 40, "cols": 120})
     assert runtime.started == [("shop", v, ["python"], True, 40, 120)]
     for bad in ({"tty": "yes"}, {"rows": 0}, {"cols": True}, {"rows": "24"}):
         with pytest.raises(InvalidInput):
-            start(store, runtime, store.get_app("shop"), {"command": ["ls"], **bad})
+            OneOffService(store, runtime).start(store.get_app("shop"), {"command": ["ls"], **bad})
 
 
 def _session(oneoff: FakeOneOff):

@@ -26,7 +26,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient as _DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from paas.errors import Conflict, InvalidInput, NotFound, PaasError, RuntimeUnavailable
+from paas.errors import Conflict, NotFound, PaasError, RuntimeRejected, RuntimeUnavailable
 from paas.runtime.kubernetes.labels import Manifest
 
 # The client ships py.typed but leaves these untyped: typed as Any once, here.
@@ -39,6 +39,8 @@ FIELD_MANAGER = "paas"
 #: that ``paas`` can stop setting the field without the API server resetting it to 1
 #: (Kubernetes' documented hand-over of replicas to an HPA).
 REPLICAS_MANAGER = "paas-replicas"
+#: Owns the restart stamp on pod templates, so a deploy never drops or fights over it.
+RESTART_MANAGER = "paas-restart"
 
 
 class KubeApi(Protocol):
@@ -94,7 +96,7 @@ def translate(e: Exception, what: str) -> PaasError:
         if status == 409:
             return Conflict(message)
         if status in (400, 422):
-            return InvalidInput(message)
+            return RuntimeRejected(message)
         if status in (401, 403):
             return RuntimeUnavailable(f"{message} (check the platform's credentials and RBAC)")
         return RuntimeUnavailable(message)

@@ -15,6 +15,8 @@ MANAGER = "paas"
 APP = "paas.io/app"
 PROCESS_TYPE = "paas.io/process-type"
 RELEASE = "paas.io/release"
+#: Pod template annotation whose change rolls a Deployment (``paas ps:restart``).
+RESTARTED_AT = "paas.io/restarted-at"
 
 #: Process types of pods that are not Deployments: the release phase and one-off runs.
 RELEASE_TYPE = "release"

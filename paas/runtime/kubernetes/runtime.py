@@ -28,7 +28,13 @@ from paas.errors import DeployFailed, PaasError
 from paas.logsink import LogSink
 from paas.runtime.kubernetes import autoscaling, manifests, routing, state, workloads
 from paas.runtime.kubernetes import labels as lb
-from paas.runtime.kubernetes.api import REPLICAS_MANAGER, ClusterApi, KubeApi, load_client
+from paas.runtime.kubernetes.api import (
+    REPLICAS_MANAGER,
+    RESTART_MANAGER,
+    ClusterApi,
+    KubeApi,
+    load_client,
+)
 from paas.runtime.kubernetes.labels import Manifest
 from paas.runtime.kubernetes.oneoff import PodRun
 from paas.runtime.kubernetes.settings import KubernetesSettings
@@ -179,7 +185,6 @@ class KubernetesRuntime:
     ) -> None:
         build = workloads.build_of(release)
         self._ensure(app, release)
-        self.run_release_phase(app, release, log)
 
         before = self._list(app.name, state.ROLLBACK_KINDS)
         previous = max((lb.parse_release(state.label(o, lb.RELEASE)) for o in before), default=0)
@@ -265,6 +270,31 @@ class KubernetesRuntime:
         types = [p for p in processes if p not in NOT_SCALABLE]
         for obj in state.stale(live, done, types, keep_releases):
             self._api.delete(obj["apiVersion"], obj["kind"], state.name_of(obj), self._ns(app))
+
+    def restart(self, app: App, release: Release, formation: Mapping[str, int],
+                types: Iterable[str], log: LogSink) -> None:
+        """Roll the Deployments of ``types`` by stamping their pod template, as
+        ``kubectl rollout restart`` does; the Deployment's own rolling update keeps web
+        serving, and a rollout that never settles is reported, not retried."""
+        ns = self._ns(app.name)
+        names = [t for t in types if formation.get(t, 0) > 0]
+        stamp = datetime.now(UTC).isoformat()
+        for name in names:
+            self._api.apply(
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "metadata": {"name": name, "namespace": ns},
+                    "spec": {"template": {"metadata": {"annotations": {
+                        lb.RESTARTED_AT: stamp}}}},
+                },
+                field_manager=RESTART_MANAGER,
+            )
+        log(f"Restarting {', '.join(names) or 'nothing'} in namespace {ns}")
+        failure = self._wait_rollout(app.name, names)
+        if failure is not None:
+            raise DeployFailed(f"restart of {app.name} did not settle ({failure})",
+                               "\n".join(self._explain(app.name, release, names)))
 
     # -- autoscaling -----------------------------------------------------------------
 

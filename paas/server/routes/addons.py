@@ -11,9 +11,7 @@ from paas.services.addons import AddonService
 
 
 def _service(ctx: ApiContext) -> AddonService:
-    if ctx.addons is None:
-        raise InvalidInput("this runtime provides no add-ons")
-    return ctx.addons
+    return ctx.services.addons
 
 
 def _json(a: Addon) -> dict[str, str]:

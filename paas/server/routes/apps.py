@@ -9,10 +9,10 @@ from werkzeug.wrappers import Request, Response
 from paas import __version__
 from paas.errors import InvalidInput
 from paas.server.context import ApiContext, Route, json_response, read_body
-from paas.services import apps as app_service
+from paas.services.apps import AppView
 
 
-def app_json(ctx: ApiContext, view: app_service.AppView) -> dict[str, Any]:
+def app_json(ctx: ApiContext, view: AppView) -> dict[str, Any]:
     a = view.app
     return {
         "name": a.name,
@@ -37,7 +37,7 @@ def whoami(ctx: ApiContext, request: Request) -> Response:
 
 def list_apps(ctx: ApiContext, request: Request) -> Response:
     user = ctx.user(request)
-    views = [v for v in app_service.list_apps(ctx.store) if ctx.may_access(user, v.app)]
+    views = [v for v in ctx.services.apps.list() if ctx.may_access(user, v.app)]
     return json_response([app_json(ctx, v) for v in views])
 
 
@@ -46,15 +46,13 @@ def create_app(ctx: ApiContext, request: Request) -> Response:
     name = read_body(request).get("name")
     if not isinstance(name, str):
         raise InvalidInput("missing app name")
-    app = app_service.create_app(ctx.store, name, user)
-    ctx.repos.ensure(app.name)
-    return json_response(app_json(ctx, app_service.AppView(app, None)), 201)
+    app = ctx.services.apps.create(name, user)
+    return json_response(app_json(ctx, AppView(app, None)), 201)
 
 
 def get_app(ctx: ApiContext, request: Request, name: str) -> Response:
     _, app = ctx.app_for(request, name)
-    view = app_service.AppView(app, ctx.store.current_release(name))
-    return json_response(app_json(ctx, view))
+    return json_response(app_json(ctx, ctx.services.apps.view(app)))
 
 
 ROUTES = [

@@ -10,13 +10,12 @@ from werkzeug.wrappers import Request, Response
 from paas.domain.autoscale import AutoscalePolicy, Metric
 from paas.errors import InvalidInput
 from paas.server.context import ApiContext, Route, json_response, read_body
-from paas.services.autoscale import AutoscaleService
 from paas.services.formation import FormationService
 from paas.store.codec import policy_to_dict
 
 
 def _formation(ctx: ApiContext) -> FormationService:
-    return FormationService(ctx.store, ctx.runtime, ctx.deployer.locks)
+    return ctx.services.formation
 
 
 def ps(ctx: ApiContext, request: Request, name: str) -> Response:
@@ -85,8 +84,8 @@ def policy_from_body(process_type: str, body: dict[str, Any]) -> AutoscalePolicy
 
 def autoscale_list(ctx: ApiContext, request: Request, name: str) -> Response:
     ctx.app_for(request, name)
-    policies = AutoscaleService(ctx.store, ctx.runtime).list(name)
-    last, changes = ctx.autoscaler.decisions(name) if ctx.autoscaler else ([], [])
+    policies = ctx.services.autoscale.list(name)
+    last, changes = ctx.services.autoscale.decisions(name)
     return json_response({
         "policies": [policy_to_dict(p) for p in policies],
         "decisions": [d.as_dict() for d in last],
@@ -97,17 +96,13 @@ def autoscale_list(ctx: ApiContext, request: Request, name: str) -> Response:
 def autoscale_set(ctx: ApiContext, request: Request, name: str, ptype: str) -> Response:
     ctx.app_for(request, name)
     policy = policy_from_body(ptype, read_body(request))
-    AutoscaleService(ctx.store, ctx.runtime).set(name, policy)
-    if ctx.autoscaler is not None:
-        ctx.autoscaler.forget(name, ptype)
+    ctx.services.autoscale.set(name, policy)
     return json_response(policy_to_dict(policy))
 
 
 def autoscale_unset(ctx: ApiContext, request: Request, name: str, ptype: str) -> Response:
     ctx.app_for(request, name)
-    AutoscaleService(ctx.store, ctx.runtime).unset(name, ptype)
-    if ctx.autoscaler is not None:
-        ctx.autoscaler.forget(name, ptype)
+    ctx.services.autoscale.unset(name, ptype)
     return json_response({"removed": ptype})
 
 

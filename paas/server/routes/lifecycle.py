@@ -15,10 +15,6 @@ from paas.domain.release import Release
 from paas.errors import InvalidInput, NotFound
 from paas.server import fields
 from paas.server.context import ApiContext, Route, json_response, read_body
-from paas.services import config as config_service
-from paas.services import destroy as destroy_service
-from paas.services import domains as domain_service
-from paas.services import releases as release_service
 
 
 def release_json(r: Release) -> dict[str, Any]:
@@ -41,13 +37,13 @@ def _released(r: Release, log: list[str]) -> Response:
 # config -------------------------------------------------------------------------------
 def get_config(ctx: ApiContext, request: Request, name: str) -> Response:
     ctx.app_for(request, name)
-    return json_response(config_service.current_config(ctx.store, name))
+    return json_response(ctx.services.config.current(name))
 
 
 def get_config_key(ctx: ApiContext, request: Request, name: str, key: str) -> Response:
     ctx.app_for(request, name)
     validate_config_key(key)
-    config = config_service.current_config(ctx.store, name)
+    config = ctx.services.config.current(name)
     if key not in config:
         raise NotFound(f"config var {key} is not set")
     return json_response({"key": key, "value": config[key]})
@@ -64,18 +60,17 @@ def patch_config(ctx: ApiContext, request: Request, name: str) -> Response:
                            "unset (a list of KEYs)")
     log: list[str] = []
     if to_set is not None:
-        rel = config_service.set_config(ctx.deployer, name, to_set, user.name, log.append)
+        rel = ctx.services.config.set(name, to_set, user.name, log.append)
     else:
         assert to_unset is not None
-        rel = config_service.unset_config(ctx.deployer, name, to_unset, user.name, log.append)
+        rel = ctx.services.config.unset(name, to_unset, user.name, log.append)
     return _released(rel, log)
 
 
 # releases -----------------------------------------------------------------------------
 def list_releases(ctx: ApiContext, request: Request, name: str) -> Response:
     ctx.app_for(request, name)
-    return json_response([release_json(r) for r in release_service.list_releases(ctx.store,
-                                                                                 name)])
+    return json_response([release_json(r) for r in ctx.services.releases.list(name)])
 
 
 def rollback(ctx: ApiContext, request: Request, name: str) -> Response:
@@ -83,8 +78,8 @@ def rollback(ctx: ApiContext, request: Request, name: str) -> Response:
     body = read_body(request)
     fields.only(body, ("version",))
     log: list[str] = []
-    rel = release_service.rollback(ctx.deployer, name, fields.version(body, "version"),
-                                   user.name, log.append)
+    rel = ctx.services.releases.rollback(name, fields.version(body, "version"), user.name,
+                                         log.append)
     return _released(rel, log)
 
 
@@ -100,21 +95,20 @@ def add_domain(ctx: ApiContext, request: Request, name: str) -> Response:
     body = read_body(request)
     fields.only(body, ("host",))
     host = fields.required_text(body, "host", max_length=253)
-    app = domain_service.add_domain(ctx.deployer, name, host, ctx.settings.domain)
+    app = ctx.services.domains.add(name, host)
     return json_response({"domains": list(app.domains)}, 201)
 
 
 def remove_domain(ctx: ApiContext, request: Request, name: str, host: str) -> Response:
     ctx.app_for(request, name)
-    app = domain_service.remove_domain(ctx.deployer, name, host)
+    app = ctx.services.domains.remove(name, host)
     return json_response({"domains": list(app.domains)})
 
 
 # destroy ------------------------------------------------------------------------------
 def destroy_app(ctx: ApiContext, request: Request, name: str) -> Response:
     ctx.app_for(request, name)
-    destroy_service.destroy_app(ctx.deployer, name, request.args.get("confirm"))
-    ctx.repos.remove(name)
+    ctx.services.destroy.destroy(name, request.args.get("confirm"))
     return json_response({"destroyed": name})
 
 

@@ -14,7 +14,6 @@ from werkzeug.wrappers import Request, Response
 from paas.domain.logs import validate_request
 from paas.errors import InvalidInput
 from paas.server.context import ApiContext, Route
-from paas.services.logs import AppLogs
 
 DEFAULT_LINES = 100
 
@@ -33,7 +32,7 @@ def get_logs(ctx: ApiContext, request: Request, name: str) -> Response:
     process_type = request.args.get("process") or None
     validate_request(lines, process_type)
     follow = request.args.get("follow", "") in ("1", "true", "yes")
-    logs = AppLogs(ctx.runtime, ctx.logbook)
+    logs = ctx.services.logs
     if not follow:
         text = "".join(x.render() + "\n" for x in logs.recent(app.name, process_type, lines))
         return Response(text, mimetype="text/plain")

@@ -20,7 +20,7 @@ from paas import wire
 from paas.errors import InvalidInput
 from paas.runtime.port import OneOff
 from paas.server.context import ApiContext, Route, read_body
-from paas.services import oneoff as oneoff_service
+from paas.services.oneoff import pipe
 
 log = logging.getLogger("paas.server")
 
@@ -46,7 +46,7 @@ class UpgradedRun(Response):
             conn.sendall(f"HTTP/1.1 101 Switching Protocols\r\nUpgrade: {wire.UPGRADE}\r\n"
                          "Connection: Upgrade\r\n\r\n".encode())
             # rfile, not the socket: bytes the server already buffered are not lost.
-            code = oneoff_service.pipe(self.oneoff, rfile.read, conn.sendall)
+            code = pipe(self.oneoff, rfile.read, conn.sendall)
         except OSError:
             code = None
         finally:
@@ -64,7 +64,7 @@ def run(ctx: ApiContext, request: Request, name: str) -> Response:
     user, app = ctx.app_for(request, name)
     if request.headers.get("Upgrade", "").strip().lower() != wire.UPGRADE:
         raise InvalidInput(f"paas run needs 'Upgrade: {wire.UPGRADE}'; use the paas CLI")
-    started = oneoff_service.start(ctx.store, ctx.runtime, app, read_body(request))
+    started = ctx.services.oneoff.start(app, read_body(request))
     return UpgradedRun(started, app.name, user.name)
 
 

@@ -7,7 +7,7 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from paas.errors import Conflict, InvalidInput, NotFound, RuntimeUnavailable
+from paas.errors import Conflict, NotFound, RuntimeRejected, RuntimeUnavailable
 from paas.runtime.kubernetes.api import load_client, translate
 
 
@@ -22,8 +22,8 @@ def api_error(status, message):
     [
         (404, NotFound),
         (409, Conflict),
-        (422, InvalidInput),
-        (400, InvalidInput),
+        (422, RuntimeRejected),
+        (400, RuntimeRejected),
         (403, RuntimeUnavailable),
         (500, RuntimeUnavailable),
     ],

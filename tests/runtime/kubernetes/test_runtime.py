@@ -46,9 +46,12 @@ def add_pod(fake: FakeKube, name: str, process_type: str, version: int, **status
     )
 
 
-def test_deploy_applies_config_then_release_job_then_workloads_and_waits():
+def test_release_job_then_workloads_and_waits():
+    # The deploy use case runs the release phase, then deploys (paas.services.deploy).
     fake, lines = FakeKube(), []
-    runtime(fake).deploy(APP, release(b=FULL, version=1), APP.formation, lines.append)
+    rt = runtime(fake)
+    rt.run_release_phase(APP, release(b=FULL, version=1), lines.append)
+    rt.deploy(APP, release(b=FULL, version=1), APP.formation, lines.append)
     order = fake.applied()
     assert order.index("Secret/config-v1") < order.index("Job/release-v1")
     assert order.index("Job/release-v1") < order.index("Deployment/web")
@@ -75,7 +78,7 @@ def test_failed_release_phase_changes_no_workload_and_shows_the_job_log():
         "Applying shop.0001_initial...\ndjango.db.utils.OperationalError: no db"
     )
     with pytest.raises(DeployFailed, match="release command of v1 failed") as err:
-        runtime(fake).deploy(APP, release(b=FULL, version=1), APP.formation, lambda _: None)
+        runtime(fake).run_release_phase(APP, release(b=FULL, version=1), lambda _: None)
     assert "OperationalError: no db" in err.value.log
     assert not fake.applied("Deployment") and not fake.applied("Service")
 
@@ -86,6 +89,15 @@ def test_release_phase_runs_once_per_release():
     rt.run_release_phase(APP, release(b=FULL, version=1), lambda _: None)
     rt.deploy(APP, release(b=FULL, version=1), APP.formation, lambda _: None)
     assert fake.applied("Job") == ["Job/release-v1"]
+
+
+def test_deploy_and_restart_never_run_the_release_phase():
+    # A scale or restart after the Job's TTL must not run migrations again.
+    fake = FakeKube()
+    rt = runtime(fake)
+    rt.deploy(APP, release(b=FULL, version=1), APP.formation, lambda _: None)
+    rt.restart(APP, release(b=FULL, version=1), APP.formation, ["web"], lambda _: None)
+    assert not fake.applied("Job")
 
 
 def test_release_phase_is_skipped_without_a_release_command():

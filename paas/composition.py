@@ -1,0 +1,128 @@
+"""The composition root: the one module that knows every adapter.
+
+``assemble`` builds, once, the platform for the configured runtime: its runtime,
+builder, add-on provider and scaling strategy, handed to the use cases that need them.
+What a runtime lacks is declared here (no add-ons or in-process autoscaler on
+Kubernetes, whose HPA and KEDA objects scale instead), never discovered later.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import docker
+
+from paas.autoscale.loop import Autoscaler
+from paas.autoscale.policy import Behavior
+from paas.autoscale.queue import QueueProbe, RedisQueueProbe
+from paas.builder.docker_builder import DockerBuilder
+from paas.builder.port import Builder
+from paas.builder.registry import PublishingBuilder, ensure_image
+from paas.errors import InvalidInput
+from paas.logsink import LogSink
+from paas.runtime.docker.addons import DockerAddons
+from paas.runtime.docker.metrics import DockerMetrics
+from paas.runtime.docker.runtime import DockerRuntime, connect
+from paas.runtime.kubernetes.runtime import KubernetesRuntime
+from paas.runtime.kubernetes.scaling import ClusterAutoscaling
+from paas.server.git_http import Repos
+from paas.services.addons import AddonService, NoAddons
+from paas.services.autoscale import ScalingStrategy
+from paas.services.formation import FormationService
+from paas.services.platform import Services, build_services
+from paas.settings import Settings
+from paas.stack.debian import build_stack
+from paas.store.logbook import LogBook
+from paas.store.port import Store
+from paas.store.sql import SqlStore
+
+#: A loop the server runs in a thread until the event is set.
+Background = Callable[[threading.Event], None]
+
+
+@dataclass(frozen=True)
+class Platform:
+    settings: Settings
+    store: Store
+    repos: Repos
+    services: Services
+    #: Loops the server runs beside the API (the Docker autoscaler); none on Kubernetes.
+    background: tuple[Background, ...] = field(default=())
+
+
+def check(settings: Settings) -> None:
+    """Refuse a configuration that cannot work before anything is started."""
+    if settings.runtime not in ("docker", "kubernetes"):
+        raise InvalidInput(f"unknown runtime {settings.runtime!r}: use docker or kubernetes")
+    if settings.runtime == "kubernetes" and not settings.registry.enabled:
+        raise InvalidInput("the kubernetes runtime needs a registry: set PAAS_REGISTRY "
+                           "(and PAAS_REGISTRY_PUSH when the build engine reaches it "
+                           "by another name)")
+
+
+def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = True,
+             engine: docker.DockerClient | None = None) -> Platform:
+    """The platform ``settings.runtime`` asks for, over the store of ``settings``.
+
+    Builds run on a Docker engine on every runtime: ``engine``, else this host's.
+    """
+    check(settings)
+    engine = engine or connect()
+    store = SqlStore(settings.db_url)
+    repos = Repos(settings.repos_dir)
+    logbook = LogBook(settings.home / "logs")
+    builder: Builder = DockerBuilder(engine, settings)
+    registry = settings.registry
+    if settings.runtime == "kubernetes":
+        # The sidecar engine cannot debootstrap: the stack image comes from the registry.
+        ensure_image(engine, settings.stack.python, registry.auth)
+        cluster = KubernetesRuntime.from_environment()
+        services = build_services(
+            store=store, runtime=cluster,
+            builder=PublishingBuilder(builder, engine, registry),
+            addon_provider=NoAddons("kubernetes"),
+            scaling=lambda _formation, _addons: ClusterAutoscaling(cluster),
+            repos=repos, logbook=logbook, platform_domain=settings.domain)
+        return Platform(settings, store, repos, services)
+    if build_missing_stack:
+        build_stack(settings.stack, settings.home / "cache", say, client=engine)
+    if registry.enabled:
+        builder = PublishingBuilder(builder, engine, registry)
+    loops: list[Autoscaler] = []
+
+    def docker_scaling(formation: FormationService, addons: AddonService) -> ScalingStrategy:
+        loop = _docker_autoscaler(settings, engine, store, formation, addons)
+        loops.append(loop)
+        return loop
+
+    services = build_services(
+        store=store, runtime=DockerRuntime(engine, settings), builder=builder,
+        addon_provider=DockerAddons(engine, settings), scaling=docker_scaling,
+        repos=repos, logbook=logbook, platform_domain=settings.domain)
+    return Platform(settings, store, repos, services, background=tuple(a.run for a in loops))
+
+
+def _docker_autoscaler(settings: Settings, engine: docker.DockerClient, store: Store,
+                       formation: FormationService, addons: AddonService) -> Autoscaler:
+    """The loop reads CPU from container stats and queue backlogs from the app's broker
+    add-on, which the server (on the host) reaches by container address."""
+    probes: dict[str, RedisQueueProbe] = {}  # one connection pool per broker URL
+
+    def probe(app: str) -> QueueProbe | None:
+        url = addons.broker_url(app)
+        if url is None:
+            return None
+        if url not in probes:
+            probes[url] = RedisQueueProbe(url)
+        return probes[url]
+
+    return Autoscaler(
+        store,
+        formation,
+        DockerMetrics(engine, settings.instance),
+        probe,
+        behavior=Behavior(stabilization_seconds=settings.autoscale_window),
+        interval=settings.autoscale_interval,
+    )
