@@ -63,8 +63,8 @@ class ApiPlatform:
         """An app created by the token's user, with one deployed release."""
         status, body = self.call("POST", "/v1/apps", token, json={"name": name})
         assert status == 201, body
-        return self.ctx.services.deploys.release(name, build(), dict(config or {}), "Deploy abc1234",
-                                         "someone", discard)
+        return self.ctx.services.deploys.release(name, build(), dict(config or {}),
+                                                 "Deploy abc1234", "someone", discard)
 
 
 def make_platform(tmp: Path) -> ApiPlatform:
