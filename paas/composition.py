@@ -8,18 +8,14 @@ Kubernetes, whose HPA and KEDA objects scale instead), never discovered later.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 import docker
 
 from paas.autoscale.loop import Autoscaler
-from paas.autoscale.policy import Behavior
 from paas.autoscale.queue import QueueProbe, RedisQueueProbe
 from paas.builder.docker_builder import DockerBuilder
 from paas.builder.port import Builder
 from paas.builder.registry import PublishingBuilder, ensure_image
+from paas.domain.scaling import Behavior
 from paas.errors import InvalidInput
 from paas.logsink import LogSink
 from paas.runtime.docker.addons import DockerAddons
@@ -28,28 +24,16 @@ from paas.runtime.docker.runtime import DockerRuntime, connect
 from paas.runtime.kubernetes.runtime import KubernetesRuntime
 from paas.runtime.kubernetes.scaling import ClusterAutoscaling
 from paas.server.git_http import Repos
+from paas.server.platform import Platform
 from paas.services.addons import AddonService, NoAddons
 from paas.services.autoscale import ScalingStrategy
 from paas.services.formation import FormationService
-from paas.services.platform import Services, build_services
+from paas.services.platform import build_services
 from paas.settings import Settings
 from paas.stack.debian import build_stack
 from paas.store.logbook import LogBook
 from paas.store.port import Store
 from paas.store.sql import SqlStore
-
-#: A loop the server runs in a thread until the event is set.
-Background = Callable[[threading.Event], None]
-
-
-@dataclass(frozen=True)
-class Platform:
-    settings: Settings
-    store: Store
-    repos: Repos
-    services: Services
-    #: Loops the server runs beside the API (the Docker autoscaler); none on Kubernetes.
-    background: tuple[Background, ...] = field(default=())
 
 
 def check(settings: Settings) -> None:
@@ -69,6 +53,8 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
     Builds run on a Docker engine on every runtime: ``engine``, else this host's.
     """
     check(settings)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.chmod(0o700)
     engine = engine or connect()
     store = SqlStore(settings.db_url)
     repos = Repos(settings.repos_dir)

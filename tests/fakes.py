@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paas.autoscale.policy import Decision
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
 from paas.domain.logs import LogLine
 from paas.domain.release import Build, Release
+from paas.domain.scaling import Decision
 from paas.errors import DeployFailed
 from paas.logsink import LogSink
 from paas.runtime.port import OneOff, ProcessInfo, Runtime

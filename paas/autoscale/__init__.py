@@ -1,1 +1,2 @@
-"""Autoscaling: pure policy math and the loop that applies it on the docker runtime."""
+"""Autoscaling on the docker runtime: the loop that measures and applies decisions, and
+the queue probe. The decision math itself is pure, in paas.domain.scaling."""

@@ -18,11 +18,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from paas.autoscale.policy import Behavior, Decision, History, Recommendation, decide
 from paas.autoscale.queue import QueueProbe
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
 from paas.domain.formation import desired
+from paas.domain.scaling import Behavior, Decision, History, Recommendation, decide
 from paas.errors import PaasError
 from paas.store.port import Store
 

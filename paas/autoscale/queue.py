@@ -182,7 +182,7 @@ class RedisQueueProbe:
         return Backlog(queue=queue, waiting=sum(int(n) for n in lengths), reserved=reserved)
 
     def backlog(self, queue: str) -> int:
-        """The number :func:`paas.autoscale.policy.decide` takes as a queue's ``observed``."""
+        """The number :func:`paas.domain.scaling.decide` takes as a queue's ``observed``."""
         return self.measure(queue).total
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ def server(host: str, port: int, router_host: str | None, router_port: int, doma
            home: Path | None, runtime: str, autoscale_interval: float | None,
            autoscale_window: float | None) -> None:
     """Run the platform: API and git on --port, the nginx router on --router-port."""
+    from paas.composition import assemble
     from paas.server.main import serve
 
     settings = Settings(
@@ -47,7 +48,8 @@ def server(host: str, port: int, router_host: str | None, router_port: int, doma
         settings = replace(settings, autoscale_interval=autoscale_interval)
     if autoscale_window is not None:
         settings = replace(settings, autoscale_window=autoscale_window)
-    serve(settings, lambda line: click.echo(line, err=True))
+    say = lambda line: click.echo(line, err=True)  # noqa: E731
+    serve(assemble(settings, say), say)
 
 
 COMMANDS = [server]

@@ -1,4 +1,4 @@
-"""``paas server``: assemble the platform, recover state, serve the API and git.
+"""``paas server``: recover state, then serve the assembled platform's API and git.
 
 One process with a thread per request: pushes and log streams are long requests that
 each hold a thread, and deploy locks and the runtime's view of live routes are shared
@@ -15,13 +15,12 @@ from types import FrameType
 
 from werkzeug.serving import make_server
 
-from paas.composition import Platform, assemble
 from paas.logsink import LogSink
 from paas.server.api import PlatformAPI
 from paas.server.auth import bootstrap_admin
 from paas.server.context import ApiContext
+from paas.server.platform import Platform
 from paas.server.receive import Receiver
-from paas.settings import Settings
 
 log = logging.getLogger("paas.server")
 
@@ -32,10 +31,8 @@ def api_context(platform: Platform) -> ApiContext:
                       platform.services, hook_secret=secrets.token_urlsafe(32))
 
 
-def serve(settings: Settings, say: LogSink, *, build_missing_stack: bool = True) -> None:
-    settings.home.mkdir(parents=True, exist_ok=True)
-    settings.home.chmod(0o700)
-    platform = assemble(settings, say, build_missing_stack=build_missing_stack)
+def serve(platform: Platform, say: LogSink) -> None:
+    settings = platform.settings
     token = bootstrap_admin(platform.store, settings.home)
     if token:
         say(f"Admin token (also in {settings.home / 'admin-token'}): {token}")

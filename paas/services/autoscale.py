@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from paas.autoscale.policy import Decision
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
 from paas.domain.celery import celery_queues
 from paas.domain.formation import NOT_SCALABLE
+from paas.domain.scaling import Decision
 from paas.errors import InvalidInput
 from paas.store.port import Store
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from paas.autoscale.policy import check_manual_scale
 from paas.domain.app import App
 from paas.domain.celery import queues_by_type
 from paas.domain.formation import NOT_SCALABLE, apply_scale, desired, parse_scale_args
 from paas.domain.release import Build, Release
+from paas.domain.scaling import check_manual_scale
 from paas.errors import InvalidInput, NotFound
 from paas.logsink import LogSink
 from paas.runtime.port import ProcessInfo, Runtime

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from paas.autoscale.policy import (
+from paas.domain.autoscale import AutoscalePolicy, Metric
+from paas.domain.formation import parse_scale_args
+from paas.domain.scaling import (
     Behavior,
     Decision,
     History,
@@ -12,8 +14,6 @@ from paas.autoscale.policy import (
     decide,
     owned_by_policy_message,
 )
-from paas.domain.autoscale import AutoscalePolicy, Metric
-from paas.domain.formation import parse_scale_args
 from paas.errors import Conflict
 
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from paas.autoscale.policy import decide
 from paas.autoscale.queue import (
     KOMBU_SEP,
     Backlog,
@@ -19,6 +18,7 @@ from paas.autoscale.queue import (
     unacked_key,
 )
 from paas.domain.autoscale import AutoscalePolicy, Metric
+from paas.domain.scaling import decide
 from paas.errors import RuntimeUnavailable
 
 # -- pure: key names and reserved entries ---------------------------------------------

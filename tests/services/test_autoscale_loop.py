@@ -3,9 +3,9 @@
 import pytest
 
 from paas.autoscale.loop import Autoscaler
-from paas.autoscale.policy import Behavior
 from paas.autoscale.queue import Backlog
 from paas.domain.autoscale import AutoscalePolicy, Metric
+from paas.domain.scaling import Behavior
 from paas.errors import Conflict, RuntimeUnavailable
 from paas.services.formation import FormationService
 from tests.services.conftest import deployed

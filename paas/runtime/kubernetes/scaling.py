@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from paas.autoscale.policy import Decision
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
+from paas.domain.scaling import Decision
 from paas.runtime.kubernetes.runtime import KubernetesRuntime
 
 
