@@ -170,7 +170,7 @@ class Settings:
     #: ``docker`` (this host's engine, nginx router) or ``kubernetes`` (a cluster).
     runtime: str = "docker"
     registry: RegistrySettings = field(default_factory=RegistrySettings)
-    #: Docker autoscaling loop (issue 4): seconds between evaluations, and the
+    #: Docker autoscaling loop: seconds between evaluations, and the
     #: scale-down stabilization window (the HPA's 300 s; e2e shrinks both).
     autoscale_interval: float = field(
         default_factory=lambda: float(_env("PAAS_AUTOSCALE_INTERVAL") or 5.0))

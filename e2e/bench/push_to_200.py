@@ -3,7 +3,7 @@
 cold: a fresh app whose requirements.txt differs from every earlier build (a nonce
 comment), so the dependency layer is built from nothing with an empty pip cache.
 warm: a code-only change to a deployed app.
-Targets on the 2-core build machines (issue 2): cold <= 15 s, warm <= 2 s.
+Targets on the 2-core build machines: cold <= 15 s, warm <= 2 s.
 
     python e2e/bench/push_to_200.py [--runs 5]
 """

@@ -1,4 +1,4 @@
-"""Scaling figures on the Docker runtime, one run (issue 4).
+"""Scaling figures on the Docker runtime, one run.
 
 1. `paas scale web=4` from 1: seconds until 4 distinct replicas answer through nginx
    (target <= 5 s).

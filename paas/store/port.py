@@ -19,7 +19,7 @@ class User:
     is_admin: bool
 
 
-# -- issue 6: token ids and per-app access ------------------------------------------
+# -- token ids and per-app access --------------------------------------------------
 @dataclass(frozen=True)
 class TokenInfo:
     """What may be shown about a token: never the secret, nor its full hash."""
@@ -75,7 +75,7 @@ class Store(Protocol):
     def add_token(self, user: str, token_hash: str, label: str) -> None: ...
     def user_for_token(self, token_hash: str) -> User | None: ...
 
-    # -- issue 6: token ids and per-app access ------------------------------------------
+    # -- token ids and per-app access --------------------------------------------------
     def list_tokens(self, user: str | None = None) -> list[TokenInfo]:
         """Every token (or ``user``'s), revoked ones included, oldest first."""
         ...
@@ -91,7 +91,7 @@ class Store(Protocol):
     def revoke_access(self, app: str, user: str) -> None: ...
     def list_access(self, app: str) -> list[str]: ...
     def has_access(self, app: str, user: str) -> bool: ...
-    # add-ons (issue 4) ----------------------------------------------------------------
+    # add-ons ------------------------------------------------------------------------
     def add_addon(self, addon: Addon) -> Addon:
         """Record an add-on; Conflict when the app already has one of that kind."""
         ...

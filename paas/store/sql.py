@@ -78,7 +78,7 @@ tokens = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# -- issue 6: revoked tokens and per-app access (new tables, so older databases gain them
+# -- revoked tokens and per-app access (new tables, so older databases gain them
 # through create_all without a migration) ---------------------------------------------
 revoked_tokens = sa.Table(
     "revoked_tokens",
@@ -103,7 +103,7 @@ app_access = sa.Table(
 TOKEN_ID_LENGTH = 12
 
 
-# add-ons (issue 4): one row per app and kind; removed with the app by the cascade.
+# add-ons: one row per app and kind; removed with the app by the cascade.
 addons = sa.Table(
     "addons",
     metadata,
@@ -380,7 +380,7 @@ class SqlStore:
             ).first()
         return User(row.name, bool(row.is_admin)) if row else None
 
-    # -- issue 6: token ids and per-app access -------------------------------------------
+    # -- token ids and per-app access ---------------------------------------------------
     def _token_rows(self, c: Connection, where: Any) -> list[TokenInfo]:
         rows = c.execute(
             sa.select(tokens, revoked_tokens.c.revoked_at)
@@ -457,7 +457,7 @@ class SqlStore:
             return c.execute(
                 app_access.select().where(app_access.c.app == app, app_access.c.user == user)
             ).first() is not None
-    # add-ons (issue 4) ----------------------------------------------------------------
+    # add-ons ------------------------------------------------------------------------
     def add_addon(self, addon: Addon) -> Addon:
         try:
             with self._tx() as c:
