@@ -4,7 +4,8 @@ import pytest
 from click.testing import CliRunner
 
 from paas.cli import cli
-from paas.cli.config import parse_assignments, parse_version, shown
+from paas.cli.config import parse_assignments, shown
+from paas.cli.releases import parse_version
 from paas.errors import InvalidInput
 
 
@@ -46,8 +47,9 @@ def test_destroy_without_confirmation_never_calls_the_server(monkeypatch):
     monkeypatch.setenv("PAAS_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("PAAS_TOKEN", "t")
     result = CliRunner().invoke(cli, ["apps:destroy", "shop", "--confirm", "shap"])
-    assert isinstance(result.exception, InvalidInput)
-    assert "run again with --confirm shop" in result.exception.message
+    assert result.exit_code == 1
+    assert result.stderr == ("error: this destroys shop and everything it has: "
+                             "run again with --confirm shop\n")
 
 
 def test_releases_rollback_is_rollback_under_herokus_name(monkeypatch):
@@ -56,7 +58,7 @@ def test_releases_rollback_is_rollback_under_herokus_name(monkeypatch):
     monkeypatch.setenv("PAAS_TOKEN", "t")
     monkeypatch.setattr("paas.client.Client.rollback",
                         lambda self, app, version: calls.append((app, version)) or {})
-    monkeypatch.setattr("paas.cli.config._released", lambda *a: None)
+    monkeypatch.setattr("paas.cli.releases.show_release", lambda *a: None)
     result = CliRunner().invoke(cli, ["releases:rollback", "v2", "--app", "shop"])
     assert result.exit_code == 0, result.output
     assert calls == [("shop", 2)]
