@@ -16,7 +16,7 @@ import requests.auth
 
 from paas import wire
 from paas.credentials import Credentials
-from paas.errors import DeployFailed, PaasError
+from paas.errors import DeployFailed, InvalidInput, PaasError
 
 #: Seconds without a byte (not even a keep-alive) before a followed log stream is lost.
 FOLLOW_READ_TIMEOUT = 60.0
@@ -26,15 +26,16 @@ ApiPath = NewType("ApiPath", str)
 
 
 def api_path(*segments: str) -> ApiPath:
-    """``/v1/<seg>/<seg>...``, each segment escaped whole: a '/', '?', '#' or '%' in a
-    name stays inside its segment, and '.' or '..' cannot climb to another endpoint."""
-    parts = []
+    """``/v1/<seg>/<seg>...``, each segment escaped whole, so a '/', '?', '#' or '%' in a
+    name stays inside its segment and cannot reach another endpoint.
+
+    '.' and '..' are refused: requests unescapes '%2E', and a proxy in front of the
+    server would resolve them to a different path.
+    """
     for seg in segments:
-        if not seg:
-            raise PaasError("a name in the request is empty")
-        escaped = quote(seg, safe="")
-        parts.append(escaped.replace(".", "%2E") if seg in (".", "..") else escaped)
-    return ApiPath("/v1/" + "/".join(parts))
+        if seg in ("", ".", ".."):
+            raise InvalidInput(f"invalid name {seg!r} in a request to the server")
+    return ApiPath("/v1/" + "/".join(quote(seg, safe="") for seg in segments))
 
 
 class BearerToken(requests.auth.AuthBase):
