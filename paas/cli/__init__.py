@@ -30,7 +30,7 @@ from paas.cli.application import Application
 from paas.cli.failure import FailingGroup
 
 
-@click.group(cls=FailingGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("paas", cls=FailingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, envvar="PAAS_DEBUG", help="Show tracebacks on errors.")
 @click.version_option(__version__, prog_name="paas")
 @click.pass_context
