@@ -7,28 +7,72 @@ import json
 import socket
 import ssl
 from collections.abc import Generator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NewType
 from urllib.parse import quote, urlsplit
 
 import requests
+import requests.adapters
+import requests.auth
 
 from paas import wire
 from paas.credentials import Credentials
-from paas.errors import DeployFailed, PaasError
+from paas.errors import DeployFailed, InvalidInput, PaasError
 
 #: Seconds without a byte (not even a keep-alive) before a followed log stream is lost.
 FOLLOW_READ_TIMEOUT = 60.0
 
+#: A request path whose every segment is escaped; only :func:`api_path` makes one.
+ApiPath = NewType("ApiPath", str)
+
+
+def api_path(*segments: str) -> ApiPath:
+    """``/v1/<seg>/<seg>...``, each segment escaped whole, so a '/', '?', '#' or '%' in a
+    name stays inside its segment and cannot reach another endpoint.
+
+    '.' and '..' are refused: requests unescapes '%2E', and a proxy in front of the
+    server would resolve them to a different path.
+    """
+    for seg in segments:
+        if seg in ("", ".", ".."):
+            raise InvalidInput(f"invalid name {seg!r} in a request to the server")
+    return ApiPath("/v1/" + "/".join(quote(seg, safe="") for seg in segments))
+
+
+class BearerToken(requests.auth.AuthBase):
+    """The API token on every request.
+
+    Set as the session's ``auth``, so requests never applies a ``~/.netrc`` entry for
+    the host over it (it does when no auth is set and ``trust_env`` is on). Proxies and
+    CA bundles still come from the environment; git keeps using ~/.netrc for pushes.
+    """
+
+    def __init__(self, token: str) -> None:
+        self.header = f"Bearer {token}"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self.header
+        return request
+
 
 class Client:
-    def __init__(self, creds: Credentials, timeout: float = 30.0) -> None:
+    """``transport`` replaces the network for the server's URL (tests mount the API
+    in-process there, as httpx's ``MockTransport`` does)."""
+
+    def __init__(self, creds: Credentials, timeout: float = 30.0,
+                 transport: requests.adapters.BaseAdapter | None = None) -> None:
         self.url = creds.url
         self.session = requests.Session()
+        self.session.auth = BearerToken(creds.token)
+        if transport is not None:
+            self.session.mount(f"{self.url}/", transport)
         self.auth = f"Bearer {creds.token}"
-        self.session.headers["Authorization"] = self.auth
         self.timeout = timeout
 
-    def request(self, method: str, path: str, body: Any = None,
+    def _unreachable(self) -> PaasError:
+        return PaasError(
+            f"cannot reach the paas server at {self.url}: is `paas server` running?")
+
+    def request(self, method: str, path: ApiPath, body: Any = None,
                 params: dict[str, str] | None = None, timeout: float | None = None) -> Any:
         try:
             resp = self.session.request(
@@ -36,9 +80,7 @@ class Client:
                 timeout=timeout or self.timeout,
             )
         except requests.ConnectionError as e:
-            raise PaasError(
-                f"cannot reach the paas server at {self.url}: is `paas server` running?"
-            ) from e
+            raise self._unreachable() from e
         except requests.RequestException as e:
             raise PaasError(f"request to {self.url} failed: {e}") from e
         try:
@@ -53,85 +95,123 @@ class Client:
             raise PaasError(message)
         return data
 
+    # users, tokens, apps ----------------------------------------------------------------
     def whoami(self) -> dict[str, Any]:
-        return dict(self.request("GET", "/v1/whoami"))
+        return dict(self.request("GET", api_path("whoami")))
+
+    def users(self) -> list[dict[str, Any]]:
+        return list(self.request("GET", api_path("users")))
+
+    def add_user(self, name: str, admin: bool) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("users"), {"name": name, "admin": admin}))
+
+    def tokens(self, user: str | None = None) -> list[dict[str, Any]]:
+        return list(self.request("GET", api_path("tokens"),
+                                 params={"user": user} if user else None))
+
+    def create_token(self, user: str | None, label: str | None) -> dict[str, Any]:
+        body = {k: v for k, v in (("user", user), ("label", label)) if v is not None}
+        return dict(self.request("POST", api_path("tokens"), body))
+
+    def revoke_token(self, token_id: str) -> dict[str, Any]:
+        return dict(self.request("DELETE", api_path("tokens", token_id)))
 
     def apps(self) -> list[dict[str, Any]]:
-        return list(self.request("GET", "/v1/apps"))
+        return list(self.request("GET", api_path("apps")))
 
     def create_app(self, name: str) -> dict[str, Any]:
-        return dict(self.request("POST", "/v1/apps", {"name": name}))
+        return dict(self.request("POST", api_path("apps"), {"name": name}))
 
     def app(self, name: str) -> dict[str, Any]:
-        return dict(self.request("GET", f"/v1/apps/{name}"))
+        return dict(self.request("GET", api_path("apps", name)))
 
-    # -- issue 6: config, releases, domains, destroy, users, tokens, access ---------------
+    def destroy_app(self, app: str, confirm: str) -> dict[str, Any]:
+        return dict(self.request("DELETE", api_path("apps", app), params={"confirm": confirm},
+                                 timeout=self.ROLLOUT_TIMEOUT))
+
+    def access(self, app: str) -> dict[str, Any]:
+        return dict(self.request("GET", api_path("apps", app, "access")))
+
+    def grant_access(self, app: str, user: str) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("apps", app, "access"), {"user": user}))
+
+    def revoke_access(self, app: str, user: str) -> dict[str, Any]:
+        return dict(self.request("DELETE", api_path("apps", app, "access", user)))
+
+    # config, releases, domains ----------------------------------------------------------
     #: Calls that roll out a release wait for health checks and the router.
     ROLLOUT_TIMEOUT = 600.0
 
     def config(self, app: str) -> dict[str, str]:
-        return dict(self.request("GET", f"/v1/apps/{_seg(app)}/config"))
+        return dict(self.request("GET", api_path("apps", app, "config")))
 
     def config_get(self, app: str, key: str) -> str:
-        return str(self.request("GET", f"/v1/apps/{_seg(app)}/config/{_seg(key)}")["value"])
+        return str(self.request("GET", api_path("apps", app, "config", key))["value"])
 
     def config_set(self, app: str, values: dict[str, str]) -> dict[str, Any]:
-        return dict(self.request("PATCH", f"/v1/apps/{_seg(app)}/config", {"set": values},
+        return dict(self.request("PATCH", api_path("apps", app, "config"), {"set": values},
                                  timeout=self.ROLLOUT_TIMEOUT))
 
     def config_unset(self, app: str, keys: list[str]) -> dict[str, Any]:
-        return dict(self.request("PATCH", f"/v1/apps/{_seg(app)}/config", {"unset": keys},
+        return dict(self.request("PATCH", api_path("apps", app, "config"), {"unset": keys},
                                  timeout=self.ROLLOUT_TIMEOUT))
 
     def releases(self, app: str) -> list[dict[str, Any]]:
-        return list(self.request("GET", f"/v1/apps/{_seg(app)}/releases"))
+        return list(self.request("GET", api_path("apps", app, "releases")))
 
     def rollback(self, app: str, version: int | None) -> dict[str, Any]:
-        return dict(self.request("POST", f"/v1/apps/{_seg(app)}/rollback",
+        return dict(self.request("POST", api_path("apps", app, "rollback"),
                                  {"version": version}, timeout=self.ROLLOUT_TIMEOUT))
 
     def domains(self, app: str) -> dict[str, Any]:
-        return dict(self.request("GET", f"/v1/apps/{_seg(app)}/domains"))
+        return dict(self.request("GET", api_path("apps", app, "domains")))
 
     def add_domain(self, app: str, host: str) -> dict[str, Any]:
-        return dict(self.request("POST", f"/v1/apps/{_seg(app)}/domains", {"host": host},
+        return dict(self.request("POST", api_path("apps", app, "domains"), {"host": host},
                                  timeout=self.ROLLOUT_TIMEOUT))
 
     def remove_domain(self, app: str, host: str) -> dict[str, Any]:
-        return dict(self.request("DELETE", f"/v1/apps/{_seg(app)}/domains/{_seg(host)}",
+        return dict(self.request("DELETE", api_path("apps", app, "domains", host),
                                  timeout=self.ROLLOUT_TIMEOUT))
 
-    def destroy_app(self, app: str, confirm: str) -> dict[str, Any]:
-        return dict(self.request("DELETE", f"/v1/apps/{_seg(app)}", params={"confirm": confirm},
-                                 timeout=self.ROLLOUT_TIMEOUT))
+    # formation, add-ons, autoscaling ----------------------------------------------------
+    #: Scaling waits for new web replicas to pass their health check and old ones to drain.
+    SCALE_TIMEOUT = 600.0
 
-    def users(self) -> list[dict[str, Any]]:
-        return list(self.request("GET", "/v1/users"))
+    def ps(self, app: str) -> dict[str, Any]:
+        return dict(self.request("GET", api_path("apps", app, "ps")))
 
-    def add_user(self, name: str, admin: bool) -> dict[str, Any]:
-        return dict(self.request("POST", "/v1/users", {"name": name, "admin": admin}))
+    def scale(self, app: str, changes: list[str]) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("apps", app, "scale"), {"changes": changes},
+                                 timeout=self.SCALE_TIMEOUT))
 
-    def tokens(self, user: str | None = None) -> list[dict[str, Any]]:
-        return list(self.request("GET", "/v1/tokens", params={"user": user} if user else None))
+    def restart(self, app: str, process_type: str | None) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("apps", app, "ps", "restart"),
+                                 {"type": process_type}, timeout=self.SCALE_TIMEOUT))
 
-    def create_token(self, user: str | None, label: str | None) -> dict[str, Any]:
-        body = {k: v for k, v in (("user", user), ("label", label)) if v is not None}
-        return dict(self.request("POST", "/v1/tokens", body))
+    def addons(self, app: str) -> list[dict[str, Any]]:
+        return list(self.request("GET", api_path("apps", app, "addons")))
 
-    def revoke_token(self, token_id: str) -> dict[str, Any]:
-        return dict(self.request("DELETE", f"/v1/tokens/{_seg(token_id)}"))
+    def create_addon(self, app: str, kind: str) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("apps", app, "addons"), {"kind": kind},
+                                 timeout=self.SCALE_TIMEOUT))
 
-    def access(self, app: str) -> dict[str, Any]:
-        return dict(self.request("GET", f"/v1/apps/{_seg(app)}/access"))
+    def destroy_addon(self, app: str, kind: str) -> dict[str, Any]:
+        return dict(self.request("DELETE", api_path("apps", app, "addons", kind),
+                                 timeout=self.SCALE_TIMEOUT))
 
-    def grant_access(self, app: str, user: str) -> dict[str, Any]:
-        return dict(self.request("POST", f"/v1/apps/{_seg(app)}/access", {"user": user}))
+    def autoscale(self, app: str) -> dict[str, Any]:
+        return dict(self.request("GET", api_path("apps", app, "autoscale")))
 
-    def revoke_access(self, app: str, user: str) -> dict[str, Any]:
-        return dict(self.request("DELETE", f"/v1/apps/{_seg(app)}/access/{_seg(user)}"))
+    def set_autoscale(self, app: str, process_type: str, policy: dict[str, Any]
+                      ) -> dict[str, Any]:
+        return dict(self.request("PUT", api_path("apps", app, "autoscale", process_type),
+                                 policy))
 
+    def unset_autoscale(self, app: str, process_type: str) -> dict[str, Any]:
+        return dict(self.request("DELETE", api_path("apps", app, "autoscale", process_type)))
 
-    # logs and run --------------------------------------------------------------------
+    # logs and run -----------------------------------------------------------------------
     def logs(self, app: str, lines: int, process_type: str | None, follow: bool
              ) -> Generator[str, None, None]:
         """Log lines as the server sends them; a followed stream ends only when closed."""
@@ -142,12 +222,10 @@ class Client:
             params["follow"] = "1"
         try:
             resp = self.session.get(
-                f"{self.url}/v1/apps/{quote(app)}/logs", params=params, stream=True,
+                f"{self.url}{api_path('apps', app, 'logs')}", params=params, stream=True,
                 timeout=(self.timeout, FOLLOW_READ_TIMEOUT if follow else self.timeout))
         except requests.ConnectionError as e:
-            raise PaasError(
-                f"cannot reach the paas server at {self.url}: is `paas server` running?"
-            ) from e
+            raise self._unreachable() from e
         with resp:
             if resp.status_code >= 400:
                 raise PaasError(_error_of(resp.status_code, resp.reason, resp.content))
@@ -175,7 +253,7 @@ class Client:
         body = json.dumps({"command": command, "tty": tty, "rows": rows, "cols": cols}
                           ).encode()
         head = (
-            f"POST {parts.path.rstrip('/')}/v1/apps/{quote(app)}/run HTTP/1.1\r\n"
+            f"POST {parts.path.rstrip('/')}{api_path('apps', app, 'run')} HTTP/1.1\r\n"
             f"Host: {parts.netloc}\r\n"
             f"Authorization: {self.auth}\r\n"
             "Content-Type: application/json\r\n"
@@ -194,9 +272,7 @@ class Client:
                 key, _, value = line.partition(":")
                 headers[key.strip().lower()] = value.strip()
         except OSError as e:
-            raise PaasError(
-                f"cannot reach the paas server at {self.url}: is `paas server` running?"
-            ) from e
+            raise self._unreachable() from e
         try:
             status = int(status_line.split()[1])
         except (IndexError, ValueError) as e:
@@ -209,48 +285,6 @@ class Client:
             raise PaasError(_error_of(status, "", content))
         sock.settimeout(None)
         return RunConnection(sock, reader)
-
-    # formation, add-ons, autoscaling (issue 4). Scaling waits for new web replicas to
-    # pass their health check and old ones to drain, hence the long timeouts.
-    SCALE_TIMEOUT = 600.0
-
-    def ps(self, app: str) -> dict[str, Any]:
-        return dict(self.request("GET", f"/v1/apps/{app}/ps"))
-
-    def scale(self, app: str, changes: list[str]) -> dict[str, Any]:
-        return dict(self.request("POST", f"/v1/apps/{app}/scale", {"changes": changes},
-                                 timeout=self.SCALE_TIMEOUT))
-
-    def restart(self, app: str, process_type: str | None) -> dict[str, Any]:
-        return dict(self.request("POST", f"/v1/apps/{app}/ps/restart", {"type": process_type},
-                                 timeout=self.SCALE_TIMEOUT))
-
-    def addons(self, app: str) -> list[dict[str, Any]]:
-        return list(self.request("GET", f"/v1/apps/{app}/addons"))
-
-    def create_addon(self, app: str, kind: str) -> dict[str, Any]:
-        return dict(self.request("POST", f"/v1/apps/{app}/addons", {"kind": kind},
-                                 timeout=self.SCALE_TIMEOUT))
-
-    def destroy_addon(self, app: str, kind: str) -> dict[str, Any]:
-        return dict(self.request("DELETE", f"/v1/apps/{app}/addons/{kind}",
-                                 timeout=self.SCALE_TIMEOUT))
-
-    def autoscale(self, app: str) -> dict[str, Any]:
-        return dict(self.request("GET", f"/v1/apps/{app}/autoscale"))
-
-    def set_autoscale(self, app: str, process_type: str, policy: dict[str, Any]
-                      ) -> dict[str, Any]:
-        return dict(self.request("PUT", f"/v1/apps/{app}/autoscale/{process_type}", policy))
-
-    def unset_autoscale(self, app: str, process_type: str) -> dict[str, Any]:
-        return dict(self.request("DELETE", f"/v1/apps/{app}/autoscale/{process_type}"))
-
-
-
-def _seg(value: str) -> str:
-    """One path segment, so a '/' or '?' in user input cannot reach another endpoint."""
-    return quote(value, safe="")
 
 
 def _error_of(status: int, reason: str, content: bytes) -> str:

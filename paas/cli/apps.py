@@ -1,4 +1,4 @@
-"""``paas apps``, ``apps:create``, ``apps:info``."""
+"""``paas apps``, ``apps:create``, ``apps:info``, ``apps:destroy``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,8 @@ import secrets
 import click
 
 from paas.cli.application import Application
-from paas.cli.gitremote import resolve_app, set_remote
-
-
-def app_option(f: click.decorators.FC) -> click.decorators.FC:
-    return click.option("-a", "--app", "app_name", default=None,
-                        help="App name (default: from the 'paas' git remote).")(f)
+from paas.cli.gitremote import set_remote
+from paas.cli.options import app_option
 
 
 @click.command("apps")
@@ -45,9 +41,9 @@ def create(app: Application, name: str | None, no_remote: bool, remote: str) -> 
 @click.command("apps:info")
 @app_option
 @click.pass_obj
-def info(app: Application, app_name: str | None) -> None:
+def info(app: Application, app_name: str) -> None:
     """Show an app's release, URL, domains and formation."""
-    data = app.client.app(resolve_app(app_name))
+    data = app.client.app(app_name)
     app.echo(f"=== {data['name']}")
     app.echo(f"Release:   {data['release'] or 'none yet'}")
     app.echo(f"URL:       {data['url']}")
@@ -57,4 +53,17 @@ def info(app: Application, app_name: str | None) -> None:
         app.echo("Domains:   " + ", ".join(data["domains"]))
 
 
-COMMANDS = [apps, create, info]
+@click.command("apps:destroy")
+@click.argument("name")
+@click.option("--confirm", metavar="NAME", help="The app's name again, to confirm.")
+@click.pass_obj
+def destroy(app: Application, name: str, confirm: str | None) -> None:
+    """Destroy an app: its containers, routes, images, repo, releases and config."""
+    if confirm != name:
+        app.abort(f"this destroys {name} and everything it has: "
+                  f"run again with --confirm {name}")
+    app.client.destroy_app(name, confirm)
+    app.echo(f"Destroyed {name}")
+
+
+COMMANDS = [apps, create, info, destroy]

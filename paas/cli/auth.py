@@ -6,7 +6,6 @@ import click
 
 from paas import credentials
 from paas.cli.application import Application
-from paas.client import Client
 
 
 @click.command("login")
@@ -14,9 +13,12 @@ from paas.client import Client
 @click.option("--token", prompt=True, hide_input=True, help="An API token of the platform.")
 @click.pass_obj
 def login(app: Application, url: str, token: str) -> None:
-    """Store the server URL and token; git pushes then authenticate by themselves."""
+    """Store the server URL and token; git pushes then authenticate by themselves.
+
+    The token goes into ~/.netrc for the server's host too, replacing an older entry.
+    """
     creds = credentials.Credentials(url.rstrip("/"), token.strip())
-    me = Client(creds).whoami()
+    me = app.connect(creds).whoami()
     credentials.save(creds)
     app.echo(f"Logged in to {creds.url} as {me['name']}")
 

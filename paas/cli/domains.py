@@ -1,23 +1,20 @@
-"""``paas domains``, ``domains:add``, ``domains:remove``, and ``apps:destroy``."""
+"""``paas domains``, ``domains:add``, ``domains:remove``."""
 
 from __future__ import annotations
 
 import click
 
 from paas.cli.application import Application
-from paas.cli.apps import app_option
-from paas.cli.gitremote import resolve_app
-from paas.errors import InvalidInput
+from paas.cli.options import app_option
 
 
 @click.command("domains")
 @app_option
 @click.pass_obj
-def domains(app: Application, app_name: str | None) -> None:
+def domains(app: Application, app_name: str) -> None:
     """List the hosts the app answers for."""
-    name = resolve_app(app_name)
-    data = app.client.domains(name)
-    app.echo(f"=== {name} domains")
+    data = app.client.domains(app_name)
+    app.echo(f"=== {app_name} domains")
     app.echo(f"{data['default']}  (default)")
     for host in data["domains"]:
         app.echo(host)
@@ -27,35 +24,20 @@ def domains(app: Application, app_name: str | None) -> None:
 @click.argument("host")
 @app_option
 @click.pass_obj
-def domains_add(app: Application, host: str, app_name: str | None) -> None:
+def domains_add(app: Application, host: str, app_name: str) -> None:
     """Route HOST to the app (point its DNS at the router)."""
-    name = resolve_app(app_name)
-    app.client.add_domain(name, host)
-    app.echo(f"Added {host.lower().rstrip('.')} to {name}")
+    app.client.add_domain(app_name, host)
+    app.echo(f"Added {host.lower().rstrip('.')} to {app_name}")
 
 
 @click.command("domains:remove")
 @click.argument("host")
 @app_option
 @click.pass_obj
-def domains_remove(app: Application, host: str, app_name: str | None) -> None:
+def domains_remove(app: Application, host: str, app_name: str) -> None:
     """Stop routing HOST to the app."""
-    name = resolve_app(app_name)
-    app.client.remove_domain(name, host)
-    app.echo(f"Removed {host.lower().rstrip('.')} from {name}")
+    app.client.remove_domain(app_name, host)
+    app.echo(f"Removed {host.lower().rstrip('.')} from {app_name}")
 
 
-@click.command("apps:destroy")
-@click.argument("name")
-@click.option("--confirm", metavar="NAME", help="The app's name again, to confirm.")
-@click.pass_obj
-def destroy(app: Application, name: str, confirm: str | None) -> None:
-    """Destroy an app: its containers, routes, images, repo, releases and config."""
-    if confirm != name:
-        raise InvalidInput(f"this destroys {name} and everything it has: "
-                           f"run again with --confirm {name}")
-    app.client.destroy_app(name, confirm)
-    app.echo(f"Destroyed {name}")
-
-
-COMMANDS = [domains, domains_add, domains_remove, destroy]
+COMMANDS = [domains, domains_add, domains_remove]

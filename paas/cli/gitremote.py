@@ -7,8 +7,6 @@ from pathlib import Path
 
 import git
 
-from paas.errors import PaasError
-
 REMOTE = "paas"
 _APP_IN_URL = re.compile(r"/git/([a-z0-9-]+)\.git/?$")
 
@@ -39,11 +37,3 @@ def set_remote(url: str, cwd: Path | None = None, name: str = REMOTE) -> bool:
         repo.create_remote(name, url)
     return True
 
-
-def resolve_app(explicit: str | None) -> str:
-    if explicit:
-        return explicit
-    inferred = app_from_remote()
-    if inferred is None:
-        raise PaasError("no app given: use -a NAME or run inside a repo with a 'paas' git remote")
-    return inferred

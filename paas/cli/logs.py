@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from paas.cli.application import Application
-from paas.cli.apps import app_option
-from paas.cli.gitremote import resolve_app
+from paas.cli.options import app_option
 from paas.domain.logs import MAX_LINES, display
 
 
@@ -19,13 +18,13 @@ from paas.domain.logs import MAX_LINES, display
 @click.option("-p", "--process", "process_type", default=None, metavar="TYPE",
               help="Only this process type (web, worker, ...), or build / release.")
 @click.pass_obj
-def logs(app: Application, app_name: str | None, follow: bool, lines: int,
+def logs(app: Application, app_name: str, follow: bool, lines: int,
          process_type: str | None) -> None:
     """Show the app's logs, each line as TIME TYPE.REPLICA: MESSAGE."""
-    stream = app.client.logs(resolve_app(app_name), lines, process_type, follow)
+    stream = app.client.logs(app_name, lines, process_type, follow)
     try:
         for line in stream:
-            click.echo(display(line))
+            app.echo(display(line))
     except KeyboardInterrupt:
         # Ctrl-C is how a follow ends: no traceback, no error.
         return

@@ -15,14 +15,14 @@ import sys
 import termios
 import threading
 import tty
+from dataclasses import dataclass
 from types import FrameType
 
 import click
 
 from paas import wire
 from paas.cli.application import Application
-from paas.cli.apps import app_option
-from paas.cli.gitremote import resolve_app
+from paas.cli.options import app_option
 from paas.client import RunConnection
 from paas.errors import PaasError
 
@@ -30,7 +30,15 @@ from paas.errors import PaasError
 INTERRUPTED = 130
 
 
-def _receive(conn: RunConnection, result: list[int], done: threading.Event) -> None:
+@dataclass
+class Outcome:
+    """How the command ended, as the server reported it."""
+
+    code: int | None = None
+    error: str | None = None
+
+
+def _receive(conn: RunConnection, outcome: Outcome, done: threading.Event) -> None:
     out, err = sys.stdout.buffer, sys.stderr.buffer
     try:
         while (item := conn.recv()) is not None:
@@ -40,12 +48,10 @@ def _receive(conn: RunConnection, result: list[int], done: threading.Event) -> N
                 stream.write(data)
                 stream.flush()
             elif kind == wire.EXIT:
-                result.append(int(data or b"1"))
+                outcome.code = int(data or b"1")
                 return
             elif kind == wire.ERROR:
-                err.write(b"error: " + data + b"\n")
-                err.flush()
-                result.append(1)
+                outcome.error = data.decode(errors="replace")
                 return
     finally:
         done.set()
@@ -59,10 +65,13 @@ def _stdin_fd() -> int | None:
 
 
 def session(conn: RunConnection, with_tty: bool) -> int:
-    """Relay this terminal (or these pipes) to the command; its exit code."""
-    result: list[int] = []
+    """Relay this terminal (or these pipes) to the command; its exit code.
+
+    An error the server sends instead of an exit code is raised as a PaasError.
+    """
+    outcome = Outcome()
     done = threading.Event()
-    threading.Thread(target=_receive, args=(conn, result, done), daemon=True).start()
+    threading.Thread(target=_receive, args=(conn, outcome, done), daemon=True).start()
     fd = _stdin_fd()
     saved = termios.tcgetattr(fd) if with_tty and fd is not None else None
     resized = threading.Event()
@@ -103,9 +112,11 @@ def session(conn: RunConnection, with_tty: bool) -> int:
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
             signal.signal(signal.SIGWINCH, signal.SIG_DFL)
         conn.close()
-    if not result:
+    if outcome.error is not None:
+        raise PaasError(outcome.error)
+    if outcome.code is None:
         raise PaasError("lost the connection to the paas server before the command ended")
-    return result[0]
+    return outcome.code
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True,
@@ -114,8 +125,7 @@ def session(conn: RunConnection, with_tty: bool) -> int:
 @click.option("--no-tty", is_flag=True, help="No terminal for the command, even here.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
 @click.pass_obj
-def run(app: Application, app_name: str | None, no_tty: bool, command: tuple[str, ...]
-        ) -> None:
+def run(app: Application, app_name: str, no_tty: bool, command: tuple[str, ...]) -> None:
     """Run COMMAND once in a new container of the current release, with its config.
 
     One argument is a shell line (`paas run -- 'echo $DATABASE_URL'`); several run as
@@ -124,12 +134,11 @@ def run(app: Application, app_name: str | None, no_tty: bool, command: tuple[str
     with_tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
     size = shutil.get_terminal_size()
     try:
-        conn = app.client.open_run(resolve_app(app_name), list(command), with_tty,
-                                   size.lines, size.columns)
+        conn = app.client.open_run(app_name, list(command), with_tty, size.lines, size.columns)
     except KeyboardInterrupt:
         # The server may have started the command: the closed connection makes it go.
-        sys.exit(INTERRUPTED)
-    sys.exit(session(conn, with_tty))
+        app.exit(INTERRUPTED)
+    app.exit(session(conn, with_tty))
 
 
 COMMANDS = [run]
