@@ -71,3 +71,38 @@ ensure_host_tools() {
   [ -x /usr/sbin/nginx ] || need+=(nginx)
   [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 }
+
+ensure_service_user() {
+  # The system user the platform server runs as: no login shell, its own home, and the
+  # docker group (the engine's socket is group-owned by docker).
+  local user="$1" home="$2"
+  getent group docker >/dev/null || as_root groupadd --system docker
+  if ! id "$user" >/dev/null 2>&1; then
+    say "Creating system user $user (home $home, group docker)"
+    as_root useradd --system --user-group --home-dir "$home" --shell /usr/sbin/nologin "$user"
+  fi
+  id -nG "$user" | tr ' ' '\n' | grep -qx docker || as_root usermod -aG docker "$user"
+  as_root install -d -o "$user" -g "$user" -m 0700 "$home"
+  local sock=/var/run/docker.sock
+  if [ -S "$sock" ] && [ "$(stat -c %G "$sock")" != docker ]; then
+    # An engine started before the docker group existed: hand the socket to the group.
+    as_root chgrp docker "$sock" && as_root chmod 0660 "$sock"
+  fi
+}
+
+ensure_service_venv() {
+  # The server's own installation, readable by the service user wherever this checkout
+  # lives (a clone under /root is not), on Debian's own Python: an interpreter under a
+  # user's home (pyenv) is as unreadable. Reinstalled when the checkout is newer.
+  local venv="$1" stamp="$1/.paas-installed" python=/usr/bin/python3
+  [ -x "$python" ] || apt_install python3
+  "$python" -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+  if [ ! -x "$venv/bin/paas" ] || [ -n "$(find "$ROOT/paas" "$ROOT/buildpacks" "$ROOT/pyproject.toml" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+    say "Installing the paas server into $venv"
+    as_root mkdir -p "$(dirname "$venv")"
+    [ -x "$venv/bin/python" ] || as_root "$python" -m venv "$venv"
+    as_root "$venv/bin/pip" install -q --upgrade pip >/dev/null
+    as_root "$venv/bin/pip" install -q "$ROOT"
+    as_root touch "$stamp"
+  fi
+}
