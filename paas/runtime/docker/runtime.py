@@ -74,7 +74,7 @@ class StaticPublishing(Protocol):
 HealthProbe = Callable[[str, int, WebProtocol], bool]
 
 
-def probe(ip: str, port: int, protocol: WebProtocol) -> bool:
+def answers(ip: str, port: int, protocol: WebProtocol) -> bool:
     """uWSGI speaks its own protocol: for it an accepted TCP connection counts."""
     return accepts_tcp(ip, port) if protocol is WebProtocol.UWSGI else answers_http(ip, port)
 
@@ -126,7 +126,7 @@ class DockerRuntime:
         engine: Engine | None = None,
         router: Routing | None = None,
         static: StaticPublishing | None = None,
-        probe: HealthProbe = probe,
+        probe: HealthProbe = answers,
         max_parallel: int = START_BATCH,
     ) -> None:
         self.settings = settings
