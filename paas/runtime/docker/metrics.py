@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
-import docker
+from typing import TYPE_CHECKING, Any
 
 from paas.runtime.docker import labels as L
 from paas.runtime.docker.engine import Container, DockerEngine
+
+if TYPE_CHECKING:
+    import docker
 
 
 def cpu_percent_of(stats: dict[str, Any]) -> float | None:
