@@ -1,7 +1,9 @@
 """Add-on use cases: provision a backing service and wire it into the app by config vars.
 
 Config vars change only through a new release (Deployer.release), so the app's running
-replicas pick up REDIS_URL the same way a ``config:set`` would, under the same lock.
+replicas pick up an add-on's URL the same way a ``config:set`` would, under the same lock.
+What each kind sets, and which of its vars is a queue broker, comes from its record
+(``paas.domain.addons.KINDS``): nothing here names a kind.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Protocol
 
-from paas.domain.addons import Addon, addon_config, validate_kind, without_addon
+from paas.domain.addons import Addon, addon_config, kind_of, validate_kind, without_addon
 from paas.domain.autoscale import Metric
 from paas.errors import Conflict, InvalidInput, NotFound, PaasError
 from paas.logsink import LogSink
@@ -132,7 +134,8 @@ class AddonService:
     def broker_url(self, app_name: str) -> str | None:
         """URL the platform server uses to read the app's queues (host-side address)."""
         for a in self.store.list_addons(app_name):
-            if a.kind == "redis":
-                host = self.provider.address(app_name, "redis")
-                return addon_config(a, host)["REDIS_URL"] if host else None
+            var = kind_of(a).broker_var
+            if var is not None:
+                host = self.provider.address(app_name, a.kind)
+                return addon_config(a, host)[var] if host else None
         return None

@@ -32,3 +32,19 @@ def test_unknown_kind_is_refused():
     assert validate_kind("redis") == "redis"
     with pytest.raises(InvalidInput, match="unknown add-on 'postgres'"):
         validate_kind("postgres")
+
+
+def test_a_kind_is_one_record_the_registry_holds():
+    from paas.domain.addons import KINDS, REDIS
+
+    assert KINDS == {"redis": REDIS}
+    assert REDIS.image == "redis" and REDIS.port == 6379 and REDIS.data_dir == "/data"
+    assert REDIS.broker_var == "CELERY_BROKER_URL"
+    assert REDIS.backup is None and REDIS.restore is None
+    (conf,) = REDIS.files
+    secret = "abcDEF123_-xyz-0123456789"
+    assert conf.mode == 0o600 and f'requirepass "{secret}"' in conf.render(secret)
+    # the secret reaches the container by file and the check by its own environment only
+    assert secret not in " ".join(REDIS.command or ()) + " ".join(REDIS.ready)
+    assert REDIS.environment(secret) == {}
+    assert REDIS.ready_environment(secret) == {"REDISCLI_AUTH": secret}

@@ -90,3 +90,15 @@ def test_reconcile_and_destroy_all(addons, store, provider):
     assert ("shop", "redis") in provider.running
     addons.destroy_all("shop")
     assert provider.running == {} and store.list_addons("shop") == []
+
+
+def test_broker_url_comes_from_the_kind_record(addons, store, provider, monkeypatch):
+    from dataclasses import replace
+
+    from paas.domain import addons as kinds
+
+    addons.create("shop", "redis", ADMIN)
+    monkeypatch.setitem(kinds.KINDS, "redis", replace(kinds.REDIS, broker_var=None))
+    assert addons.broker_url("shop") is None
+    monkeypatch.setitem(kinds.KINDS, "redis", replace(kinds.REDIS, broker_var="REDIS_URL"))
+    assert addons.broker_url("shop").endswith("@10.0.0.9:6379/0")

@@ -32,12 +32,17 @@ def replica_name(instance: str, app: str, process_type: str, version: int, suffi
     return f"paas-{instance}-{app}-{process_type}-v{version}-{suffix}"
 
 
+def selector(instance: str, **labels: str) -> dict[str, str]:
+    """Labels selecting this instance's objects that also carry ``labels``."""
+    return {INSTANCE: instance, **labels}
+
+
 def filters(instance: str, **labels: str) -> dict[str, list[str]]:
     """A ``filters=`` value selecting this instance's objects with the given labels."""
     return {"label": [f"{INSTANCE}={instance}", *(f"{k}={v}" for k, v in labels.items())]}
 
 
-# add-ons (issue 4) ------------------------------------------------------------------
+# add-ons ------------------------------------------------------------------
 ADDON = "paas.addon"
 
 

@@ -13,12 +13,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import docker
-import docker.errors
-from docker.models.containers import Container
-
 from paas.domain.logs import LogLine, merge_last, replica_line, replica_source, wanted
 from paas.runtime.docker import labels as L
+from paas.runtime.docker.engine import Container, DockerEngine, EngineError
 
 Sink = Callable[[LogLine], None]
 
@@ -27,10 +24,9 @@ def _source(container: Container) -> str:
     return replica_source(container.labels.get(L.PROCESS, "?"), container.name or "")
 
 
-def _replicas(client: docker.DockerClient, instance: str, app: str,
+def _replicas(engine: DockerEngine, instance: str, app: str,
               process_type: str | None) -> list[Container]:
-    found = client.containers.list(
-        all=True, filters=L.filters(instance, **{L.ROLE: L.ROLE_APP, L.APP: app}))
+    found = engine.containers(L.selector(instance, **{L.ROLE: L.ROLE_APP, L.APP: app}))
     return [c for c in found if wanted(c.labels.get(L.PROCESS, "?"), process_type)]
 
 
@@ -39,22 +35,20 @@ def _lines(raw: bytes, source: str) -> list[LogLine]:
             for t in raw.decode(errors="replace").splitlines() if t]
 
 
-def history(client: docker.DockerClient, instance: str, app: str,
+def history(engine: DockerEngine, instance: str, app: str,
             process_type: str | None, lines: int) -> list[LogLine]:
     """The newest ``lines`` lines over every replica of ``app`` (of ``process_type``)."""
-    per_replica = []
-    for c in _replicas(client, instance, app, process_type):
-        with contextlib.suppress(docker.errors.NotFound):
-            per_replica.append(_lines(bytes(c.logs(timestamps=True, tail=lines)), _source(c)))
+    per_replica = [_lines(engine.recent_output(c.id, lines), _source(c))
+                   for c in _replicas(engine, instance, app, process_type)]
     return merge_last(per_replica, lines)
 
 
 class _Follower:
     """One log stream per replica; a watcher of start events adds streams for new ones."""
 
-    def __init__(self, client: docker.DockerClient, instance: str, app: str,
+    def __init__(self, engine: DockerEngine, instance: str, app: str,
                  process_type: str | None, sink: Sink) -> None:
-        self.client = client
+        self.engine = engine
         self.instance = instance
         self.app = app
         self.process_type = process_type
@@ -68,12 +62,10 @@ class _Follower:
         with self._lock:
             if self._closed or container.id in self._streams:
                 return
-            try:
-                stream = container.logs(stream=True, follow=True, timestamps=True,
-                                        since=since)
-            except docker.errors.APIError:
+            stream = self.engine.follow_output(container.id, since)
+            if stream is None:
                 return
-            self._streams[str(container.id)] = stream
+            self._streams[container.id] = stream
         threading.Thread(target=self._drain, args=(container, stream), daemon=True,
                          name=f"logs-{container.name}").start()
 
@@ -93,7 +85,7 @@ class _Follower:
                     self.sink(replica_line(pending.decode(errors="replace"), source))
         finally:
             with self._lock:
-                self._streams.pop(str(container.id), None)
+                self._streams.pop(container.id, None)
 
     def watch(self, events: Any) -> None:
         """Start a stream for each replica that starts (new, or restarted by the engine)."""
@@ -105,8 +97,10 @@ class _Follower:
                 if not cid or not wanted(attrs.get(L.PROCESS, "?"), self.process_type):
                     continue
                 try:
-                    container = self.client.containers.get(cid)
-                except docker.errors.NotFound:
+                    container = self.engine.inspect(cid)
+                except EngineError:
+                    continue
+                if container is None:
                     continue
                 self.pump(container, event.get("timeNano", 0) / 1e9 or event.get("time", 0))
 
@@ -119,22 +113,20 @@ class _Follower:
                 stream.close()
 
 
-def follow(client: docker.DockerClient, instance: str, app: str, process_type: str | None,
+def follow(engine: DockerEngine, instance: str, app: str, process_type: str | None,
            since: float, sink: Sink, stop: threading.Event) -> None:
     """Send every line written from ``since`` on to ``sink`` until ``stop`` is set."""
-    follower = _Follower(client, instance, app, process_type, sink)
+    follower = _Follower(engine, instance, app, process_type, sink)
     # Subscribe before listing, so a replica starting in between is seen by one or both
     # (the follower ignores the second).
-    events = client.events(decode=True, since=since, filters={
-        "type": "container", "event": "start",
-        "label": [f"{L.INSTANCE}={instance}", f"{L.APP}={app}", f"{L.ROLE}={L.ROLE_APP}"],
-    })
+    events = engine.start_events(L.selector(instance, **{L.APP: app, L.ROLE: L.ROLE_APP}),
+                                 since)
     watcher = threading.Thread(target=follower.watch, args=(events,), daemon=True,
                                name=f"logs-events-{app}")
     watcher.start()
     try:
-        for c in _replicas(client, instance, app, process_type):
-            if c.status == "running":
+        for c in _replicas(engine, instance, app, process_type):
+            if c.running:
                 follower.pump(c, since)
         stop.wait()
     finally:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
-import docker
-import docker.errors
-from docker.models.containers import Container
+from typing import TYPE_CHECKING, Any
 
 from paas.runtime.docker import labels as L
+from paas.runtime.docker.engine import Container, DockerEngine
+
+if TYPE_CHECKING:
+    import docker
 
 
 def cpu_percent_of(stats: dict[str, Any]) -> float | None:
@@ -33,24 +33,19 @@ def cpu_percent_of(stats: dict[str, Any]) -> float | None:
 
 class DockerMetrics:
     def __init__(self, client: docker.DockerClient, instance: str) -> None:
-        self.client = client
+        self.engine = DockerEngine(client)
         self.instance = instance
 
     def cpu_percent(self, app: str, process_type: str) -> float | None:
         """Average over the running replicas of ``process_type``; None when unreadable."""
-        running = self.client.containers.list(
-            filters=L.filters(self.instance, **{L.ROLE: L.ROLE_APP, L.APP: app,
-                                                L.PROCESS: process_type}),
-            ignore_removed=True,
-        )
+        running = self.engine.running(L.selector(
+            self.instance, **{L.ROLE: L.ROLE_APP, L.APP: app, L.PROCESS: process_type}))
         if not running:
             return None
 
         def one(c: Container) -> float | None:
-            try:
-                return cpu_percent_of(dict(c.stats(stream=False)))
-            except docker.errors.DockerException:
-                return None
+            stats = self.engine.stats(c.id)
+            return cpu_percent_of(stats) if stats is not None else None
 
         with ThreadPoolExecutor(max_workers=min(8, len(running))) as pool:
             values = [v for v in pool.map(one, running) if v is not None]

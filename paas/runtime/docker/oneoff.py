@@ -15,12 +15,9 @@ import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import docker
-import docker.errors
-from docker.models.containers import Container
-
 from paas.errors import DeployFailed, NotFound
 from paas.runtime.docker import labels as L
+from paas.runtime.docker.engine import DockerEngine, EngineError, ImageMissing
 from paas.runtime.port import STDOUT
 
 _HEADER = struct.Struct(">BxxxL")
@@ -45,10 +42,11 @@ def _read_exactly(sock: socket.socket, n: int) -> bytes:
 class DockerOneOff:
     """An attached one-off container: bytes in, (stream, bytes) out, an exit code at the end."""
 
-    def __init__(self, client: docker.DockerClient, container: Container, sock: Any,
+    def __init__(self, engine: DockerEngine, cid: str, name: str, sock: Any,
                  tty: bool) -> None:
-        self.client = client
-        self.container = container
+        self.engine = engine
+        self.cid = cid
+        self._name = name
         self.tty = tty
         self._io = sock
         # docker-py hands back a SocketIO around the connection; half-close needs the socket.
@@ -56,7 +54,7 @@ class DockerOneOff:
 
     @property
     def name(self) -> str:
-        return self.container.name or ""
+        return self._name
 
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
@@ -87,61 +85,45 @@ class DockerOneOff:
 
     def resize(self, rows: int, cols: int) -> None:
         if self.tty:
-            with contextlib.suppress(docker.errors.APIError):
-                self.client.api.resize(self.container.id, height=rows, width=cols)
+            self.engine.resize(self.cid, rows, cols)
 
     def wait(self) -> int:
         """The exit code once the command ended (137 when it was killed)."""
         try:
-            return int(self.container.wait().get("StatusCode", 1))
-        except (docker.errors.NotFound, docker.errors.APIError):
+            return self.engine.wait(self.cid)
+        except EngineError:
             return 137
 
     def close(self) -> None:
         """Kill (if still running) and remove the container; idempotent."""
         with contextlib.suppress(OSError):
             self._io.close()
-        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-            self.container.remove(force=True)
+        with contextlib.suppress(EngineError):
+            self.engine.remove(self.cid)
 
 
-def start(client: docker.DockerClient, *, image: str, command: Sequence[str],
+def start(engine: DockerEngine, *, image: str, command: Sequence[str],
           environment: Mapping[str, str], labels: Mapping[str, str], network: str,
           name_prefix: str, tty: bool, rows: int, cols: int) -> DockerOneOff:
     """Create, attach and start the container; on any failure nothing is left behind."""
     suffix = secrets.token_hex(3)
-    api = client.api
+    name = f"{name_prefix}-{suffix}"
     try:
-        # detach=False with stdin_open sets StdinOnce (and the Attach* flags): EOF on the
-        # attach stream then closes the command's stdin, which `echo hi | paas run -- cat`
-        # needs to end.
-        created = api.create_container(
-            image,
-            command=command_argv(command),
-            name=f"{name_prefix}-{suffix}",
-            hostname=f"run-{suffix}",
-            environment=dict(environment),
-            labels={**labels, L.ROLE: L.ROLE_RUN, L.PROCESS: "run"},
-            stdin_open=True,
-            detach=False,
-            tty=tty,
-            host_config=api.create_host_config(init=True),
-            networking_config=api.create_networking_config(
-                {network: api.create_endpoint_config()}),
-        )
-        container = client.containers.get(created["Id"])
-    except docker.errors.ImageNotFound as e:
-        raise NotFound(f"the image of the current release is gone: {e.explanation}") from e
-    except docker.errors.APIError as e:
-        raise DeployFailed(f"cannot create the one-off container: {e.explanation or e}") from e
+        # Attached before it starts, so not a byte of output is missed.
+        cid = engine.create_attached(
+            image, command_argv(command), name=name, hostname=f"run-{suffix}",
+            environment=environment, labels={**labels, L.ROLE: L.ROLE_RUN, L.PROCESS: "run"},
+            network=network, tty=tty)
+    except ImageMissing as e:
+        raise NotFound(f"the image of the current release is gone: {image}") from e
+    except EngineError as e:
+        raise DeployFailed(e.message) from e
     try:
-        sock = client.api.attach_socket(
-            container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
-        oneoff = DockerOneOff(client, container, sock, tty)
-        container.start()
+        oneoff = DockerOneOff(engine, cid, name, engine.attach(cid), tty)
+        engine.start(cid)
         oneoff.resize(rows, cols)
         return oneoff
-    except docker.errors.APIError as e:
-        with contextlib.suppress(docker.errors.APIError):
-            container.remove(force=True)
-        raise DeployFailed(f"cannot start the one-off container: {e.explanation or e}") from e
+    except EngineError as e:
+        with contextlib.suppress(EngineError):
+            engine.remove(cid)
+        raise DeployFailed(f"cannot start the one-off container: {e.message}") from e

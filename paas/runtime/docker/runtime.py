@@ -1,8 +1,9 @@
 """The Runtime on one Docker engine: replicas as containers, nginx as the router.
 
-A deploy converges an app to (release, formation): it starts what is missing, routes web
-traffic to new replicas only once they answer, and only then stops what is surplus. The
-same convergence serves deploys, scaling, restarts and recovery after a platform restart.
+A deploy converges an app to (release, formation). ``plan.converge`` decides what to
+keep, start, stop and route, in which order; this module executes that plan against the
+``Engine`` port. The same convergence serves deploys, scaling, restarts and recovery
+after a platform restart.
 """
 
 from __future__ import annotations
@@ -13,29 +14,69 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime
-
-import docker
-import docker.errors
-from docker.models.containers import Container
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from paas.domain.app import App
 from paas.domain.formation import desired
 from paas.domain.logs import LogLine
 from paas.domain.release import Build, Release, StaticMount, WebProtocol
-from paas.errors import DeployFailed, RuntimeUnavailable
+from paas.errors import DeployFailed, PaasError, RuntimeUnavailable
 from paas.logsink import LogSink
-from paas.router.config import Route
+from paas.router.config import Route as RouterRoute
 from paas.runtime.docker import labels as L
 from paas.runtime.docker import logs as replica_logs
 from paas.runtime.docker import oneoff
+from paas.runtime.docker.engine import Container, DockerEngine, Engine, EngineError, Spec
+from paas.runtime.docker.engine import connect as connect
 from paas.runtime.docker.health import accepts_tcp, answers_http, wait_until
+from paas.runtime.docker.plan import (
+    AwaitHealthy,
+    Plan,
+    Replica,
+    Route,
+    Start,
+    Stop,
+    Unroute,
+    converge,
+)
 from paas.runtime.docker.router import Router
 from paas.runtime.docker.static import StaticFiles
 from paas.runtime.port import OneOff, ProcessInfo
 from paas.settings import Settings
 
+if TYPE_CHECKING:
+    import docker
+
 LOG_TAIL = 60
+#: Replicas started (and health-checked) at once: a scale to N never queues more work
+#: than this, whatever N is.
+START_BATCH = 8
+
+T = TypeVar("T")
+
+
+class Routing(Protocol):
+    """The router: sends each app's hosts to its upstreams; ``apply`` returns once no
+    router worker can still send a request anywhere else."""
+
+    def apply(self, routes: list[RouterRoute]) -> None: ...
+
+
+class StaticPublishing(Protocol):
+    """Static folders of a release, exported for the router to serve."""
+
+    def publish(self, app: str, release: int, build: Build, log: LogSink
+                ) -> tuple[tuple[StaticMount, str], ...]: ...
+    def prune(self, app: str, keep: int | None) -> None: ...
+
+
+#: Whether a web replica at (ip, port) answers, by the release's protocol.
+HealthProbe = Callable[[str, int, WebProtocol], bool]
+
+
+def answers(ip: str, port: int, protocol: WebProtocol) -> bool:
+    """uWSGI speaks its own protocol: for it an accepted TCP connection counts."""
+    return accepts_tcp(ip, port) if protocol is WebProtocol.UWSGI else answers_http(ip, port)
 
 
 @dataclass(frozen=True)
@@ -52,62 +93,70 @@ class _Live:
     static: tuple[tuple[StaticMount, str], ...]
 
 
-def connect(base_url: str | None = None) -> docker.DockerClient:
-    try:
-        client = docker.DockerClient(base_url=base_url) if base_url else docker.from_env()
-        client.ping()
-    except docker.errors.DockerException as e:
-        raise RuntimeUnavailable(
-            f"Docker engine unavailable ({e}); start dockerd or set DOCKER_HOST"
-        ) from e
-    return client
+def _replica(c: Container) -> Replica:
+    return Replica(c.id, c.labels.get(L.PROCESS, "?"), int(c.labels.get(L.RELEASE, "0")),
+                   c.running)
 
 
-def _tail(container: Container, lines: int = LOG_TAIL) -> str:
-    try:
-        return bytes(container.logs(tail=lines)).decode(errors="replace").rstrip()
-    except docker.errors.DockerException:
-        return ""
-
-
-def _started_at(container: Container) -> datetime | None:
-    raw = container.attrs.get("State", {}).get("StartedAt", "")
-    try:
-        return datetime.fromisoformat(raw[:26] + "+00:00") if raw else None
-    except ValueError:
-        return None
+def _bounded(items: Sequence[T], fn: Callable[[T], object], limit: int = START_BATCH
+             ) -> list[BaseException]:
+    """Run ``fn`` over ``items``, at most ``limit`` at a time, never more queued; the
+    errors raised (every item is tried)."""
+    errors: list[BaseException] = []
+    for i in range(0, len(items), limit):
+        chunk = items[i:i + limit]
+        with ThreadPoolExecutor(max_workers=len(chunk)) as pool:
+            futures = [pool.submit(fn, item) for item in chunk]
+        errors += [e for f in futures if (e := f.exception()) is not None]
+    return errors
 
 
 class DockerRuntime:
-    def __init__(self, client: docker.DockerClient, settings: Settings) -> None:
-        self.client = client
+    """The Runtime port on one Docker engine.
+
+    Built from a docker client by the composition root; unit tests pass ``engine``,
+    ``router``, ``static`` and ``probe`` instead (and no client).
+    """
+
+    def __init__(
+        self,
+        client: docker.DockerClient | None,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        router: Routing | None = None,
+        static: StaticPublishing | None = None,
+        probe: HealthProbe = answers,
+        max_parallel: int = START_BATCH,
+    ) -> None:
         self.settings = settings
         self.instance = settings.instance
         self.network = L.network_name(self.instance)
-        self.router = Router(client, settings, self.network)
-        self.static = StaticFiles(client, self.router.static_dir)
+        #: The streaming side (logs, one-off attach), only on a real engine.
+        self.streams = DockerEngine(client) if client is not None else None
+        found = engine or self.streams
+        if found is None:
+            raise ValueError("DockerRuntime needs a docker client or an engine")
+        self.engine: Engine = found
+        real_router = Router(self.engine, settings, self.network)
+        self.router: Routing = router or real_router
+        if static is None:
+            if client is None:
+                raise ValueError("DockerRuntime without a client needs static")
+            static = StaticFiles(client, real_router.static_dir)
+        self.static: StaticPublishing = static
+        self.probe = probe
+        self.max_parallel = max_parallel
         self._live: dict[str, _Live] = {}
         self._router_lock = threading.Lock()
 
     # infrastructure -----------------------------------------------------------------
     def ensure_network(self) -> None:
-        found = self.client.networks.list(names=[self.network])
-        if not any(n.name == self.network for n in found):
-            self.client.networks.create(
-                self.network, driver="bridge", labels={L.INSTANCE: self.instance}
-            )
+        self.engine.ensure_network(self.network, {L.INSTANCE: self.instance})
 
     def _containers(self, app: str | None = None, role: str = L.ROLE_APP) -> list[Container]:
         labels = {L.ROLE: role, **({L.APP: app} if app else {})}
-        # ignore_removed: a replica stopped by a concurrent scale-down vanishes between
-        # the engine's list and docker-py's per-container inspect.
-        return list(self.client.containers.list(
-            all=True, filters=L.filters(self.instance, **labels), ignore_removed=True))
-
-    def _ip(self, container: Container) -> str:
-        container.reload()
-        nets = container.attrs["NetworkSettings"]["Networks"]
-        return str(nets[self.network]["IPAddress"])
+        return self.engine.containers(L.selector(self.instance, **labels))
 
     def _env(self, app: App, release: Release, process_type: str) -> dict[str, str]:
         assert release.build is not None
@@ -119,77 +168,80 @@ class DockerRuntime:
             "PAAS_PROCESS_TYPE": process_type,
         }
 
-    def _start(self, app: App, release: Release, process_type: str) -> Container:
+    def _spec(self, app: App, release: Release, process_type: str, role: str,
+              command: str) -> Spec:
         build = release.build
         assert build is not None
         suffix = secrets.token_hex(3)
+        return Spec(
+            image=build.image,
+            command=("/bin/sh", "-c", command),
+            name=L.replica_name(self.instance, app.name, process_type, release.version,
+                                suffix),
+            hostname=f"{process_type}-{suffix}",
+            init=True,
+            network=self.network,
+            environment=self._env(app, release, process_type),
+            labels={
+                L.INSTANCE: self.instance,
+                L.ROLE: role,
+                L.APP: app.name,
+                L.PROCESS: process_type,
+                L.RELEASE: str(release.version),
+            },
+            restart=role == L.ROLE_APP,
+            stop_signal="SIGTERM",
+        )
+
+    def _start(self, app: App, release: Release, process_type: str) -> Container:
+        assert release.build is not None
+        spec = self._spec(app, release, process_type, L.ROLE_APP,
+                          release.build.processes[process_type])
         try:
-            return self.client.containers.run(
-                build.image,
-                command=["/bin/sh", "-c", build.processes[process_type]],
-                name=L.replica_name(self.instance, app.name, process_type, release.version,
-                                    suffix),
-                hostname=f"{process_type}-{suffix}",
-                detach=True,
-                init=True,
-                network=self.network,
-                environment=self._env(app, release, process_type),
-                labels={
-                    L.INSTANCE: self.instance,
-                    L.ROLE: L.ROLE_APP,
-                    L.APP: app.name,
-                    L.PROCESS: process_type,
-                    L.RELEASE: str(release.version),
-                },
-                restart_policy={"Name": "unless-stopped"},
-                stop_signal="SIGTERM",
-            )
-        except docker.errors.APIError as e:
-            raise DeployFailed(f"cannot start {process_type}: {e.explanation or e}") from e
-
-    def _start_many(self, app: App, release: Release, process_type: str, count: int
-                    ) -> list[Container]:
-        """Start ``count`` replicas at once: the engine's create and start calls take a
-        few hundred milliseconds each, and a scale to N should not wait N times that.
-        All or none: when one fails the others are removed again."""
-        if count <= 0:
-            return []
-        with ThreadPoolExecutor(max_workers=min(8, count)) as pool:
-            futures = [pool.submit(self._start, app, release, process_type)
-                       for _ in range(count)]
-        started = [f.result() for f in futures if f.exception() is None]
-        errors = [e for f in futures if (e := f.exception()) is not None]
-        if errors:
-            self._stop(started)
-            raise errors[0]
-        return started
-
-    def _stop(self, containers: Iterable[Container]) -> None:
-        """SIGTERM, then SIGKILL after the stop timeout; in parallel, then remove."""
-
-        def stop(c: Container) -> None:
+            container = self.engine.create(spec)
             try:
-                c.stop(timeout=self.settings.stop_timeout)
-                c.remove(force=True)
-            except docker.errors.NotFound:
-                pass
+                self.engine.start(container.id)
+            except EngineError:
+                self.engine.remove(container.id)
+                raise
+        except EngineError as e:
+            raise DeployFailed(f"cannot start {process_type}: {e.message}") from e
+        return container
 
-        items = list(containers)
-        if items:
-            with ThreadPoolExecutor(max_workers=min(8, len(items))) as pool:
-                list(pool.map(stop, items))
+    def _start_batch(self, app: App, release: Release, process_type: str, count: int,
+                     started: list[Container]) -> list[Container]:
+        """Start ``count`` replicas at once (a batch of the plan, so ``count`` is
+        bounded): the engine's create and start calls take a few hundred milliseconds
+        each, and a scale to N should not wait N times that. Each one that started is
+        added to ``started`` before the first error is raised, so it can be removed."""
+        batch: list[Container] = []
+
+        def one(_: int) -> None:
+            batch.append(self._start(app, release, process_type))
+
+        errors = _bounded(range(count), one, self.max_parallel)
+        started.extend(batch)
+        if errors:
+            raise errors[0]
+        return batch
+
+    def _stop(self, ids: Iterable[str]) -> None:
+        """SIGTERM, then SIGKILL after the stop timeout; in parallel, then remove."""
+        errors = _bounded(list(ids), lambda cid: self.engine.stop(
+            cid, self.settings.stop_timeout))
+        if errors:
+            raise errors[0]
 
     # routing ------------------------------------------------------------------------
-    def _routes(self) -> list[Route]:
-        web = [c for c in self._containers() if c.labels.get(L.PROCESS) == "web"]
+    def _routes(self) -> list[RouterRoute]:
+        web = [c for c in self._containers()
+               if c.labels.get(L.PROCESS) == "web" and c.running]
         routes = []
         for app, live in self._live.items():
-            serving = [
-                c for c in web
-                if c.labels.get(L.APP) == app and c.id in live.members and c.status == "running"
-            ]
-            upstreams = tuple(sorted(f"{self._ip(c)}:{live.port}" for c in serving))
-            routes.append(Route(app, live.hosts, upstreams, live.protocol, live.static))
+            ips = [self.engine.ip(c.id, self.network)
+                   for c in web if c.labels.get(L.APP) == app and c.id in live.members]
+            upstreams = tuple(sorted(f"{ip}:{live.port}" for ip in ips if ip))
+            routes.append(RouterRoute(app, live.hosts, upstreams, live.protocol, live.static))
         return routes
 
     def _apply_routes(self) -> None:
@@ -197,13 +249,13 @@ class DockerRuntime:
             self.router.apply(self._routes())
 
     def _set_live(
-        self, app: App, build: Build, release: Release, members: Iterable[Container],
+        self, app: App, build: Build, release: Release, members: Iterable[str],
         static: tuple[tuple[StaticMount, str], ...] = (),
     ) -> None:
         self._live[app.name] = _Live(
             hosts=app.hostnames(self.settings.domain),
             release=release.version,
-            members=frozenset(str(c.id) for c in members),
+            members=frozenset(members),
             port=build.port,
             protocol=build.web_protocol,
             static=static,
@@ -224,74 +276,75 @@ class DockerRuntime:
         if build is None:
             raise DeployFailed(f"{release.label} of {app.name} has no build to run")
         self.ensure_network()
-        want = desired(formation, build.processes)
-        existing = self._containers(app.name)
-        keep: list[Container] = []
+        current = [_replica(c) for c in self._containers(app.name)]
+        plan = converge(current, release.version, desired(formation, build.processes),
+                        fresh=fresh, max_parallel=self.max_parallel)
+        self._execute(plan, app, release, build, log)
+
+    def _execute(self, plan: Plan, app: App, release: Release, build: Build,
+                 log: LogSink) -> None:
+        """Run the plan's steps in order. Until the route switched, any failure removes
+        what the plan started and leaves the rest as it was; after it, the new release
+        serves, and a failure only leaves surplus replicas for the next convergence."""
         started: list[Container] = []
-        web: list[Container] = []
+        batch: list[Container] = []
+        switched = False
         try:
-            # web first: if it fails, nothing else of the running release was touched
-            for ptype in sorted(want, key=lambda p: (p != "web", p)):
-                count = want[ptype]
-                same = [
-                    c for c in existing
-                    if c.labels.get(L.PROCESS) == ptype
-                    and c.labels.get(L.RELEASE) == str(release.version)
-                    and c.status == "running"
-                    and ptype not in fresh
-                ][:count]
-                if ptype != "web":
-                    # Old and new workers never overlap: a task is never run by both
-                    # releases, and a singleton like beat never runs twice.
-                    self._stop(
-                        c for c in existing
-                        if c.labels.get(L.PROCESS) == ptype and c not in same
-                    )
-                new = self._start_many(app, release, ptype, count - len(same))
-                started += new
-                keep += same + new
-                if new:
-                    log(f"-----> Starting {len(new)} {ptype} replica(s) of {release.label}")
-                if ptype == "web":
-                    web = same + new
-                    if new:
-                        self._wait_healthy(new, build)
-            if "web" in want:
-                static = self.static.publish(app.name, release.version, build, log)
-                self._set_live(app, build, release, web, static)
-            else:
-                self._live.pop(app.name, None)
-            self._apply_routes()
-        except DeployFailed:
-            self._stop(started)
+            for step in plan.steps:
+                if isinstance(step, Start):
+                    log(f"-----> Starting {step.count} {step.process_type} replica(s) "
+                        f"of {release.label}")
+                    batch = self._start_batch(app, release, step.process_type, step.count,
+                                              started)
+                elif isinstance(step, AwaitHealthy):
+                    self._wait_healthy(batch, build)
+                elif isinstance(step, Stop):
+                    if switched:
+                        log(f"-----> Stopping {len(step.ids)} {step.why}")
+                    self._stop(step.ids)
+                elif isinstance(step, Route):
+                    static = self.static.publish(app.name, release.version, build, log)
+                    web = [c.id for c in started if c.labels.get(L.PROCESS) == "web"]
+                    self._set_live(app, build, release, [*step.keep, *web], static)
+                    self._apply_routes()
+                    switched = True
+                    self.static.prune(app.name, keep=release.version)
+                elif isinstance(step, Unroute):
+                    self._live.pop(app.name, None)
+                    self._apply_routes()
+                    switched = True
+                    self.static.prune(app.name, keep=None)
+        except PaasError as e:
+            if switched:
+                raise
+            self._stop(c.id for c in started)
+            if isinstance(e, EngineError):
+                raise DeployFailed(f"cannot deploy {release.label}: {e.message}") from e
             raise
-        self.static.prune(app.name, keep=release.version if "web" in want else None)
-        surplus = [c for c in existing if c.id not in {k.id for k in keep}]
-        if surplus:
-            log(f"-----> Stopping {len(surplus)} replica(s) no longer needed")
-        self._stop(surplus)
 
     def _wait_healthy(self, containers: list[Container], build: Build) -> None:
         timeout = self.settings.health_timeout
-        check = accepts_tcp if build.web_protocol is WebProtocol.UWSGI else answers_http
 
         def one(c: Container) -> None:
-            ip = self._ip(c)
+            ip = self.engine.ip(c.id, self.network) or ""
 
             def running() -> bool:
-                c.reload()
-                return c.status in ("running", "created")
+                now = self.engine.inspect(c.id)
+                return now is not None and now.state in ("running", "created")
 
-            why = wait_until(lambda: check(ip, build.port), running, timeout)
+            why = wait_until(lambda: bool(ip) and self.probe(ip, build.port,
+                                                             build.web_protocol),
+                             running, timeout)
             if why is not None:
                 what = "exited" if why == "exited" else f"did not answer within {timeout:.0f}s"
                 raise DeployFailed(
-                    f"web process {what}; the previous release keeps serving", log=_tail(c)
+                    f"web process {what}; the previous release keeps serving",
+                    log=self.engine.logs(c.id, LOG_TAIL),
                 )
 
-        with ThreadPoolExecutor(max_workers=min(8, len(containers))) as pool:
-            for f in [pool.submit(one, c) for c in containers]:
-                f.result()
+        errors = _bounded(containers, one, self.max_parallel)
+        if errors:
+            raise errors[0]
 
     def run_release_phase(self, app: App, release: Release, log: LogSink) -> None:
         build = release.build
@@ -299,55 +352,44 @@ class DockerRuntime:
             return
         self.ensure_network()
         log(f"-----> Running release phase: {build.release_command}")
-        container = self.client.containers.run(
-            build.image,
-            command=["/bin/sh", "-c", build.release_command],
-            name=L.replica_name(self.instance, app.name, "release", release.version,
-                                secrets.token_hex(3)),
-            detach=True,
-            init=True,
-            network=self.network,
-            environment=self._env(app, release, "release"),
-            labels={L.INSTANCE: self.instance, L.ROLE: L.ROLE_RUN, L.APP: app.name,
-                    L.PROCESS: "release", L.RELEASE: str(release.version)},
-        )
+        spec = self._spec(app, release, "release", L.ROLE_RUN, build.release_command)
         try:
-            for chunk in container.logs(stream=True, follow=True):
-                for line in bytes(chunk).decode(errors="replace").splitlines():
-                    log("       " + line)
-            code = int(container.wait().get("StatusCode", 1))
+            container = self.engine.create(replace(spec, hostname=None, stop_signal=None))
+        except EngineError as e:
+            raise DeployFailed(f"cannot run the release phase: {e.message}") from e
+        try:
+            self.engine.start(container.id)
+            for line in self.engine.output(container.id):
+                log("       " + line)
+            code = self.engine.wait(container.id)
+        except EngineError as e:
+            raise DeployFailed(f"cannot run the release phase: {e.message}") from e
         finally:
-            container.remove(force=True)
+            self.engine.remove(container.id)
         if code != 0:
             raise DeployFailed(f"release phase failed with exit code {code}")
 
     def processes(self, app: str) -> list[ProcessInfo]:
-        out = []
-        for c in self._containers(app):
-            out.append(
-                ProcessInfo(
-                    process_type=c.labels.get(L.PROCESS, "?"),
-                    name=c.name or "",
-                    release=int(c.labels.get(L.RELEASE, "0")),
-                    state=c.status,
-                    started_at=_started_at(c),
-                )
+        out = [
+            ProcessInfo(
+                process_type=c.labels.get(L.PROCESS, "?"),
+                name=c.name,
+                release=int(c.labels.get(L.RELEASE, "0")),
+                state=c.state,
+                started_at=c.started_at,
             )
+            for c in self._containers(app)
+        ]
         return sorted(out, key=lambda p: (p.process_type, p.name))
 
     def destroy(self, app: str) -> None:
         self._live.pop(app, None)
         self._apply_routes()
         self.static.prune(app, keep=None)
-        mine = L.filters(self.instance, **{L.APP: app})
+        mine = L.selector(self.instance, **{L.APP: app})
         # Every role labelled with the app: replicas, one-off runs, add-ons.
-        self._stop(self.client.containers.list(all=True, filters=mine))
-        for img in self.client.images.list(all=True, filters=mine):
-            with contextlib.suppress(docker.errors.APIError):
-                self.client.images.remove(img.id, force=True)
-        for vol in self.client.volumes.list(filters=mine):
-            with contextlib.suppress(docker.errors.APIError):
-                vol.remove(force=True)
+        self._stop(c.id for c in self.engine.containers(mine))
+        self.engine.remove_labelled(mine)
 
     def update_routes(self, app: App) -> None:
         live = self._live.get(app.name)
@@ -365,10 +407,10 @@ class DockerRuntime:
         self.ensure_network()
         known = {a.name for a, _ in apps}
         strays = [c for c in self._containers() if c.labels.get(L.APP) not in known]
-        self._stop(strays + self._containers(role=L.ROLE_RUN))
+        self._stop(c.id for c in strays + self._containers(role=L.ROLE_RUN))
         for app, release in apps:
             if release is None:
-                self._stop(self._containers(app.name))
+                self._stop(c.id for c in self._containers(app.name))
                 continue
             # On failure keep what runs; the next reconcile or deploy tries again.
             with contextlib.suppress(DeployFailed):
@@ -376,13 +418,19 @@ class DockerRuntime:
         self._apply_routes()
 
     # logs and one-off commands (paas/runtime/docker/logs.py, oneoff.py) -------------
+    def _streams(self) -> DockerEngine:
+        if self.streams is None:
+            raise RuntimeUnavailable("logs and one-off commands need a Docker engine")
+        return self.streams
+
     def logs(self, app: str, process_type: str | None = None, lines: int = 100) -> list[str]:
-        found = replica_logs.history(self.client, self.instance, app, process_type, lines)
+        found = replica_logs.history(self._streams(), self.instance, app, process_type, lines)
         return [line.render() for line in found]
 
     def follow_logs(self, app: str, process_type: str | None, since: float,
                     sink: Callable[[LogLine], None], stop: threading.Event) -> None:
-        replica_logs.follow(self.client, self.instance, app, process_type, since, sink, stop)
+        replica_logs.follow(self._streams(), self.instance, app, process_type, since, sink,
+                            stop)
 
     def start_oneoff(self, app: App, release: Release, command: Sequence[str], tty: bool,
                      rows: int, cols: int) -> OneOff:
@@ -390,7 +438,7 @@ class DockerRuntime:
             raise DeployFailed(f"{release.label} of {app.name} has no build to run")
         self.ensure_network()
         return oneoff.start(
-            self.client,
+            self._streams(),
             image=release.build.image,
             command=command,
             environment=self._env(app, release, "run"),
@@ -402,7 +450,7 @@ class DockerRuntime:
             tty=tty, rows=rows, cols=cols,
         )
 
-    # restarts (issue 4) ----------------------------------------------------------------
+    # restarts ---------------------------------------------------------------------
     def restart(
         self,
         app: App,

@@ -1,0 +1,436 @@
+"""The Docker engine behind one narrow port: the only module that calls the Docker SDK
+for containers, networks, volumes and images.
+
+The runtime, router and add-ons speak ``Engine`` in plain values (``Container``,
+``Spec``), so they run against a small in-memory fake in unit tests, and SDK errors
+become platform errors here, once, with the cause chained:
+
+- ``ImageMissing``: the image is not on the engine (a stack image not built yet, or an
+  app image pruned);
+- ``EngineError``: anything else the engine refused or failed.
+
+A container or object that is already gone is not an error for ``stop`` and ``remove``:
+convergence and cleanup race with the engine's own restarts and with concurrent
+scale-downs, and both want "it is not there" as the outcome.
+
+``DockerEngine`` also carries the streaming calls (log follow, events, attach, stats)
+that only the log, one-off and metrics adapters use; they are not on the port because
+nothing converges through them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tarfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import PurePosixPath
+from typing import Any, Protocol, TypeVar
+
+import docker
+import docker.errors
+from docker.models.containers import Container as SdkContainer
+
+from paas.errors import RuntimeUnavailable
+
+
+class EngineError(RuntimeUnavailable):
+    """The engine refused or failed an operation; the message says which and why."""
+
+
+class ImageMissing(EngineError):
+    """The image a container needs is not on the engine."""
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container as the engine last reported it."""
+
+    id: str
+    name: str
+    labels: Mapping[str, str]
+    #: The engine's state: created, running, restarting, exited, ...
+    state: str
+    started_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+
+@dataclass(frozen=True)
+class File:
+    """A file put into a container before it starts (config with secrets, not in env)."""
+
+    path: str
+    content: bytes
+    mode: int = 0o600
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything a container is created with. New settings (limits, security options,
+    more networks) are fields here and one mapping in ``DockerEngine.create``."""
+
+    image: str
+    name: str
+    labels: Mapping[str, str]
+    network: str
+    command: Sequence[str] | None = None
+    hostname: str | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    #: An init process reaps zombies and forwards signals to a shell-wrapped command.
+    init: bool = False
+    #: Restarted by the engine after a crash or an engine restart (``unless-stopped``).
+    restart: bool = False
+    #: Host path or volume name -> (path in the container, "ro" or "rw").
+    volumes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: Container port ("80/tcp") -> (host address, host port).
+    ports: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    files: tuple[File, ...] = ()
+    stop_signal: str | None = None
+
+
+class Engine(Protocol):
+    """What the runtime, router and add-ons need from a container engine."""
+
+    def ensure_network(self, name: str, labels: Mapping[str, str]) -> None: ...
+    def ensure_volume(self, name: str, labels: Mapping[str, str]) -> None:
+        """Create the named volume unless it exists (its data is kept)."""
+        ...
+
+    def containers(self, labels: Mapping[str, str]) -> list[Container]:
+        """Every container (running or not) carrying all of ``labels``."""
+        ...
+
+    def inspect(self, cid: str) -> Container | None: ...
+    def create(self, spec: Spec) -> Container:
+        """Create (not start) a container with ``spec.files`` in place; all or nothing."""
+        ...
+
+    def start(self, cid: str) -> None: ...
+    def stop(self, cid: str, timeout: float) -> None:
+        """SIGTERM (the spec's stop signal), SIGKILL after ``timeout``; then remove."""
+        ...
+
+    def remove(self, cid: str) -> None:
+        """Kill and remove; a container already gone is fine."""
+        ...
+
+    def ip(self, cid: str, network: str) -> str | None: ...
+    def logs(self, cid: str, tail: int) -> str:
+        """The last ``tail`` lines of output; empty when the container is gone."""
+        ...
+
+    def output(self, cid: str) -> Iterator[str]:
+        """Output lines as they come, until the container exits."""
+        ...
+
+    def wait(self, cid: str) -> int:
+        """Block until the container exits; its exit code."""
+        ...
+
+    def exec(self, cid: str, argv: Sequence[str],
+             environment: Mapping[str, str] | None = None) -> tuple[int, str]:
+        """Run ``argv`` inside the running container: exit code and output."""
+        ...
+
+    def processes(self, cid: str) -> list[tuple[str, str]]:
+        """(host pid, command line) of each process in the container."""
+        ...
+
+    def remove_labelled(self, labels: Mapping[str, str]) -> None:
+        """Remove the images and volumes carrying ``labels`` (best effort)."""
+        ...
+
+
+T = TypeVar("T")
+
+
+def _why(e: docker.errors.DockerException) -> str:
+    if isinstance(e, docker.errors.APIError) and e.explanation:
+        return str(e.explanation)
+    return str(e)
+
+
+def _translated(what: str, call: Callable[[], T]) -> T:
+    """Run an SDK call; SDK errors leave as platform errors, the cause chained."""
+    try:
+        return call()
+    except docker.errors.ImageNotFound as e:
+        raise ImageMissing(f"{what}: {_why(e)}") from e
+    except docker.errors.DockerException as e:
+        raise EngineError(f"{what}: {_why(e)}") from e
+
+
+def label_filters(labels: Mapping[str, str]) -> dict[str, list[str]]:
+    """A ``filters=`` value selecting objects that carry all of ``labels``."""
+    return {"label": [f"{k}={v}" for k, v in labels.items()]}
+
+
+def _started_at(raw: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(raw[:26] + "+00:00") if raw else None
+    except ValueError:
+        return None
+
+
+def _value(c: SdkContainer) -> Container:
+    return Container(
+        id=str(c.id), name=c.name or "", labels=dict(c.labels), state=str(c.status),
+        started_at=_started_at(c.attrs.get("State", {}).get("StartedAt", "")),
+    )
+
+
+def _archive(name: str, data: bytes | None, mode: int) -> bytes:
+    """A tar stream holding one file (or, when ``data`` is None, one directory)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.mode = mode
+        if data is None:
+            info.type = tarfile.DIRTYPE
+            tar.addfile(info)
+        else:
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def connect(base_url: str | None = None) -> docker.DockerClient:
+    """A client of the engine at ``base_url`` (DOCKER_HOST when None) that answered."""
+    try:
+        client = docker.DockerClient(base_url=base_url) if base_url else docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as e:
+        raise RuntimeUnavailable(
+            f"Docker engine unavailable ({e}); start dockerd or set DOCKER_HOST"
+        ) from e
+    return client
+
+
+class DockerEngine:
+    """``Engine`` on a Docker engine, through docker-py."""
+
+    def __init__(self, client: docker.DockerClient) -> None:
+        self.client = client
+
+    # the port -------------------------------------------------------------------
+    def ensure_network(self, name: str, labels: Mapping[str, str]) -> None:
+        def ensure() -> None:
+            if not any(n.name == name for n in self.client.networks.list(names=[name])):
+                self.client.networks.create(name, driver="bridge", labels=dict(labels))
+
+        _translated(f"cannot create network {name}", ensure)
+
+    def ensure_volume(self, name: str, labels: Mapping[str, str]) -> None:
+        def ensure() -> None:
+            try:
+                self.client.volumes.get(name)
+            except docker.errors.NotFound:
+                self.client.volumes.create(name, labels=dict(labels))
+
+        _translated(f"cannot create volume {name}", ensure)
+
+    def _sdk_list(self, labels: Mapping[str, str], running_only: bool = False
+                  ) -> list[SdkContainer]:
+        # ignore_removed: a replica stopped by a concurrent scale-down vanishes between
+        # the engine's list and docker-py's per-container inspect.
+        return _translated("cannot list containers", lambda: list(self.client.containers.list(
+            all=not running_only, filters=label_filters(labels), ignore_removed=True)))
+
+    def containers(self, labels: Mapping[str, str]) -> list[Container]:
+        return [_value(c) for c in self._sdk_list(labels)]
+
+    def _get(self, cid: str) -> SdkContainer | None:
+        try:
+            return self.client.containers.get(cid)
+        except docker.errors.NotFound:
+            return None
+        except docker.errors.DockerException as e:
+            raise EngineError(f"cannot inspect container {cid[:12]}: {_why(e)}") from e
+
+    def inspect(self, cid: str) -> Container | None:
+        found = self._get(cid)
+        return _value(found) if found is not None else None
+
+    def create(self, spec: Spec) -> Container:
+        def create() -> SdkContainer:
+            return self.client.containers.create(
+                spec.image,
+                command=list(spec.command) if spec.command is not None else None,
+                name=spec.name,
+                hostname=spec.hostname,
+                init=spec.init or None,
+                network=spec.network,
+                environment=dict(spec.environment),
+                labels=dict(spec.labels),
+                volumes={src: {"bind": dst, "mode": mode}
+                         for src, (dst, mode) in spec.volumes.items()},
+                ports=dict(spec.ports),
+                restart_policy={"Name": "unless-stopped"} if spec.restart else None,
+                stop_signal=spec.stop_signal,
+            )
+
+        container = _translated(f"cannot create {spec.name}", create)
+        try:
+            for f in spec.files:
+                self._put(container, f)
+        except BaseException:
+            self.remove(str(container.id))
+            raise
+        return _value(container)
+
+    def _put(self, container: SdkContainer, f: File) -> None:
+        path = PurePosixPath(f.path)
+        # put_archive needs an existing directory: create the parents, one by one
+        for parent in reversed(path.parents[:-1]):
+            folder = _archive(parent.name, None, 0o755)
+            _translated(f"cannot create {parent} in {container.name}",
+                        partial(container.put_archive, str(parent.parent), folder))
+        _translated(f"cannot write {path} in {container.name}", lambda: container.put_archive(
+            str(path.parent), _archive(path.name, f.content, f.mode)))
+
+    def start(self, cid: str) -> None:
+        _translated(f"cannot start container {cid[:12]}",
+                    lambda: self.client.api.start(cid))
+
+    def stop(self, cid: str, timeout: float) -> None:
+        try:
+            self.client.api.stop(cid, timeout=int(timeout))
+        except docker.errors.NotFound:
+            return
+        except docker.errors.DockerException as e:
+            raise EngineError(f"cannot stop container {cid[:12]}: {_why(e)}") from e
+        self.remove(cid)
+
+    def remove(self, cid: str) -> None:
+        try:
+            self.client.api.remove_container(cid, force=True)
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as e:
+            if e.status_code == 409 and "already in progress" in str(e.explanation):
+                return  # another remove of the same container won the race
+            raise EngineError(f"cannot remove container {cid[:12]}: {_why(e)}") from e
+
+    def ip(self, cid: str, network: str) -> str | None:
+        found = self._get(cid)
+        if found is None:
+            return None
+        nets = found.attrs.get("NetworkSettings", {}).get("Networks") or {}
+        ip = (nets.get(network) or {}).get("IPAddress")
+        return str(ip) if ip else None
+
+    def logs(self, cid: str, tail: int) -> str:
+        try:
+            return bytes(self.client.api.logs(cid, tail=tail)).decode(errors="replace").rstrip()
+        except docker.errors.DockerException:
+            return ""  # only ever read to explain a failure: never the failure itself
+
+    def output(self, cid: str) -> Iterator[str]:
+        stream = _translated(f"cannot read the output of {cid[:12]}", lambda: self.client.api.logs(
+            cid, stream=True, follow=True))
+        for chunk in stream:
+            yield from bytes(chunk).decode(errors="replace").splitlines()
+
+    def wait(self, cid: str) -> int:
+        result = _translated(f"cannot wait for {cid[:12]}", lambda: self.client.api.wait(cid))
+        return int(result.get("StatusCode", 1))
+
+    def exec(self, cid: str, argv: Sequence[str],
+             environment: Mapping[str, str] | None = None) -> tuple[int, str]:
+        def run() -> tuple[int, str]:
+            container = self.client.containers.get(cid)
+            result = container.exec_run(list(argv), environment=dict(environment or {}))
+            return int(result.exit_code), bytes(result.output).decode(errors="replace")
+
+        return _translated(f"cannot run {argv[0]} in {cid[:12]}", run)
+
+    def processes(self, cid: str) -> list[tuple[str, str]]:
+        top = _translated(f"cannot list processes of {cid[:12]}",
+                          lambda: self.client.api.top(cid))
+        titles = top.get("Titles", [])
+        pid, cmd = titles.index("PID"), titles.index("CMD")
+        return [(str(row[pid]), str(row[cmd])) for row in top.get("Processes") or []]
+
+    def remove_labelled(self, labels: Mapping[str, str]) -> None:
+        filters = label_filters(labels)
+        with contextlib.suppress(docker.errors.DockerException):
+            for img in self.client.images.list(all=True, filters=filters):
+                with contextlib.suppress(docker.errors.APIError):
+                    self.client.images.remove(img.id, force=True)
+        with contextlib.suppress(docker.errors.DockerException):
+            for vol in self.client.volumes.list(filters=filters):
+                with contextlib.suppress(docker.errors.APIError):
+                    vol.remove(force=True)
+
+    # streams for logs, one-off commands and metrics ------------------------------
+    def follow_output(self, cid: str, since: float) -> Iterator[bytes] | None:
+        """Timestamped output from ``since`` on, as it comes; None when it cannot be read.
+
+        The returned stream has ``close()``, which ends a blocked read from another thread.
+        """
+        try:
+            stream: Iterator[bytes] = self.client.api.logs(
+                cid, stream=True, follow=True, timestamps=True, since=since)
+            return stream
+        except docker.errors.DockerException:
+            return None
+
+    def recent_output(self, cid: str, tail: int) -> bytes:
+        """The last ``tail`` timestamped lines; empty when the container is gone."""
+        try:
+            return bytes(self.client.api.logs(cid, timestamps=True, tail=tail))
+        except docker.errors.DockerException:
+            return b""
+
+    def start_events(self, labels: Mapping[str, str], since: float) -> Any:
+        """A stream of start events of containers with ``labels``; ``close()`` ends it."""
+        return _translated("cannot follow engine events", lambda: self.client.events(
+            decode=True, since=since,
+            filters={"type": "container", "event": "start", **label_filters(labels)}))
+
+    def stats(self, cid: str) -> dict[str, Any] | None:
+        """One stats sample (with the previous one inside); None when unreadable."""
+        try:
+            return dict(self.client.api.stats(cid, stream=False))
+        except docker.errors.DockerException:
+            return None
+
+    def running(self, labels: Mapping[str, str]) -> list[Container]:
+        return [_value(c) for c in self._sdk_list(labels, running_only=True)]
+
+    def create_attached(self, image: str, command: Sequence[str], name: str, hostname: str,
+                        environment: Mapping[str, str], labels: Mapping[str, str],
+                        network: str, tty: bool) -> str:
+        """Create a container with stdin open and ``StdinOnce`` set: EOF on the attach
+        stream then closes the command's stdin (``echo hi | paas run -- cat`` ends)."""
+        api = self.client.api
+
+        def create() -> str:
+            created = api.create_container(
+                image, command=list(command), name=name, hostname=hostname,
+                environment=dict(environment), labels=dict(labels),
+                stdin_open=True, detach=False, tty=tty,
+                host_config=api.create_host_config(init=True),
+                networking_config=api.create_networking_config(
+                    {network: api.create_endpoint_config()}),
+            )
+            return str(created["Id"])
+
+        return _translated("cannot create the one-off container", create)
+
+    def attach(self, cid: str) -> Any:
+        """A socket attached to the container's stdin, stdout and stderr."""
+        return _translated("cannot attach to the one-off container", lambda:
+                           self.client.api.attach_socket(
+                               cid, params={"stdin": 1, "stdout": 1, "stderr": 1,
+                                            "stream": 1}))
+
+    def resize(self, cid: str, rows: int, cols: int) -> None:
+        with contextlib.suppress(docker.errors.DockerException):
+            self.client.api.resize(cid, height=rows, width=cols)
