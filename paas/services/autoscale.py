@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from paas.domain.addons import KINDS
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
 from paas.domain.celery import celery_queues
@@ -35,7 +36,8 @@ class ScalingStrategy(Protocol):
 
 
 def _has_redis_broker(store: Store, app: str, config: Mapping[str, str]) -> bool:
-    if any(a.kind == "redis" for a in store.list_addons(app)):
+    """The queue probe reads Redis lists: a broker add-on, or a redis URL set by hand."""
+    if any(KINDS[a.kind].broker_var for a in store.list_addons(app) if a.kind in KINDS):
         return True
     return config.get("CELERY_BROKER_URL", "").startswith(("redis://", "rediss://"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Request, Response
 
-from paas.domain.addons import Addon
+from paas.domain.addons import KINDS, Addon
 from paas.errors import InvalidInput
 from paas.server.context import ApiContext, Route, json_response, read_body
 from paas.services.addons import AddonService
@@ -15,8 +15,8 @@ def _service(ctx: ApiContext) -> AddonService:
 
 
 def _json(a: Addon) -> dict[str, str]:
-    return {"kind": a.kind, "created_at": a.created_at.isoformat(),
-            "config": "REDIS_URL, CELERY_BROKER_URL"}
+    sets = ", ".join(KINDS[a.kind].config("host", "secret")) if a.kind in KINDS else ""
+    return {"kind": a.kind, "created_at": a.created_at.isoformat(), "config": sets}
 
 
 def list_addons(ctx: ApiContext, request: Request, name: str) -> Response:
