@@ -154,7 +154,7 @@ def _depths(tmp_path: Path) -> list[tuple[int, Path | None]]:
     inside it at that depth: /tmp/paas-src-*/src (where pushes were unpacked), and two
     below the test's own folder."""
     base = len(tmp_path.parts) - 1
-    return [(3, None), (base + 2, tmp_path / "t1"), (base + 4, tmp_path / "t1" / "t2" / "t3")]
+    return [(3, None), (base + 3, tmp_path / "t1"), (base + 5, tmp_path / "t1" / "t2" / "t3")]
 
 
 @pytest.mark.parametrize("which", [0, 1, 2])
@@ -164,6 +164,10 @@ def test_crafted_commit_writes_nothing_outside_on_the_platforms_source_path(
     if tempdir is not None:
         tempdir.mkdir(parents=True)
         monkeypatch.setattr(tempfile, "tempdir", str(tempdir))
+    # aimed right: where the old code unpacked a push, under this temp dir
+    probe = Path(tempfile.mkdtemp(prefix="paas-src-"))
+    probe.rmdir()
+    assert len((probe / "src").parts) - 1 == depth
     target = tmp_path / "host-target"
     target.mkdir()
     repo = tmp_path / "repo"
