@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -132,16 +133,18 @@ class PushedCommit:
         if not _SHA.fullmatch(self.sha):
             raise BuildFailed(f"not a commit id: {self.sha[:80]!r}")
 
-    def _open(self) -> git.Repo:
-        repo = git.Repo(self.repo)
-        repo.git.update_environment(**dict(self.env))
-        return repo
+    @contextmanager
+    def _open(self) -> Iterator[git.Repo]:
+        """The repository, with git's helper processes (cat-file) ended after use."""
+        with git.Repo(self.repo) as repo:
+            repo.git.update_environment(**dict(self.env))
+            yield repo
 
     def source_tree(self) -> SourceTree:
         """What detection reads: the commit's tree from git objects."""
         try:
-            repo = self._open()
-            return SourceTree.from_git_tree(repo.commit(self.sha).tree)
+            with self._open() as repo:
+                return SourceTree.from_git_tree(repo.commit(self.sha).tree)
         except (git.exc.GitError, ValueError) as e:
             raise self._unreadable(e) from None
 
@@ -149,7 +152,8 @@ class PushedCommit:
         """Write the commit as a tar (``git archive``) to ``out``, each name under
         ``prefix``. It is a stream for the build engine; nothing here unpacks it."""
         try:
-            self._open().archive(out, treeish=self.sha, prefix=prefix, format="tar")
+            with self._open() as repo:
+                repo.archive(out, treeish=self.sha, prefix=prefix, format="tar")
         except (git.exc.GitError, ValueError) as e:
             raise self._unreadable(e) from None
 
