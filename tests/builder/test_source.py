@@ -41,7 +41,7 @@ def commit_dir(repo: Path) -> str:
 
 def files_under(root: Path) -> set[str]:
     """Every path under ``root`` (links not followed), but git's own data."""
-    found = set()
+    found: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d != ".git"]
         found.update(os.path.join(dirpath, n) for n in dirnames + filenames)

@@ -1,5 +1,6 @@
 import pytest
 
+from paas.builder.source import PushedCommit
 from paas.errors import BuildFailed, PaasError
 from paas.server.receive import ZERO, Receiver, choose_ref, without_host_paths
 from paas.settings import Settings
@@ -57,7 +58,7 @@ class _FailingDeployer:
 
     def __init__(self, error: Exception) -> None:
         self.error = error
-        self.sources: list[object] = []
+        self.sources: list[PushedCommit] = []
 
     def deploy_source(self, app, source, commit, user, log):
         self.sources.append(source)
@@ -66,7 +67,7 @@ class _FailingDeployer:
 
 def _pushed(tmp_path, error: Exception) -> tuple[str, _FailingDeployer]:
     deployer = _FailingDeployer(error)
-    receiver = Receiver(Settings(home=tmp_path / "home"), deployer)  # type: ignore[arg-type]
+    receiver = Receiver(Settings(home=tmp_path / "home"), deployer, store=None)  # type: ignore[arg-type]
     out = b"".join(receiver.stream("shop", "admin", [(OLD, NEW, "refs/heads/main")],
                                    {"GIT_QUARANTINE_PATH": "/q"}))
     return out.decode(), deployer
