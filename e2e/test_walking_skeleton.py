@@ -173,3 +173,25 @@ def test_server_restart_keeps_apps_serving_and_state(platform: Platform) -> None
     while platform.get("durable")[0] != 200 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert platform.get("durable") == (200, "Hello from paas! release=v1\n")
+
+
+def test_code_only_push_reuses_the_dependency_layer(platform: Platform) -> None:
+    """Only the dependency manifests reach the deps stage: a push that changes code alone
+    installs nothing."""
+    repo = platform.new_repo("flask-hello", "cached")
+    # a manifest of its own, so the first push cannot reuse another journey's layer
+    (repo / "requirements.txt").write_text("flask>=3,<4\n# cache probe: cached\n")
+    platform.commit_all(repo, "own manifest")
+    assert platform.paas("apps:create", "cached", cwd=repo).code == 0
+    first = _push(platform, repo)
+    assert first.code == 0, first.text
+    assert "Successfully installed" in first.err
+
+    app_py = repo / "app.py"
+    app_py.write_text(app_py.read_text().replace("Hello from", "Cached from"))
+    platform.commit_all(repo, "code only")
+    second = _push(platform, repo)
+    assert second.code == 0, second.text
+    assert "Successfully installed" not in second.err
+    assert "Collecting" not in second.err
+    assert platform.get("cached") == (200, "Cached from paas! release=v2\n")

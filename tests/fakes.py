@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from paas.builder.source import PushedCommit
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
 from paas.domain.logs import LogLine
@@ -107,7 +107,7 @@ _PORT_CHECK: Runtime = FakeRuntime()
 
 
 class NoBuilder:
-    def build(self, app: str, source: Path, commit: str, log: LogSink) -> Build:
+    def build(self, app: str, source: PushedCommit, commit: str, log: LogSink) -> Build:
         raise AssertionError("these tests release existing builds only")
 
 

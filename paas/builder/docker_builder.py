@@ -1,22 +1,23 @@
-"""The Builder adapter on the Docker SDK: plan, render, build with the layer cache."""
+"""The Builder adapter on the Docker SDK: plan, stream the context, build with the layer cache.
+
+The pushed commit is never unpacked on the host: detection reads git objects and the
+engine gets the commit as a tar stream (see paas.builder.context).
+"""
 
 from __future__ import annotations
 
 import contextlib
-import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import docker
 import docker.errors
 
-from paas.builder import dockerfile
+from paas.builder.build_stream import BuildStreamError, build_lines
 from paas.builder.buildpacks import Buildpacks, load, make_plan
+from paas.builder.context import platform_files, write_context
 from paas.builder.plan import BuildPlan
-from paas.builder.source import SourceTree
+from paas.builder.source import PushedCommit, SourceTree
 from paas.domain.release import Build
 from paas.errors import BuildFailed, RuntimeUnavailable
 from paas.logsink import LogSink
@@ -37,34 +38,17 @@ class DockerBuilder:
         self.settings = settings
         self.packs = packs or load()
 
-    def plan(self, source: Path) -> BuildPlan:
-        return make_plan(SourceTree.from_dir(source), self.packs)
+    def plan(self, source: SourceTree) -> BuildPlan:
+        return make_plan(source, self.packs)
 
-    def _context(self, app: str, source: Path, plan: BuildPlan, workdir: Path) -> Path:
-        ctx = workdir / "context"
-        shutil.copytree(source, ctx / dockerfile.SRC_DIR, symlinks=True)
-        (ctx / dockerfile.PAAS_DIR).mkdir()
+    def _platform_files(self, app: str, plan: BuildPlan) -> dict[str, bytes]:
         ca = self.settings.build.ca_bundle
-        if ca is not None:
-            shutil.copyfile(ca, ctx / dockerfile.CA_FILE)
-        for name, text in plan.dependencies.generated.items():
-            # the bare name: render() rejects names with a path, never write outside
-            target = ctx / dockerfile.DEPS_DIR / Path(name).name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        for image_path, text in plan.files.items():
-            target = ctx / dockerfile.context_file_for(image_path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        (ctx / "Dockerfile").write_text(
-            dockerfile.render(
-                plan,
-                self.settings.stack.python,
-                with_ca=ca is not None,
-                labels={"paas.instance": self.settings.instance, "paas.app": app},
-            )
+        return platform_files(
+            plan,
+            self.settings.stack.python,
+            ca_bundle=ca.read_bytes() if ca is not None else None,
+            labels={"paas.instance": self.settings.instance, "paas.app": app},
         )
-        return ctx
 
     def _ensure_stack(self) -> None:
         try:
@@ -77,8 +61,8 @@ class DockerBuilder:
         except docker.errors.DockerException as e:
             raise RuntimeUnavailable(f"Docker engine unavailable: {e}") from e
 
-    def build(self, app: str, source: Path, commit: str, log: LogSink) -> Build:
-        plan = self.plan(source)
+    def build(self, app: str, source: PushedCommit, commit: str, log: LogSink) -> Build:
+        plan = self.plan(source.source_tree())
         for line in plan.describe():
             log(f"-----> {line}")
         self._ensure_stack()
@@ -92,14 +76,16 @@ class DockerBuilder:
             if v
         }
         started = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="paas-build-") as tmp:
-            ctx = self._context(app, source, plan, Path(tmp))
+        # an anonymous file of ours: the context tar, sent as it is, never extracted here
+        with tempfile.TemporaryFile(prefix="paas-context-") as context:
+            write_context(context, source, self._platform_files(app, plan))
             log("-----> Building image")
             output: list[str] = []
             steps = _StepImages()
             try:
                 stream = self.client.api.build(
-                    path=str(ctx),
+                    fileobj=context,
+                    custom_context=True,
                     tag=tag,
                     rm=True,
                     forcerm=True,
@@ -107,15 +93,15 @@ class DockerBuilder:
                     decode=True,
                     buildargs=build_args,
                 )
-                for line in _lines(stream):
+                for line in build_lines(stream):
                     output.append(line)
                     steps.see(line)
                     if not line.startswith(("Step ", " ---> ", "Removing intermediate")):
                         log(INDENT + line)
-            except _BuildError as e:
+            except BuildStreamError as e:
                 steps.remove_new(self.client)
                 tail = "\n".join(output[-40:])
-                raise BuildFailed(f"build failed: {e}", log=tail) from None
+                raise BuildFailed(f"build failed: {e.message}", log=tail) from None
             except docker.errors.DockerException as e:
                 raise RuntimeUnavailable(f"Docker engine error during build: {e}") from e
         log(f"-----> Image built in {time.monotonic() - started:.1f}s")
@@ -129,10 +115,6 @@ class DockerBuilder:
             port=plan.port,
             summary=plan.summary,
         )
-
-
-class _BuildError(Exception):
-    pass
 
 
 class _StepImages:
@@ -164,15 +146,3 @@ class _StepImages:
         for image_id in reversed(self.new):
             with contextlib.suppress(docker.errors.APIError):
                 client.images.remove(image_id)  # no force: images in use stay
-
-
-def _lines(stream: Iterator[dict[str, Any]]) -> Iterator[str]:
-    """Lines of the engine's build stream; raises on the engine's error record."""
-    for chunk in stream:
-        if "error" in chunk:
-            raise _BuildError(str(chunk["error"]).strip())
-        text = chunk.get("stream")
-        if text:
-            for line in str(text).splitlines():
-                if line.strip():
-                    yield line.rstrip()

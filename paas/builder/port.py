@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Protocol
 
+from paas.builder.source import PushedCommit
 from paas.domain.release import Build
 from paas.logsink import LogSink
 
 
 class Builder(Protocol):
-    def build(self, app: str, source: Path, commit: str, log: LogSink) -> Build:
-        """Build ``source`` (an extracted commit); raise BuildFailed with the log on error."""
+    def build(self, app: str, source: PushedCommit, commit: str, log: LogSink) -> Build:
+        """Build ``source`` (read through git, never unpacked on the host); raise
+        BuildFailed with the log on error."""
         ...

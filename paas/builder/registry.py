@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
 
 from paas.builder.port import Builder
+from paas.builder.source import PushedCommit
 from paas.domain.release import Build
 from paas.errors import BuildFailed, InvalidInput, RuntimeUnavailable
 from paas.logsink import LogSink
@@ -52,7 +52,7 @@ class PublishingBuilder:
         self.client = client
         self.settings = settings
 
-    def build(self, app: str, source: Path, commit: str, log: LogSink) -> Build:
+    def build(self, app: str, source: PushedCommit, commit: str, log: LogSink) -> Build:
         build = self.inner.build(app, source, commit, log)
         repository, tag, pull_ref = references(self.settings, app, f"git-{commit[:12]}")
         log(f"-----> Pushing image to {repository}")

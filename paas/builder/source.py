@@ -1,13 +1,29 @@
-"""The pushed source, as files on disk and as a snapshot detection can read purely."""
+"""The pushed source, read through git objects: never unpacked on the host.
+
+A pushed commit is hostile input: its tree can chain symlinks so that any unpacker that
+follows links writes outside the directory it unpacks into (tarfile's ``data`` filter
+included, on Pythons before 3.11.13). So nothing here writes the tenant's files to disk:
+detection reads blobs from git's object database, where a symlink is a blob of mode
+120000 whose text is never followed, and the build context is ``git archive`` output
+that only the build engine unpacks, in its own sandbox.
+"""
 
 from __future__ import annotations
 
-import os
-import tarfile
+import logging
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
+
+import git
+import git.exc
+
+from paas.errors import BuildFailed
+
+log = logging.getLogger(__name__)
 
 #: Directories detection never looks into: VCS data, virtualenvs, caches, node deps.
 _SKIP_DIRS = frozenset(
@@ -18,6 +34,13 @@ _TEXT_SUFFIXES = frozenset({".py", ".txt", ".toml", ".cfg", ".ini", ".lock", ".j
 _TEXT_NAMES = frozenset({"Procfile", "Pipfile", "runtime.txt", ".python-version", "app.json"})
 _MAX_FILE = 512 * 1024
 _MAX_FILES = 5000
+#: Tree entries detection visits at most: a tree of millions of entries costs no more.
+_MAX_ENTRIES = _MAX_FILES * 4
+#: git's modes: regular and executable files, symlinks (never followed), trees.
+_REGULAR_MODES = frozenset({0o100644, 0o100755})
+_LINK_MODE = 0o120000
+_TREE_MODE = 0o040000
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
 @dataclass(frozen=True)
@@ -29,7 +52,9 @@ class SourceTree:
     """
 
     files: Mapping[str, str]
-    #: Every file path of the tree (text or not), for checks like "is there a static/ dir".
+    #: Every file path of the tree (text or not, symlinks too), for checks like "is
+    #: there a static/ dir". A symlink's target is never read, so a symlinked folder
+    #: is not a folder here.
     listing: frozenset[str] = frozenset()
 
     def has(self, path: str) -> bool:
@@ -46,26 +71,94 @@ class SourceTree:
         return (p for p in sorted(self.files) if p.endswith(suffix))
 
     @classmethod
-    def from_dir(cls, root: Path) -> SourceTree:
+    def from_git_tree(cls, tree: git.Tree) -> SourceTree:
+        """The snapshot of a commit's tree, read from git objects only.
+
+        Only blobs of a regular-file mode are read; a symlink (mode 120000) is listed by
+        its own name and its content, a path, is never looked at, let alone followed.
+        Submodules (commits inside a tree) are skipped: their objects are not pushed.
+        """
         files: dict[str, str] = {}
         listing: set[str] = set()
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-            for name in sorted(filenames):
-                full = Path(dirpath) / name
-                if len(listing) < _MAX_FILES * 4:
-                    listing.add(full.relative_to(root).as_posix())
-                if full.suffix not in _TEXT_SUFFIXES and name not in _TEXT_NAMES:
+        pending: list[tuple[str, git.Tree]] = [("", tree)]
+        visited = 0
+        while pending and visited < _MAX_ENTRIES:
+            prefix, current = pending.pop()
+            for item in sorted(current, key=lambda i: str(i.name)):
+                visited += 1
+                name = str(item.name)
+                _check_name(name, prefix)
+                path = prefix + name
+                if item.mode == _TREE_MODE:
+                    if name not in _SKIP_DIRS:
+                        pending.append((path + "/", item))
                     continue
-                if full.is_symlink() or full.stat().st_size > _MAX_FILE:
+                if item.mode not in _REGULAR_MODES and item.mode != _LINK_MODE:
                     continue
-                files[full.relative_to(root).as_posix()] = full.read_text(errors="replace")
-                if len(files) >= _MAX_FILES:
-                    return cls(files, frozenset(listing))
+                if len(listing) < _MAX_ENTRIES:
+                    listing.add(path)
+                if item.mode == _LINK_MODE or len(files) >= _MAX_FILES:
+                    continue
+                if Path(name).suffix not in _TEXT_SUFFIXES and name not in _TEXT_NAMES:
+                    continue
+                if item.size > _MAX_FILE:
+                    continue
+                files[path] = item.data_stream.read().decode(errors="replace")
         return cls(files, frozenset(listing))
 
 
-def extract_tar(stream: IO[bytes], dest: Path) -> None:
-    """Unpack a ``git archive`` tar; the ``data`` filter refuses links out and device files."""
-    with tarfile.open(fileobj=stream, mode="r|*") as tar:
-        tar.extractall(dest, filter="data")
+def _check_name(name: str, prefix: str) -> None:
+    """Refuse names git itself never writes (``..``, a slash): a tree made by hand."""
+    if name in ("", ".", "..") or "/" in name or "\0" in name:
+        raise BuildFailed(
+            f"the pushed commit has an invalid file name {name!r} in /{prefix}: "
+            "git refuses to create such trees; push a commit made with git"
+        )
+
+
+@dataclass(frozen=True)
+class PushedCommit:
+    """A commit in an app's bare repository, read only through git.
+
+    During pre-receive the pushed objects sit in git's quarantine directory; ``env``
+    holds the hook's object-directory variables so git finds them from this process.
+    """
+
+    repo: Path
+    sha: str
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # a sha, never an option or a revision expression reaching git's command line
+        if not _SHA.fullmatch(self.sha):
+            raise BuildFailed(f"not a commit id: {self.sha[:80]!r}")
+
+    @contextmanager
+    def _open(self) -> Iterator[git.Repo]:
+        """The repository, with git's helper processes (cat-file) ended after use."""
+        with git.Repo(self.repo) as repo:
+            repo.git.update_environment(**dict(self.env))
+            yield repo
+
+    def source_tree(self) -> SourceTree:
+        """What detection reads: the commit's tree from git objects."""
+        try:
+            with self._open() as repo:
+                return SourceTree.from_git_tree(repo.commit(self.sha).tree)
+        except (git.exc.GitError, ValueError) as e:
+            raise self._unreadable(e) from None
+
+    def archive(self, out: BinaryIO, prefix: str) -> None:
+        """Write the commit as a tar (``git archive``) to ``out``, each name under
+        ``prefix``. It is a stream for the build engine; nothing here unpacks it."""
+        try:
+            with self._open() as repo:
+                repo.archive(out, treeish=self.sha, prefix=prefix, format="tar")
+        except (git.exc.GitError, ValueError) as e:
+            raise self._unreadable(e) from None
+
+    def _unreadable(self, error: Exception) -> BuildFailed:
+        # git's own message names the repository's path on the host: it stays in the
+        # server's log, the pusher gets the commit id.
+        log.warning("reading commit %s of %s failed: %s", self.sha, self.repo, error)
+        return BuildFailed(f"cannot read the pushed commit {self.sha[:7]}")

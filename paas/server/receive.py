@@ -1,21 +1,25 @@
-"""The server side of the pre-receive hook: check the pushed ref, extract it, deploy it."""
+"""The server side of the pre-receive hook: check the pushed ref, deploy the commit.
+
+The commit is handed to the builder as git objects (``PushedCommit``), never unpacked
+here. What the pusher reads back carries no path of this host: they say nothing to a
+tenant, and tell an attacker where things are.
+"""
 
 from __future__ import annotations
 
+import logging
 import queue
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 
-import git
-
-from paas.builder.source import extract_tar
+from paas.builder.source import PushedCommit
 from paas.errors import PaasError
 from paas.server.hook import STATUS_PREFIX
 from paas.services.deploy import Deployer
 from paas.settings import Settings
 from paas.store.port import Store
+
+log = logging.getLogger(__name__)
 
 DEPLOY_BRANCHES = ("refs/heads/main", "refs/heads/master")
 ZERO = "0" * 40
@@ -36,18 +40,13 @@ def choose_ref(refs: Sequence[Sequence[str]]) -> tuple[str, str]:
     return new, ref
 
 
-def extract_commit(repo_path: Path, sha: str, env: Mapping[str, str], dest: Path) -> None:
-    """Unpack the pushed commit with GitPython.
-
-    During pre-receive the new objects sit in git's quarantine directory; the hook passes
-    its object-directory variables so we can read them from this process.
-    """
-    repo = git.Repo(repo_path)
-    repo.git.update_environment(**dict(env))
-    with tempfile.TemporaryFile() as fh:
-        repo.archive(fh, treeish=sha, format="tar")
-        fh.seek(0)
-        extract_tar(fh, dest)
+def without_host_paths(text: str, host_dirs: Sequence[str]) -> str:
+    """``text`` with each of the platform's own directories replaced by a placeholder:
+    a last guard for messages that name a file under them (an error of git or the OS)."""
+    for directory in sorted({d.rstrip("/") for d in host_dirs if d.strip("/")},
+                            key=len, reverse=True):
+        text = text.replace(directory, "<paas>")
+    return text
 
 
 class Receiver:
@@ -57,18 +56,18 @@ class Receiver:
         self.store = store
 
     def _deploy(self, app: str, user: str, refs: Sequence[Sequence[str]],
-                env: Mapping[str, str], log: queue.Queue[str | None]) -> bool:
+                env: Mapping[str, str], lines: queue.Queue[str | None]) -> bool:
+        home = self.settings.home
+        host_dirs = (str(home), str(home.resolve()))
+
         def emit(line: str) -> None:
-            log.put(line)
+            lines.put(without_host_paths(line, host_dirs))
 
         try:
             sha, ref = choose_ref(refs)
             emit(f"-----> Deploying {app} from {ref.rsplit('/', 1)[-1]} ({sha[:7]})")
-            with tempfile.TemporaryDirectory(prefix="paas-src-") as tmp:
-                src = Path(tmp) / "src"
-                src.mkdir()
-                extract_commit(self.settings.repos_dir / f"{app}.git", sha, env, src)
-                release = self.deployer.deploy_source(app, src, sha, user, emit)
+            source = PushedCommit(self.settings.repos_dir / f"{app}.git", sha, dict(env))
+            release = self.deployer.deploy_source(app, source, sha, user, emit)
             app_obj = self.store.get_app(app)
             url = app_obj.url(self.settings.domain, self.settings.router_port)
             emit(f"-----> Released {release.label}")
@@ -80,7 +79,11 @@ class Receiver:
             emit(f"-----> Push rejected: {e.message}")
             return False
         except Exception as e:
-            emit(f"-----> Push rejected: internal error: {e!r}")
+            # its text may name host files: the server's log keeps it, the pusher gets
+            # its kind
+            log.exception("deploy of %s failed", app)
+            emit(f"-----> Push rejected: internal error ({type(e).__name__}); "
+                 "the platform's log has the details")
             return False
 
     def stream(self, app: str, user: str, refs: Sequence[Sequence[str]],

@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 
 from paas.builder.port import Builder
+from paas.builder.source import PushedCommit
 from paas.domain.app import App
 from paas.domain.logs import BUILD, RELEASE, redact
 from paas.domain.release import Build, Release, ReleaseStatus
@@ -65,7 +65,7 @@ class Deployer:
         return sink
 
     def deploy_source(
-        self, app_name: str, source: Path, commit: str, user: str, log: LogSink
+        self, app_name: str, source: PushedCommit, commit: str, user: str, log: LogSink
     ) -> Release:
         with self.locks.hold(app_name):
             app = self.store.get_app(app_name)

@@ -23,6 +23,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from paas.builder.build_stream import BuildStreamError, drain
 from paas.errors import PaasError, RuntimeUnavailable
 from paas.logsink import LogSink
 from paas.settings import StackImages
@@ -157,10 +158,11 @@ def _build_dockerfile(client: docker.DockerClient, df: str, tag: str) -> None:
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
     buf.seek(0)
-    for chunk in client.api.build(fileobj=buf, custom_context=True, tag=tag, rm=True,
-                                  decode=True, pull=False):
-        if "error" in chunk:
-            raise PaasError(f"building {tag} failed: {str(chunk['error']).strip()}")
+    try:
+        drain(client.api.build(fileobj=buf, custom_context=True, tag=tag, rm=True,
+                               decode=True, pull=False))
+    except BuildStreamError as e:
+        raise PaasError(f"building {tag} failed: {e.message}") from None
 
 
 def rootfs_image(images: StackImages) -> str:

@@ -23,6 +23,7 @@ import docker
 import docker.errors
 
 import paas
+from paas.builder.build_stream import BuildStreamError, drain
 from paas.errors import BuildFailed, PaasError, RuntimeUnavailable
 from paas.logsink import LogSink
 from paas.settings import BuildSettings
@@ -131,12 +132,12 @@ def build_platform_image(
                               "PIP_EXTRA_INDEX_URL": build.pip_extra_index_url}.items() if v
         }
         log(f"-----> Building {tag}")
-        for chunk in engine.api.build(fileobj=context, custom_context=True, tag=tag, rm=True,
-                                      forcerm=True, decode=True, pull=False,
-                                      buildargs=dict(args),
-                                      labels={"paas.image": "platform"}):
-            if "error" in chunk:
-                raise BuildFailed(f"building {tag} failed: {str(chunk['error']).strip()}")
+        try:
+            drain(engine.api.build(fileobj=context, custom_context=True, tag=tag, rm=True,
+                                   forcerm=True, decode=True, pull=False,
+                                   buildargs=dict(args), labels={"paas.image": "platform"}))
+        except BuildStreamError as e:
+            raise BuildFailed(f"building {tag} failed: {e.message}") from None
     if previous is not None and previous != _image_id(engine, tag):
         # The tag moved to the new build: the old image would linger untagged.
         with contextlib.suppress(docker.errors.APIError):

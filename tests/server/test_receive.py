@@ -1,7 +1,9 @@
 import pytest
 
-from paas.errors import PaasError
-from paas.server.receive import ZERO, choose_ref
+from paas.builder.source import PushedCommit
+from paas.errors import BuildFailed, PaasError
+from paas.server.receive import ZERO, Receiver, choose_ref, without_host_paths
+from paas.settings import Settings
 
 OLD = "a" * 40
 NEW = "b" * 40
@@ -49,3 +51,48 @@ def test_first_of_several_deploy_refs():
         NEW,
         "refs/heads/master",
     )
+
+
+class _FailingDeployer:
+    """A deployer whose build fails with a message naming files of the host."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.sources: list[PushedCommit] = []
+
+    def deploy_source(self, app, source, commit, user, log):
+        self.sources.append(source)
+        raise self.error
+
+
+def _pushed(tmp_path, error: Exception) -> tuple[str, _FailingDeployer]:
+    deployer = _FailingDeployer(error)
+    receiver = Receiver(Settings(home=tmp_path / "home"), deployer, store=None)  # type: ignore[arg-type]
+    out = b"".join(receiver.stream("shop", "admin", [(OLD, NEW, "refs/heads/main")],
+                                   {"GIT_QUARANTINE_PATH": "/q"}))
+    return out.decode(), deployer
+
+
+def test_push_errors_name_no_platform_folder(tmp_path):
+    home = tmp_path / "home"
+    error = BuildFailed(f"cannot open {home}/repos/shop.git/objects/pack",
+                        log=f"detail in {home}/static/shop")
+    out, deployer = _pushed(tmp_path, error)
+    assert str(home) not in out
+    assert "cannot open <paas>/repos/shop.git/objects/pack" in out
+    # the commit goes to the builder as git objects, with the hook's quarantine
+    source = deployer.sources[0]
+    assert (source.repo, source.sha, dict(source.env)) == (
+        home / "repos" / "shop.git", NEW, {"GIT_QUARANTINE_PATH": "/q"})
+
+
+def test_an_unexpected_error_shows_its_kind_not_its_text(tmp_path):
+    out, _ = _pushed(tmp_path, FileExistsError(17, "File exists", "/root/etc/passwd"))
+    assert "/root/etc" not in out
+    assert "Push rejected: internal error (FileExistsError)" in out
+    assert out.endswith("paas-status:fail\n")
+
+
+def test_without_host_paths_replaces_the_longest_folder_first():
+    assert without_host_paths("at /srv/paas-home/repos and /srv/paas", ["/srv/paas-home", "/"]
+                              ) == "at <paas>/repos and /srv/paas"

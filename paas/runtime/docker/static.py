@@ -5,6 +5,11 @@ static folders are copied out of its image once, into ``<app>/v<release>/<n>`` (
 created, never started, container), and published by an atomic rename, so nginx never
 sees a half-copied folder. Older releases' folders are removed after the router has
 switched to the new release and its old workers have exited.
+
+The image is the tenant's, so the archive the engine copies out of it is unpacked by
+``unpack``: no links, no devices, no name out, every file opened with O_NOFOLLOW under
+folders it made itself. A static folder holding a link fails the deploy with the link's
+name in the image; no host path is ever shown.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import docker.errors
 from paas.domain.release import Build, StaticMount
 from paas.errors import DeployFailed
 from paas.logsink import LogSink
+from paas.runtime.docker.unpack import UnsafeArchive, is_plain_folder, unpack
 
 
 class _Stream:
@@ -41,15 +47,6 @@ class _Stream:
         else:
             out, self._buf = self._buf[:size], self._buf[size:]
         return out
-
-
-def _readable(root: Path) -> None:
-    """nginx workers run as another user: directories a+rx, files a+r."""
-    for path in [root, *root.rglob("*")]:
-        if path.is_symlink():
-            continue
-        mode = path.stat().st_mode
-        path.chmod(mode | (0o755 if path.is_dir() else 0o644))
 
 
 class StaticFiles:
@@ -84,26 +81,40 @@ class StaticFiles:
             shutil.rmtree(staging, ignore_errors=True)
             raise DeployFailed(f"cannot read static files of {build.image}: {e}") from e
         try:
+            count = 0
             for index, mount in enumerate(build.static):
+                folder = mount.path.rstrip("/")
                 try:
-                    chunks, _ = container.get_archive(mount.path.rstrip("/"))
+                    chunks, _ = container.get_archive(folder)
                 except docker.errors.NotFound:
                     log(f"-----> Static folder {mount.path} is not in the image; "
                         f"{mount.url_prefix} goes to the app")
                     continue
                 unpacked = staging / f".{index}"
-                unpacked.mkdir()
-                with tarfile.open(fileobj=_Stream(chunks), mode="r|") as tar:  # type: ignore[call-overload]
-                    tar.extractall(unpacked, filter="data")
+                try:
+                    count += unpack(_Stream(chunks), unpacked)  # type: ignore[arg-type]
+                except UnsafeArchive as e:
+                    raise DeployFailed(
+                        f"static folder {mount.path} of the image holds {e}: nginx serves "
+                        "regular files and folders only; replace links with the files"
+                    ) from None
                 # the archive holds the folder itself, under its own name
-                (unpacked / Path(mount.path.rstrip("/")).name).rename(staging / str(index))
+                inside = unpacked / Path(folder).name
+                if not is_plain_folder(inside):
+                    raise DeployFailed(f"static folder {mount.path} of the image is not a "
+                                       "folder")
+                inside.rename(staging / str(index))
                 shutil.rmtree(unpacked)
-            _readable(staging)
+            # mkdtemp made it 0700; nginx's workers run as another user
+            staging.chmod(0o755)
             staging.rename(target)
-            count = sum(1 for p in target.rglob("*") if p.is_file())
             log(f"-----> Static files: {count} published for nginx")
-        except (docker.errors.APIError, tarfile.TarError, OSError) as e:
+        except (docker.errors.APIError, tarfile.TarError) as e:
             raise DeployFailed(f"cannot copy static files out of {build.image}: {e}") from e
+        except OSError as e:
+            # the OS's message names a file of this host: the pusher gets its reason only
+            raise DeployFailed(f"cannot copy static files out of {build.image}: "
+                               f"{e.strerror or type(e).__name__}") from e
         finally:
             with contextlib.suppress(docker.errors.APIError):
                 container.remove(force=True)
