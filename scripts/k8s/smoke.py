@@ -4,8 +4,9 @@
 
 Checks what the platform relies on: a Deployment's pod turns Ready on the kwok node, a
 pod labelled paas.test/unready stays unready, a Job completes, a namespace deletion
-finishes, a service-account token authenticates, and an HPA (autoscaling/v2), a KEDA
-ScaledObject and TriggerAuthentication and a Gateway API HTTPRoute are accepted.
+finishes, a claim binds to a volume of the pool, a service-account token authenticates,
+and an HPA (autoscaling/v2), a KEDA ScaledObject and TriggerAuthentication and a Gateway
+API HTTPRoute are accepted.
 Exits non-zero when one fails.
 """
 
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kubernetes import client, config
-from kubernetes.client.rest import ApiException
+from kubernetes.client.exceptions import ApiException
 
 NODE = "kwok-node-0"
 GATEWAY = ("paas-system", "paas-gateway")
@@ -36,7 +37,7 @@ def wait(what: str, check: Callable[[], bool], timeout: float = 60.0) -> float:
 
 
 def labels(name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    return {"app": name, **(extra or {})}
+    return {"app": name} | (extra or {})
 
 
 def deployment(name: str, extra_labels: dict[str, str] | None = None) -> dict[str, Any]:
@@ -64,24 +65,24 @@ def deployment(name: str, extra_labels: dict[str, str] | None = None) -> dict[st
     }
 
 
-def pods_of(core: client.CoreV1Api, ns: str, name: str) -> list[client.V1Pod]:
+def pods_of(core: Any, ns: str, name: str) -> list[Any]:
     return list(core.list_namespaced_pod(ns, label_selector=f"app={name}").items)
 
 
-def pod_ready(pod: client.V1Pod) -> bool:
+def pod_ready(pod: Any) -> bool:
     conditions = pod.status.conditions or []
     return any(c.type == "Ready" and c.status == "True" for c in conditions)
 
 
 class Smoke:
     def __init__(self) -> None:
-        config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
+        config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))  # type: ignore[no-untyped-call]
         self.api = client.ApiClient()
-        self.core = client.CoreV1Api(self.api)
-        self.apps = client.AppsV1Api(self.api)
-        self.batch = client.BatchV1Api(self.api)
-        self.autoscaling = client.AutoscalingV2Api(self.api)
-        self.custom = client.CustomObjectsApi(self.api)
+        self.core: Any = client.CoreV1Api(self.api)
+        self.apps: Any = client.AppsV1Api(self.api)
+        self.batch: Any = client.BatchV1Api(self.api)
+        self.autoscaling: Any = client.AutoscalingV2Api(self.api)
+        self.custom: Any = client.CustomObjectsApi(self.api)
         self.ns = f"paas-smoke-{uuid.uuid4().hex[:6]}"
         self.passed: list[str] = []
         self.failed: list[str] = []
@@ -89,7 +90,7 @@ class Smoke:
     def check(self, name: str, fn: Callable[[], str]) -> None:
         try:
             detail = fn()
-        except Exception as e:  # noqa: BLE001 - report every failure, go on
+        except Exception as e:  # report every failure and go on
             self.failed.append(name)
             print(f"FAIL {name}: {e}", file=sys.stderr)
         else:
@@ -97,7 +98,8 @@ class Smoke:
             print(f"ok   {name}: {detail}")
 
     def version(self) -> str:
-        info = client.VersionApi(self.api).get_code()
+        version_api: Any = client.VersionApi(self.api)
+        info = version_api.get_code()
         want = os.environ.get("PAAS_K8S_VERSION")
         assert info.git_version != "v0.0.0", "binaries report v0.0.0"
         assert not want or info.git_version == want, f"{info.git_version} != {want}"
@@ -128,7 +130,10 @@ class Smoke:
         pod = pods_of(self.core, self.ns, "web")[0]
         assert pod.spec.node_name == NODE, pod.spec.node_name
         assert pod.status.phase == "Running" and pod_ready(pod)
-        return f"pod {pod.metadata.name} Ready on {NODE} in {took:.1f}s"
+        # Logs go apiserver -> kwok's kubelet endpoint -> the placeholder log file.
+        text = self.core.read_namespaced_pod_log(pod.metadata.name, self.ns)
+        assert "placeholder log line" in text, text
+        return f"pod {pod.metadata.name} Ready on {NODE} in {took:.1f}s, logs readable"
 
     def unready_deployment(self) -> str:
         self.apps.create_namespaced_deployment(
@@ -157,9 +162,7 @@ class Smoke:
                 "template": {
                     "spec": {
                         "restartPolicy": "Never",
-                        "containers": [
-                            {"name": "release", "image": "registry.invalid/smoke:1"}
-                        ],
+                        "containers": [{"name": "release", "image": "registry.invalid/smoke:1"}],
                     }
                 },
             },
@@ -169,8 +172,7 @@ class Smoke:
         def complete() -> bool:
             j = self.batch.read_namespaced_job_status("release", self.ns)
             return (j.status.succeeded or 0) == 1 and any(
-                c.type == "Complete" and c.status == "True"
-                for c in j.status.conditions or []
+                c.type == "Complete" and c.status == "True" for c in j.status.conditions or []
             )
 
         took = wait("job release complete", complete)
@@ -209,7 +211,7 @@ class Smoke:
         self.custom.create_namespaced_custom_object(
             "keda.sh", "v1alpha1", self.ns, "triggerauthentications", auth
         )
-        scaled = {
+        scaled: dict[str, Any] = {
             "apiVersion": "keda.sh/v1alpha1",
             "kind": "ScaledObject",
             "metadata": {"name": "worker"},
@@ -220,7 +222,11 @@ class Smoke:
                 "triggers": [
                     {
                         "type": "redis",
-                        "metadata": {"address": "redis:6379", "listName": "celery", "listLength": "10"},
+                        "metadata": {
+                            "address": "redis:6379",
+                            "listName": "celery",
+                            "listLength": "10",
+                        },
                         "authenticationRef": {"name": "redis"},
                     }
                 ],
@@ -230,7 +236,11 @@ class Smoke:
             "keda.sh", "v1alpha1", self.ns, "scaledobjects", scaled
         )
         # The CRD's schema validation is real: a wrong type is refused.
-        bad = {**scaled, "metadata": {"name": "bad"}, "spec": {**scaled["spec"], "maxReplicaCount": "many"}}
+        bad = {
+            **scaled,
+            "metadata": {"name": "bad"},
+            "spec": {**scaled["spec"], "maxReplicaCount": "many"},
+        }
         try:
             self.custom.create_namespaced_custom_object(
                 "keda.sh", "v1alpha1", self.ns, "scaledobjects", bad
@@ -266,6 +276,25 @@ class Smoke:
         )
         return f"HTTPRoute attached to {gw_ns}/{gw_name} accepted"
 
+    def volume(self) -> str:
+        self.core.create_namespaced_persistent_volume_claim(
+            self.ns,
+            {
+                "metadata": {"name": "data"},
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": "1Gi"}},
+                },
+            },
+        )
+
+        def bound() -> bool:
+            claim = self.core.read_namespaced_persistent_volume_claim("data", self.ns)
+            return bool(claim.status.phase == "Bound")
+
+        took = wait("claim data bound", bound)
+        return f"PersistentVolumeClaim bound in {took:.1f}s"
+
     def service_account_token(self) -> str:
         self.core.create_namespaced_service_account(self.ns, {"metadata": {"name": "robot"}})
         token = self.core.create_namespaced_service_account_token(
@@ -276,7 +305,8 @@ class Smoke:
         cfg.ssl_ca_cert = self.api.configuration.ssl_ca_cert
         cfg.api_key = {"authorization": f"Bearer {token}"}
         with client.ApiClient(cfg) as robot:
-            review = client.AuthenticationV1Api(robot).create_self_subject_review(
+            auth: Any = client.AuthenticationV1Api(robot)
+            review = auth.create_self_subject_review(
                 {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
             )
         user = review.status.user_info.username
@@ -290,7 +320,7 @@ class Smoke:
             try:
                 self.core.read_namespace(self.ns)
             except ApiException as e:
-                return e.status == 404
+                return bool(e.status == 404)
             return False
 
         took = wait(f"namespace {self.ns} deleted", gone, timeout=120)
@@ -309,6 +339,7 @@ class Smoke:
             self.check("hpa", self.hpa)
             self.check("keda", self.keda)
             self.check("httproute", self.httproute)
+            self.check("volume", self.volume)
             self.check("service account token", self.service_account_token)
         finally:
             self.check("namespace deletion", self.delete_namespace)
