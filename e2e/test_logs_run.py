@@ -63,8 +63,11 @@ class Follower:
         self.seen: list[str] = []
         assert self.proc.stdout is not None
         out = self.proc.stdout
-        threading.Thread(target=lambda: [self.lines.put(x.rstrip("\n")) for x in out],
-                         daemon=True).start()
+        def pump() -> None:
+            for x in out:
+                self.lines.put(x.rstrip("\n"))
+
+        threading.Thread(target=pump, daemon=True).start()
 
     def wait_for(self, pattern: str, timeout: float = 300.0) -> str:
         deadline = time.monotonic() + timeout

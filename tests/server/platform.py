@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from werkzeug.test import Client
 
@@ -47,7 +48,7 @@ class ApiPlatform:
         return {"Authorization": f"Bearer {token or self.admin_token}"}
 
     def call(self, method: str, path: str, token: str | None = None,
-             **kw: object) -> tuple[int, object]:
+             **kw: Any) -> tuple[int, Any]:
         resp = self.client.open(path, method=method, headers=self.headers(token), **kw)
         return resp.status_code, resp.get_json(silent=True)
 

@@ -111,5 +111,6 @@ def test_authenticate_refuses(store, tmp_path, header):
 
 def test_raw_hash_is_not_a_token(store, tmp_path):
     token = bootstrap_admin(store, tmp_path)
+    assert token is not None
     with pytest.raises(Unauthorized):
         authenticate(store, f"Bearer {hash_token(token)}")
