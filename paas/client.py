@@ -105,6 +105,10 @@ class Client:
         return dict(self.request("DELETE", f"/v1/apps/{_seg(app)}", params={"confirm": confirm},
                                  timeout=self.ROLLOUT_TIMEOUT))
 
+    def transfer_app(self, app: str, to: str, confirm: str) -> dict[str, Any]:
+        return dict(self.request("POST", f"/v1/apps/{_seg(app)}/transfer",
+                                 {"to": to, "confirm": confirm}))
+
     def users(self) -> list[dict[str, Any]]:
         return list(self.request("GET", "/v1/users"))
 

@@ -19,7 +19,14 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from paas.errors import NotFound, PaasError, Unauthorized
-from paas.server.context import ApiContext, Handler, Route, json_response, read_body
+from paas.server.context import (
+    ApiContext,
+    Handler,
+    Route,
+    app_not_found,
+    json_response,
+    read_body,
+)
 from paas.server.git_http import run_http_backend
 from paas.server.routes import all_routes
 
@@ -101,13 +108,11 @@ class PlatformAPI:
         ):
             return Response("only smart HTTP is served\n", status=403, mimetype="text/plain")
         try:
-            target = self.ctx.store.get_app(app)
+            self.ctx.visible_app(user, app)
         except NotFound:
-            return Response(f"app {app} not found: create it with `paas apps:create {app}`\n",
+            # The same answer for another's app as for a missing one: names stay private.
+            return Response(f"{app_not_found(app)}: create it with `paas apps:create {app}`\n",
                             status=404, mimetype="text/plain")
-        if not self.ctx.may_access(user, target):
-            return Response(f"you ({user.name}) have no access to app {app}\n",
-                            status=403, mimetype="text/plain")
         self.ctx.repos.ensure(app)
         extra = {
             "REMOTE_USER": user.name,

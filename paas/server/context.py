@@ -14,10 +14,11 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from paas.domain.app import App
-from paas.errors import Forbidden, InvalidInput
+from paas.errors import Forbidden, InvalidInput, NotFound
 from paas.server.auth import authenticate
 from paas.server.git_http import Repos
 from paas.server.receive import Receiver
+from paas.services.access import may_manage_access
 from paas.services.platform import Services
 from paas.settings import Settings
 from paas.store.port import Store, User
@@ -43,16 +44,45 @@ class ApiContext:
         return user
 
     def app_for(self, request: Request, name: str) -> tuple[User, App]:
-        """The caller and the app, when the caller may act on it (admin, owner, or granted)."""
+        """The caller and the app, when the caller may act on it (admin, owner, or granted).
+
+        A caller without access hears exactly what a missing app would answer, so app
+        names cannot be probed by comparing a 403 with a 404.
+        """
         user = self.user(request)
-        app = self.store.get_app(name)
-        if not self.may_access(user, app):
-            raise Forbidden(f"you ({user.name}) have no access to app {name}")
+        return user, self.visible_app(user, name)
+
+    def visible_app(self, user: User, name: str) -> App:
+        """The app ``user`` may act on; NotFound alike for a missing app and another's."""
+        try:
+            app = self.store.get_app(name)
+        except NotFound:
+            app = None
+        if app is None or not self.may_access(user, app):
+            raise NotFound(app_not_found(name))
+        return app
+
+    def owned_app(self, request: Request, name: str, action: str) -> tuple[User, App]:
+        """The caller and the app, when the caller owns it or is an admin.
+
+        Destroying and transferring end the owner's control of an app, so a collaborator
+        with an access grant may not (Heroku's rule); they are told so, since they can
+        see the app anyway.
+        """
+        user, app = self.app_for(request, name)
+        if not may_manage_access(user, app):
+            raise Forbidden(f"only the owner of {app.name} ({app.owner}) or an admin can "
+                            f"{action} it")
         return user, app
 
     def may_access(self, user: User, app: App) -> bool:
         return (user.is_admin or app.owner == user.name
                 or self.store.has_access(app.name, user.name))
+
+
+def app_not_found(name: str) -> str:
+    """The one answer for a missing app and for an app the caller may not see."""
+    return f"app {name} not found"
 
 
 def json_response(data: Any, status: int = 200) -> Response:

@@ -201,6 +201,17 @@ class SqlStore:
     def set_domains(self, name: str, domains: tuple[str, ...]) -> App:
         return self._update_app(name, domains=json.dumps(list(domains)))
 
+    def transfer_app(self, name: str, owner: str) -> App:
+        with self._tx() as c:
+            if c.execute(users.select().where(users.c.name == owner)).first() is None:
+                raise NotFound(f"user {owner!r} not found")
+            res = c.execute(apps.update().where(apps.c.name == name).values(owner=owner))
+            if res.rowcount == 0:
+                raise NotFound(f"app {name!r} not found")
+            c.execute(app_access.delete().where(app_access.c.app == name,
+                                                app_access.c.user == owner))
+        return self.get_app(name)
+
     def delete_app(self, name: str) -> None:
         with self._tx() as c:
             c.execute(releases.delete().where(releases.c.app == name))

@@ -107,7 +107,7 @@ def remove_domain(ctx: ApiContext, request: Request, name: str, host: str) -> Re
 
 # destroy ------------------------------------------------------------------------------
 def destroy_app(ctx: ApiContext, request: Request, name: str) -> Response:
-    ctx.app_for(request, name)
+    ctx.owned_app(request, name, "destroy")
     ctx.services.destroy.destroy(name, request.args.get("confirm"))
     return json_response({"destroyed": name})
 

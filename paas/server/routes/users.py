@@ -1,4 +1,4 @@
-"""/v1/users, /v1/tokens and /v1/apps/<name>/access.
+"""/v1/users, /v1/tokens, /v1/apps/<name>/access and /v1/apps/<name>/transfer.
 
 A token's secret leaves the server once, in the answer that creates it; lists show ids
 and labels only.
@@ -83,6 +83,15 @@ def revoke_access(ctx: ApiContext, request: Request, name: str, user: str) -> Re
     return json_response({"owner": app.owner, "users": ctx.store.list_access(name)})
 
 
+def transfer_app(ctx: ApiContext, request: Request, name: str) -> Response:
+    caller, app = ctx.owned_app(request, name, "transfer")
+    body = read_body(request)
+    fields.only(body, ("to", "confirm"))
+    moved = access.transfer(ctx.store, caller, app, fields.required_text(body, "to", 64),
+                            fields.text(body, "confirm", required=False, max_length=64))
+    return json_response({"owner": moved.owner, "users": ctx.store.list_access(name)})
+
+
 ROUTES = [
     Route("/v1/users", ("GET",), list_users),
     Route("/v1/users", ("POST",), add_user),
@@ -92,4 +101,5 @@ ROUTES = [
     Route("/v1/apps/<name>/access", ("GET",), list_access),
     Route("/v1/apps/<name>/access", ("POST",), grant_access),
     Route("/v1/apps/<name>/access/<user>", ("DELETE",), revoke_access),
+    Route("/v1/apps/<name>/transfer", ("POST",), transfer_app),
 ]
