@@ -89,13 +89,64 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, mimetype="application/json")
 
 
-def read_body(request: Request) -> dict[str, Any]:
+#: Bytes of a request body unless its route says otherwise: every body the API takes is
+#: a small JSON object; large uploads go through git, which has its own limit.
+MAX_BODY = 1 << 20
+#: Nesting of a JSON body: the deepest the API reads is an object of strings (depth 2).
+MAX_JSON_DEPTH = 32
+#: Digits of a JSON integer: every count the API takes fits in 2**53 (16 digits).
+MAX_INT_DIGITS = 16
+
+def json_depth(value: Any) -> int:
+    """How deeply a parsed JSON value's arrays and objects nest (walked without recursion)."""
+    deepest = 0
+    todo: list[tuple[Any, int]] = [(value, 0)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            todo += [(x, depth) for x in (item.values() if isinstance(item, dict) else item)]
+    return deepest
+
+
+def _bounded_int(digits: str) -> int:
+    # Checked before int(): Python refuses to convert over 4,300 digits with a ValueError.
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise InvalidInput(f"request body has an integer longer than {MAX_INT_DIGITS} digits")
+    return int(digits)
+
+
+def _no_constant(name: str) -> float:
+    raise InvalidInput(f"request body is not valid JSON: {name} is not a JSON number")
+
+
+def parse_json(text: str) -> Any:
+    """JSON with bounded nesting and integers; every failure is an InvalidInput.
+
+    Python's json decoder recurses once per level and stops with a RecursionError near
+    1,000 levels (it checks, so catching it is safe); shallower bodies are measured after
+    parsing, which the size cap keeps cheap.
+    """
+    too_deep = InvalidInput(f"request body nests deeper than {MAX_JSON_DEPTH} levels")
     try:
-        data = json.loads(request.get_data(as_text=True) or "{}")
+        data = json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         raise InvalidInput(f"request body is not valid JSON: {e.msg}") from e
+    except RecursionError as e:
+        raise too_deep from e
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise too_deep
+    return data
+
+
+def read_body(request: Request) -> dict[str, Any]:
+    """The JSON object in the body, within the route's size (``request.max_content_length``)."""
+    try:
+        text = request.get_data(as_text=False).decode("utf-8")
     except UnicodeDecodeError as e:
         raise InvalidInput("request body is not UTF-8") from e
+    data = parse_json(text or "{}")
     if not isinstance(data, dict):
         raise InvalidInput("request body must be a JSON object")
     return data
@@ -106,8 +157,12 @@ Handler = Callable[..., Response]
 
 @dataclass(frozen=True)
 class Route:
-    """One endpoint: a werkzeug rule, its methods and ``handler(ctx, request, **args)``."""
+    """One endpoint: a werkzeug rule, its methods and ``handler(ctx, request, **args)``.
+
+    ``max_body`` caps the bytes of its request body: larger only where a use needs it.
+    """
 
     rule: str
     methods: tuple[str, ...]
     handler: Handler
+    max_body: int = MAX_BODY
