@@ -21,6 +21,7 @@ from paas.server.auth import bootstrap_admin
 from paas.server.context import ApiContext
 from paas.server.platform import Platform
 from paas.server.receive import Receiver
+from paas.store.secrets import home_lock
 
 log = logging.getLogger("paas.server")
 
@@ -45,6 +46,13 @@ def api_context(platform: Platform) -> ApiContext:
 
 
 def serve(platform: Platform, say: LogSink) -> None:
+    """Serve until SIGTERM or Ctrl-C, holding the home's lock (one server per home; no
+    key rotation beside it)."""
+    with home_lock(platform.settings.home):
+        _serve(platform, say)
+
+
+def _serve(platform: Platform, say: LogSink) -> None:
     settings = platform.settings
     token = bootstrap_admin(platform.store, settings.home)
     if token:
