@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 import tempfile
 import threading
@@ -16,6 +17,8 @@ from paas.server.hook import STATUS_PREFIX
 from paas.services.deploy import Deployer
 from paas.settings import Settings
 from paas.store.port import Store
+
+_server_log = logging.getLogger("paas.server")
 
 DEPLOY_BRANCHES = ("refs/heads/main", "refs/heads/master")
 ZERO = "0" * 40
@@ -79,8 +82,11 @@ class Receiver:
                 emit("       " + line)
             emit(f"-----> Push rejected: {e.message}")
             return False
-        except Exception as e:
-            emit(f"-----> Push rejected: internal error: {e!r}")
+        except Exception:
+            # An unexpected error may name the platform's own files (an OSError's path):
+            # the pusher learns that it failed, the server's log learns where.
+            _server_log.exception("push of %s failed", app)
+            emit("-----> Push rejected: internal error (the platform's log has the details)")
             return False
 
     def stream(self, app: str, user: str, refs: Sequence[Sequence[str]],

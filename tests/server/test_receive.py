@@ -49,3 +49,18 @@ def test_first_of_several_deploy_refs():
         NEW,
         "refs/heads/master",
     )
+
+
+def test_an_unexpected_push_failure_shows_no_host_path(api, monkeypatch):
+    """The pusher hears that the push failed; where on the host, only the server log."""
+    api.call("POST", "/v1/apps", json={"name": "shop"})
+    home = str(api.ctx.settings.home)
+
+    def fails(*_a, **_k):
+        raise FileNotFoundError(2, "No such file or directory", f"{home}/repos/shop.git/x")
+
+    monkeypatch.setattr("paas.server.receive.extract_commit", fails)
+    out = b"".join(api.ctx.receiver.stream(
+        "shop", "admin", [(ZERO, NEW, "refs/heads/main")], {})).decode()
+    assert "Push rejected: internal error" in out
+    assert home not in out and "/repos/" not in out
