@@ -234,4 +234,4 @@ def test_destroy_removes_containers_and_state(platform: Platform) -> None:
                                                  "paas.app=doomed"]}) == []
     assert not (platform.home / "repos" / "doomed.git").exists()
     r = platform.paas("apps:destroy", "doomed", "--confirm", "doomed")
-    assert (r.code, r.err) == (1, "error: app 'doomed' not found\n")
+    assert (r.code, r.err) == (1, "error: app doomed not found\n")

@@ -70,7 +70,8 @@ def list_access(ctx: ApiContext, request: Request, name: str) -> Response:
 
 
 def grant_access(ctx: ApiContext, request: Request, name: str) -> Response:
-    caller, app = ctx.app_for(request, name)
+    # Refused before the body is read: a collaborator hears "owner only", not a 400.
+    caller, app = ctx.owned_app(request, name, "change who has access to")
     body = read_body(request)
     fields.only(body, ("user",))
     access.grant(ctx.store, caller, app, fields.required_text(body, "user", 64))
@@ -78,7 +79,7 @@ def grant_access(ctx: ApiContext, request: Request, name: str) -> Response:
 
 
 def revoke_access(ctx: ApiContext, request: Request, name: str, user: str) -> Response:
-    caller, app = ctx.app_for(request, name)
+    caller, app = ctx.owned_app(request, name, "change who has access to")
     access.revoke(ctx.store, caller, app, user)
     return json_response({"owner": app.owner, "users": ctx.store.list_access(name)})
 
