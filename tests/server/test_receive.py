@@ -1,3 +1,4 @@
+import git
 import pytest
 
 from paas.errors import PaasError
@@ -57,7 +58,8 @@ def test_an_unexpected_push_failure_shows_no_host_path(api, monkeypatch):
     home = str(api.ctx.settings.home)
 
     def fails(*_a, **_k):
-        raise FileNotFoundError(2, "No such file or directory", f"{home}/repos/shop.git/x")
+        # What GitPython raises for a repository that went missing: its repr holds the path.
+        raise git.exc.NoSuchPathError(f"{home}/repos/shop.git")
 
     monkeypatch.setattr("paas.server.receive.extract_commit", fails)
     out = b"".join(api.ctx.receiver.stream(
