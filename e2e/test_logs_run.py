@@ -112,7 +112,7 @@ def test_logs_show_build_release_and_replica_lines_with_prefixes(
     assert len(platform.paas("logs", "-a", APP, "-n", "3").out.splitlines()) == 3
 
     for bad, message in ((["-a", APP, "-p", "Web!"], "invalid process type"),
-                         (["-a", "no-such-app"], "app 'no-such-app' not found")):
+                         (["-a", "no-such-app"], "app no-such-app not found")):
         r = platform.paas("logs", *bad)
         assert r.code == 1 and message in r.err, r.text
 

@@ -52,4 +52,16 @@ def server(host: str, port: int, router_host: str | None, router_port: int, doma
     serve(assemble(settings, say), say)
 
 
-COMMANDS = [server]
+@click.command("secrets:rotate")
+@click.option("--home", type=click.Path(path_type=Path), default=None,
+              help="State directory (env PAAS_HOME; default ~/.local/share/paas).")
+def secrets_rotate(home: Path | None) -> None:
+    """On the server's host, with the server stopped: seal stored config values and
+    add-on passwords with a new key and retire the old one."""
+    from paas.composition import rotate_secret_key
+
+    settings = Settings(home=(home or default_home()).expanduser().resolve())
+    rotate_secret_key(settings, lambda line: click.echo(line, err=True))
+
+
+COMMANDS = [server, secrets_rotate]

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from paas.domain.names import RESERVED_HOSTS, ROUTER_CONTROL_HOST, reads_as_ip_address
 from paas.domain.release import StaticMount, WebProtocol
 from paas.router.nginxconf import Block, Directive, render
 
-#: Host name the platform uses to talk to the router itself (generation checks).
-CONTROL_HOST = "paas-router.internal"
+#: Host name the platform uses to talk to the router itself (generation checks); a
+#: reserved name, which no app may claim as a domain.
+CONTROL_HOST = ROUTER_CONTROL_HOST
 LISTEN_PORT = 8080
 STATIC_ROOT = "/srv/static"
 #: Static names carrying a content hash (Django's ManifestStaticFilesStorage
@@ -68,7 +70,18 @@ def _proxy(route: Route, upstream: str) -> list[Directive]:
     ]
 
 
+def routable_hosts(hosts: Sequence[str]) -> list[str]:
+    """The names an app's server may carry: never an IP address (requests by bare address
+    belong to the default server's "no app" answer) nor a name reserved for the
+    platform, even when a database from before these rules still holds one."""
+    return [h for h in hosts
+            if not reads_as_ip_address(h) and h.lower().rstrip(".") not in RESERVED_HOSTS]
+
+
 def _server(route: Route) -> list[Block]:
+    hosts = routable_hosts(route.hosts)
+    if not hosts:
+        return []
     upstream = f"app_{route.app.replace('-', '_')}"
     locations: list[Block] = []
     for mount, directory in route.static:
@@ -113,7 +126,7 @@ def _server(route: Route) -> list[Block]:
             [],
             [
                 Directive("listen", [str(LISTEN_PORT)]),
-                Directive("server_name", list(route.hosts)),
+                Directive("server_name", hosts),
                 *locations,
             ],
         )

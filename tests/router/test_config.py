@@ -201,3 +201,25 @@ def test_nginx_check_can_fail(tmp_path):
     result = _nginx_t(tmp_path, render_config([], 1) + "bogus_directive on;\n")
     assert result.returncode != 0
     assert "bogus_directive" in result.stderr
+
+
+def test_bare_ip_requests_get_the_default_no_app_answer():
+    """An app server never names an IP address or a reserved host, even when an older
+    database holds one: requests by bare address reach the default server's 404."""
+    hijack = Route("evil", ("evil.localhost", "127.0.0.1", "0x7f.1", "[::1]", CONTROL_HOST,
+                            "www.evil.com"), ("10.0.0.9:5000",))
+    text = render_config([hijack, WEB], 1)
+    servers = _server_blocks(text)
+    default = [s for s in servers if "default_server" in s]
+    assert len(default) == 1
+    assert f"server_name {CONTROL_HOST};" in default[0]
+    assert 'location / {\n            return 404 "no app answers for this host\\n";' in default[0]
+    names = re.findall(r"^        server_name (.*);$", text, flags=re.M)
+    assert names == [CONTROL_HOST, "evil.localhost www.evil.com",
+                     "shop.example.com www.shop.io"]
+    assert all("default_server" not in s for s in servers if s not in default)
+
+
+def test_an_app_left_with_no_routable_host_gets_no_server():
+    text = render_config([Route("ip", ("127.0.0.1",), ("10.0.0.9:5000",))], 1)
+    assert len(_server_blocks(text)) == 1

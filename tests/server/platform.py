@@ -22,6 +22,7 @@ from paas.server.git_http import Repos
 from paas.server.receive import Receiver
 from paas.services.platform import build_services
 from paas.settings import Settings
+from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 from tests.fakes import FakeRuntime, NoBuilder, RecordingScaling
 from tests.services.fakes import FakeAddons
@@ -71,7 +72,7 @@ class ApiPlatform:
 def make_platform(tmp: Path) -> ApiPlatform:
     settings = Settings(home=tmp / "home")
     settings.home.mkdir(parents=True)
-    store = SqlStore(settings.db_url)
+    store = SqlStore(settings.db_url, secrets=SecretBox.generate())
     token = bootstrap_admin(store, settings.home)
     assert token
     runtime = FakeRuntime()

@@ -14,12 +14,13 @@ from paas.server.auth import (
     token_from_header,
 )
 from paas.store.port import User
+from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 
 
 @pytest.fixture
 def store(tmp_path):
-    return SqlStore("sqlite:///" + str(tmp_path / "t.db"))
+    return SqlStore("sqlite:///" + str(tmp_path / "t.db"), secrets=SecretBox.generate())
 
 
 def _basic(userpass: str) -> str:

@@ -42,6 +42,7 @@ VALUES = {
         "registry": {"service": {"type": "ClusterIP"}, "persistence": {"enabled": False}},
         "persistence": {"enabled": False},
         "database": {"existingSecret": "paas-db"},
+        "secretKey": {"existingSecret": "paas-keys"},
         "rbac": {"create": False},
         "serviceAccount": {"create": False, "name": "paas-operator"},
     },
@@ -147,3 +148,14 @@ def test_rbac_is_least_privilege():
 def test_external_docker_mode_needs_a_host():
     with pytest.raises(helm.HelmError, match=r"docker\.host is required"):
         render({"docker": {"mode": "external"}})
+
+
+def test_the_secret_key_comes_from_a_secret_when_given():
+    def env(values):
+        deployment = render(values)["server-deployment.yaml"][0]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        return {e["name"]: e for e in container["env"]}
+
+    assert "PAAS_SECRET_KEY" not in env({})
+    given = env({"secretKey": {"existingSecret": "paas-keys"}})["PAAS_SECRET_KEY"]
+    assert given["valueFrom"] == {"secretKeyRef": {"name": "paas-keys", "key": "key"}}
