@@ -86,7 +86,7 @@ def _default_index_url() -> str | None:
 
 
 #: Bumped when the recipe of the built stack images changes, so hosts rebuild them.
-STACK_TAG = "bookworm-r2"
+STACK_TAG = "bookworm-r3"
 
 
 @dataclass(frozen=True)
