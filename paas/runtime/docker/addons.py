@@ -79,10 +79,11 @@ class DockerAddons:
         kind = kind_of(addon)
         name = self.hostname(addon.app, addon.kind)
         try:
-            self.networks.ensure(addon.app)
+            network = self.networks.ensure(addon.app)
             found = self._find(addon.app, addon.kind)
             if found:
                 container = found[0]
+                self._move(container, network)
                 if not container.running:
                     self.engine.start(container.id)
             else:
@@ -103,6 +104,15 @@ class DockerAddons:
                 f"cannot start {addon.kind} for {addon.app}: {e.message}") from e
         self._wait_ready(container.id, addon, kind)
         return name
+
+    def _move(self, container: Container, network: str) -> None:
+        """An add-on started before apps had their own networks moves onto its app's
+        network (same name, same data) and off every other."""
+        for other in container.networks:
+            if other != network:
+                self.engine.disconnect(container.id, other)
+        if network not in container.networks:
+            self.engine.connect(container.id, network)
 
     def _wait_ready(self, cid: str, addon: Addon, kind: AddonKind) -> None:
         """Run the kind's readiness command inside the container until it passes."""

@@ -98,9 +98,11 @@ class _Live:
     static: tuple[tuple[StaticMount, str], ...]
 
 
-def _replica(c: Container) -> Replica:
+def _replica(c: Container, network: str) -> Replica:
+    """A replica off its app's network (started before apps had their own) counts as
+    not running: the plan replaces it like a crashed one, routed before it stops."""
     return Replica(c.id, c.labels.get(L.PROCESS, "?"), int(c.labels.get(L.RELEASE, "0")),
-                   c.running)
+                   c.running and network in c.networks)
 
 
 def _bounded(items: Sequence[T], fn: Callable[[T], object], limit: int = START_BATCH
@@ -286,8 +288,8 @@ class DockerRuntime:
         if build is None:
             raise DeployFailed(f"{release.label} of {app.name} has no build to run")
         self.ensure_network()
-        self.networks.ensure(app.name)
-        current = [_replica(c) for c in self._containers(app.name)]
+        network = self.networks.ensure(app.name)
+        current = [_replica(c, network) for c in self._containers(app.name)]
         plan = converge(current, release.version, desired(formation, build.processes),
                         fresh=fresh, max_parallel=self.max_parallel)
         self._execute(plan, app, release, build, log)

@@ -16,7 +16,7 @@ from paas.runtime.docker import firewall
 from paas.runtime.docker import labels as L
 from paas.runtime.docker import runtime as runtime_module
 from paas.runtime.docker.addons import DockerAddons
-from paas.runtime.docker.engine import Engine
+from paas.runtime.docker.engine import Engine, Spec
 from paas.runtime.docker.networks import bridge_name
 from paas.runtime.docker.router import Router
 from paas.runtime.docker.runtime import DockerRuntime
@@ -168,6 +168,31 @@ def test_router_joins_app_networks_and_leaves_the_stale_ones(tmp_path: Path) -> 
     assert router._control_sources() == ("10.0.0.1",)
 
 
-def router_spec(network: str):  # type: ignore[no-untyped-def]
-    from paas.runtime.docker.engine import Spec
+def router_spec(network: str) -> Spec:
     return Spec(image="nginx", name="router", labels={}, network=network)
+
+
+def test_replicas_and_add_ons_of_the_flat_network_move_to_the_app_network(host: Host
+                                                                          ) -> None:
+    """An upgrade: what ran on the one platform network before is replaced (replicas)
+    or moved (add-ons, keeping their data), never left where other apps reach it."""
+    flat = L.network_name(host.settings.instance)
+    host.engine.ensure_network(flat, {})
+    labels = {L.INSTANCE: host.settings.instance, L.APP: "shop"}
+    old_web = host.engine.create(Spec(
+        image="img", name="old-web", network=flat,
+        labels={**labels, L.ROLE: L.ROLE_APP, L.PROCESS: "web", L.RELEASE: "1"}))
+    host.engine.start(old_web.id)
+    old_redis = host.engine.create(Spec(
+        image="redis", name=L.addon_name(host.settings.instance, "shop", "redis"),
+        network=flat, labels={**labels, L.ROLE: L.ROLE_ADDON, L.ADDON: "redis"}))
+    host.engine.start(old_redis.id)
+
+    host.runtime.deploy(SHOP, release(SHOP), {"web": 1}, lambda _l: None)
+    (web,) = host.engine.running("web")
+    assert web != old_web.id and old_web.id not in host.engine.all
+    assert host.engine.all[web].networks == (host.net(SHOP),)
+
+    host.addons.ensure(Addon("shop", "redis", "s" * 24, WHEN))
+    assert host.engine.all[old_redis.id].networks == (host.net(SHOP),)
+    assert host.engine.on(flat) == []
