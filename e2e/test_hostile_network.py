@@ -4,8 +4,8 @@ its own add-on and both apps still answer through the router.
 
 Every probe runs inside app A's one-off container with Python's socket module and a
 connect timeout of a few seconds, so the whole check is bounded in time. The two apps
-(and their networks) are destroyed at the end; the host's metadata firewall rule is
-removed too when this test session put it there and no app network is left using it.
+(and their networks) are destroyed at the end; the host's metadata firewall rule goes at
+the end of the session when the suite put it there (``conftest.stack_images``).
 """
 
 from __future__ import annotations
@@ -18,12 +18,9 @@ from pathlib import Path
 import docker
 import pytest
 
-from e2e.harness import Platform, http_get
+from e2e.harness import Platform, http_get, metadata_rule_present
 from paas.router.config import CONTROL_HOST, LISTEN_PORT
-from paas.runtime.docker import firewall
 from paas.runtime.docker import labels as L
-from paas.runtime.docker.engine import DockerEngine
-from paas.settings import StackImages
 
 A, B = "neta", "netb"
 METADATA = ("169.254.169.254", 80)
@@ -62,14 +59,8 @@ PROBE = textwrap.dedent("""
 """)
 
 
-def _helper() -> tuple[DockerEngine, str, dict[str, str]]:
-    return (DockerEngine(docker.from_env()), StackImages().router,
-            {L.INSTANCE: "e2e-hostile-network", L.ROLE: L.ROLE_HELPER})
-
-
 @pytest.fixture(scope="module")
 def apps(platform: Platform) -> Iterator[dict[str, Path]]:
-    rule_was_there = firewall.metadata_block_present(*_helper())
     repos: dict[str, Path] = {}
     try:
         for name in (A, B):
@@ -85,8 +76,6 @@ def apps(platform: Platform) -> Iterator[dict[str, Path]]:
     finally:
         for name in (A, B):
             platform.paas("apps:destroy", name, "--confirm", name)
-        if not rule_was_there and not list(Path("/sys/class/net").glob("pa-*")):
-            firewall.remove_metadata_block(*_helper())
 
 
 def _one(client: docker.DockerClient, instance: str, app: str, **labels: str
@@ -157,7 +146,7 @@ def test_an_app_reaches_only_its_own_network(platform: Platform, apps: dict[str,
     status, body = http_get(platform.router_port, CONTROL_HOST, "/__paas/generation")
     assert status == 200 and body.strip().isdigit(), (status, body)
     # the one host rule that dropped the metadata connection is in place
-    assert firewall.metadata_block_present(*_helper())
+    assert metadata_rule_present()
 
 
 def test_destroying_an_app_removes_its_network(platform: Platform, apps: dict[str, Path]
