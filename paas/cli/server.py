@@ -28,9 +28,13 @@ from paas.settings import Settings, default_home
 @click.option("--autoscale-window", type=click.FloatRange(min=0), default=None,
               help="Scale-down stabilization window in seconds "
                    "(env PAAS_AUTOSCALE_WINDOW; 300).")
+@click.option("--allow-metadata", is_flag=True, default=None,
+              help="Let app containers reach link-local addresses such as the cloud "
+                   "metadata service 169.254.169.254 (env PAAS_ALLOW_METADATA; "
+                   "blocked by default).")
 def server(host: str, port: int, router_host: str | None, router_port: int, domain: str,
            home: Path | None, runtime: str, autoscale_interval: float | None,
-           autoscale_window: float | None) -> None:
+           autoscale_window: float | None, allow_metadata: bool | None) -> None:
     """Run the platform: API and git on --port, the nginx router on --router-port."""
     from paas.composition import assemble
     from paas.server.main import serve
@@ -48,6 +52,8 @@ def server(host: str, port: int, router_host: str | None, router_port: int, doma
         settings = replace(settings, autoscale_interval=autoscale_interval)
     if autoscale_window is not None:
         settings = replace(settings, autoscale_window=autoscale_window)
+    if allow_metadata:
+        settings = replace(settings, allow_metadata=True)
     say = lambda line: click.echo(line, err=True)  # noqa: E731
     serve(assemble(settings, say), say)
 

@@ -113,6 +113,7 @@ def test_defaults_run_the_kubernetes_runtime_with_sqlite_docker_sidecar_and_regi
     assert env["PAAS_REGISTRY_PUSH"] == "paas-registry.paas-system.svc.cluster.local:5000"
     assert by(objs, "PersistentVolumeClaim", "-server")
     assert "PAAS_STACK_IMAGE" not in env
+    assert env["PAAS_K8S_INGRESS_NAMESPACE"] == "ingress-nginx"  # app NetworkPolicies
     assert not [o for o in objs if o["metadata"]["name"].endswith("-redis")]
 
 

@@ -323,6 +323,20 @@ def test_run_returns_the_exit_code_shows_output_and_removes_the_pod(failing, cod
     assert pod == ("apply:paas", "Pod", "run-1")
 
 
+def test_network_policies_are_in_place_before_any_app_pod_runs():
+    fake, lines = FakeKube(), list[str]()
+    rt = runtime(fake)
+    rt.run_release_phase(APP, release(b=FULL, version=1), lines.append)
+    rt.deploy(APP, release(b=FULL, version=1), APP.formation, lines.append)
+    order = fake.applied()
+    wanted = ["NetworkPolicy/default-deny-ingress", "NetworkPolicy/allow-web-from-ingress",
+              "NetworkPolicy/allow-same-app", "NetworkPolicy/deny-metadata-egress"]
+    assert set(wanted) <= set(order)
+    first_pod = min(order.index("Job/release-v1"), order.index("Deployment/web"))
+    assert all(order.index(p) < first_pod for p in wanted)
+    assert ("NetworkPolicy", NS, "deny-metadata-egress") in fake.objects
+
+
 def test_destroy_deletes_the_namespace():
     fake = FakeKube()
     runtime(fake).destroy("shop")
