@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from paas.domain.app import App
-from paas.domain.limits import AppLimits
 from paas.domain.autoscale import AutoscalePolicy, Metric
+from paas.domain.limits import AppLimits
 from paas.domain.release import Build, Release, StaticMount, WebProtocol
 from paas.runtime.kubernetes.settings import KubernetesSettings
 
