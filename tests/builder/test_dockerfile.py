@@ -48,6 +48,7 @@ def test_two_stages_exact():
     ]
     assert final == [
         f"FROM {STACK}",
+        'RUN ["/bin/sh", "-c", "find / -xdev -perm /6000 -type f -exec chmod a-s {} + || true"]',
         'ENV PATH="/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"'
         ' PYTHONUNBUFFERED="1" HOME="/app" PORT="5000"',
         "COPY --from=deps /opt/venv /opt/venv",
@@ -186,3 +187,10 @@ def test_generated_file_names_cannot_escape():
     deps = Dependencies(manager="x", files=(), pip_args=(), generated={"../x": ""})
     with pytest.raises(InvalidInput):
         render(_plan(dependencies=deps), STACK, with_ca=False)
+
+
+def test_the_app_image_keeps_no_setuid_binary_of_its_base():
+    _deps, final = _stages(render(_plan(), STACK, with_ca=False))
+    strip = final.index(
+        'RUN ["/bin/sh", "-c", "find / -xdev -perm /6000 -type f -exec chmod a-s {} + || true"]')
+    assert strip == 1 and final.index("USER 10001:10001") > strip
