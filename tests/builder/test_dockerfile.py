@@ -125,7 +125,7 @@ def test_platform_files_sorted_and_build_steps_run_as_app_user():
         build_steps=(("python", "manage.py", "collectstatic", "--noinput"),),
     )
     _, final = _stages(render(plan, STACK, with_ca=False))
-    assert final[3:5] == [
+    assert final[4:6] == [
         'COPY ["paas/files/opt/a.conf", "/opt/a.conf"]',
         'COPY ["paas/files/opt/b.conf", "/opt/b.conf"]',
     ]
@@ -152,7 +152,7 @@ def test_exec_form_args_are_json_so_quotes_cannot_escape():
 def test_env_escaping():
     plan = _plan(env={"Q": 'say "hi"', "D": "$HOME/x", "B": "a\\b", "N": "l1\nRUN evil", "P": "80"})
     _, final = _stages(render(plan, STACK, with_ca=False))
-    env = final[1]
+    env = final[2]
     assert env.endswith(
         ' PORT="5000" Q="say \\"hi\\"" D="\\$HOME/x" B="a\\\\b" N="l1\\nRUN evil" P="80"'
     )
@@ -162,9 +162,9 @@ def test_env_escaping():
 def test_plan_env_overrides_defaults_and_port_follows_plan():
     plan = _plan(env={"PYTHONUNBUFFERED": "0"}, port=8000)
     _, final = _stages(render(plan, STACK, with_ca=False))
-    assert 'PYTHONUNBUFFERED="0"' in final[1]
-    assert 'PYTHONUNBUFFERED="1"' not in final[1]
-    assert 'PORT="8000"' in final[1]
+    assert 'PYTHONUNBUFFERED="0"' in final[2]
+    assert 'PYTHONUNBUFFERED="1"' not in final[2]
+    assert 'PORT="8000"' in final[2]
 
 
 @pytest.mark.parametrize("key", ["1X", "A-B", "A B", "A=B", "", "A\n", 'A"'])
