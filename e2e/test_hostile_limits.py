@@ -129,6 +129,9 @@ def test_replicas_run_confined_and_hardened(
     _, out = web.exec_run(["sh", "-c", "id -u; touch /app/x 2>&1; touch /tmp/x && echo tmp"])
     lines = out.decode().splitlines()
     assert lines[0] == "10001" and "Read-only file system" in lines[1] and lines[2] == "tmp"
+    # no setuid binary (su, mount) is left in the image to try
+    _, found = web.exec_run(["sh", "-c", "find / -xdev -perm /6000 -type f 2>/dev/null"])
+    assert found.decode().strip() == ""
     status, body = platform.get(HOSTILE)
     assert (status, body) == (200, "hostile but polite\n")
     assert "standard-1x" in platform.paas("ps", "-a", HOSTILE).out
