@@ -189,6 +189,16 @@ class Client:
         return dict(self.request("POST", api_path("apps", app, "scale"), {"changes": changes},
                                  timeout=self.SCALE_TIMEOUT))
 
+    def resize(self, app: str, sizes: list[str]) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("apps", app, "ps", "resize"),
+                                 {"sizes": sizes}, timeout=self.SCALE_TIMEOUT))
+
+    def limits(self, app: str) -> dict[str, Any]:
+        return dict(self.request("GET", api_path("apps", app, "limits")))
+
+    def set_limits(self, app: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return dict(self.request("PUT", api_path("apps", app, "limits"), changes))
+
     def restart(self, app: str, process_type: str | None) -> dict[str, Any]:
         return dict(self.request("POST", api_path("apps", app, "ps", "restart"),
                                  {"type": process_type}, timeout=self.SCALE_TIMEOUT))

@@ -22,6 +22,7 @@ from paas.domain.scaling import Behavior
 from paas.errors import InvalidInput
 from paas.logsink import LogSink
 from paas.runtime.docker.addons import DockerAddons
+from paas.runtime.docker.engine import DockerEngine
 from paas.runtime.docker.metrics import DockerMetrics
 from paas.runtime.docker.runtime import DockerRuntime, connect
 from paas.runtime.kubernetes.runtime import KubernetesRuntime
@@ -80,7 +81,9 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
             builder=PublishingBuilder(builder, engine, registry),
             addon_provider=NoAddons("kubernetes"),
             scaling=lambda _formation, _addons: ClusterAutoscaling(cluster),
-            repos=repos, logbook=logbook, platform_domain=settings.domain)
+            repos=repos, logbook=logbook, platform_domain=settings.domain,
+            # pods spread over nodes; the scheduler admits each against a node's memory
+            bounds=settings.replicas, host_memory=None)
         return Platform(settings, store, repos, services)
     if build_missing_stack:
         build_stack(settings.stack, settings.home / "cache", say, client=engine)
@@ -96,7 +99,9 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
     services = build_services(
         store=store, runtime=DockerRuntime(engine, settings), builder=builder,
         addon_provider=DockerAddons(engine, settings), scaling=docker_scaling,
-        repos=repos, logbook=logbook, platform_domain=settings.domain)
+        repos=repos, logbook=logbook, platform_domain=settings.domain,
+        # one host: every replica's memory limit is admitted against the engine's memory
+        bounds=settings.replicas, host_memory=DockerEngine(engine))
     return Platform(settings, store, repos, services, background=tuple(a.run for a in loops))
 
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paas.domain.limits import ReplicaBounds
 from paas.errors import InvalidInput
 
 
@@ -83,6 +84,27 @@ def _default_index_url() -> str | None:
     url = _env("PAAS_PIP_INDEX_URL", "PIP_INDEX_URL") or pip_config_value("index-url")
     # file:// indexes of the host do not exist inside build containers.
     return url if url and url.startswith(("http://", "https://")) else None
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
+        raise InvalidInput(f"{name} must be a whole number up to 6 digits, got {raw[:20]!r}")
+    return int(raw)
+
+
+def replica_bounds_from_env() -> ReplicaBounds:
+    """``PAAS_MAX_REPLICAS_PER_TYPE`` (10), ``PAAS_MAX_REPLICAS_PER_APP`` (20),
+    ``PAAS_MAX_REPLICAS_TOTAL`` (100, every app together), ``PAAS_MAX_PROCESS_TYPES`` (20)."""
+    d = ReplicaBounds()
+    return ReplicaBounds(
+        per_type=_env_int("PAAS_MAX_REPLICAS_PER_TYPE", d.per_type),
+        per_app=_env_int("PAAS_MAX_REPLICAS_PER_APP", d.per_app),
+        host=_env_int("PAAS_MAX_REPLICAS_TOTAL", d.host),
+        process_types=_env_int("PAAS_MAX_PROCESS_TYPES", d.process_types),
+    )
 
 
 #: Bumped when the recipe of the built stack images changes, so hosts rebuild them.
@@ -181,6 +203,8 @@ class Settings:
     allow_metadata: bool = field(
         default_factory=lambda: (_env("PAAS_ALLOW_METADATA") or "").lower()
         in ("1", "true", "yes"))
+    #: Upper bounds on replicas and process types, checked before anything starts.
+    replicas: ReplicaBounds = field(default_factory=replica_bounds_from_env)
 
     @property
     def instance(self) -> str:

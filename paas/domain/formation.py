@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from paas.domain.limits import parse_count
 from paas.errors import InvalidInput
 
 #: Process types that must never run more than one replica (celery's scheduler would
@@ -36,18 +37,16 @@ class ScaleChange:
 
 
 def parse_scale_args(args: Iterable[str]) -> list[ScaleChange]:
-    """Parse ``web=3``, ``worker+1``, ``web-1`` as Heroku's ``ps:scale`` does."""
+    """Parse ``web=3``, ``worker+1``, ``web-1`` as Heroku's ``ps:scale`` does; a count
+    above the platform's ceiling is refused before it becomes an int."""
     changes: list[ScaleChange] = []
     for arg in args:
         m = _SCALE_ARG.fullmatch(arg)
         if not m:
-            raise InvalidInput(f"invalid scale argument {arg!r}: use TYPE=N, TYPE+N or TYPE-N")
-        name, op, value = m.groups()
-        if not (value.isascii() and value.isdigit()):
             raise InvalidInput(
-                f"invalid count {value!r} for {name}: use a non-negative whole number"
-            )
-        changes.append(ScaleChange(name, op, int(value)))
+                f"invalid scale argument {arg[:40]!r}: use TYPE=N, TYPE+N or TYPE-N")
+        name, op, value = m.groups()
+        changes.append(ScaleChange(name, op, parse_count(value, name)))
     if not changes:
         raise InvalidInput("nothing to scale: give TYPE=N, e.g. web=2")
     return changes

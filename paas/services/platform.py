@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from paas.builder.port import Builder
+from paas.domain.limits import ReplicaBounds
 from paas.domain.logs import RELEASE
 from paas.logsink import LogSink
 from paas.runtime.port import Runtime
@@ -21,7 +22,7 @@ from paas.services.config import ConfigService
 from paas.services.deploy import AppLocks, Deployer
 from paas.services.destroy import DestroyService
 from paas.services.domains import DomainService
-from paas.services.formation import FormationService
+from paas.services.formation import FormationService, HostMemory
 from paas.services.logs import AppLogs
 from paas.services.oneoff import OneOffService
 from paas.services.releases import ReleaseService
@@ -72,16 +73,21 @@ def build_services(
     logbook: LogBook | None,
     platform_domain: str,
     locks: AppLocks | None = None,
+    bounds: ReplicaBounds | None = None,
+    host_memory: HostMemory | None = None,
 ) -> Services:
     """Hand each use case exactly its ports; the one place services are constructed.
 
     ``scaling`` makes the runtime's scaling strategy from the formation and add-on
     services, which the Docker loop drives (scale) and reads (queue brokers).
+    ``bounds`` limit every formation; ``host_memory`` admits formations against one
+    host's memory, where the runtime has one host (None: no such admission).
     """
     locks = locks or AppLocks()
-    deploys = Deployer(store, builder, runtime, locks, logbook)
+    bounds = bounds or ReplicaBounds()
+    deploys = Deployer(store, builder, runtime, locks, logbook, bounds)
     addons = AddonService(store, deploys, addon_provider)
-    formation = FormationService(store, runtime, locks)
+    formation = FormationService(store, runtime, locks, bounds, host_memory)
     return Services(
         apps=AppService(store, repos),
         deploys=deploys,
@@ -89,7 +95,7 @@ def build_services(
         releases=ReleaseService(store, deploys),
         domains=DomainService(store, runtime, locks, platform_domain),
         formation=formation,
-        autoscale=AutoscaleService(store, scaling(formation, addons)),
+        autoscale=AutoscaleService(store, scaling(formation, addons), bounds),
         addons=addons,
         logs=AppLogs(runtime, logbook),
         oneoff=OneOffService(store, runtime),

@@ -48,6 +48,7 @@ def test_two_stages_exact():
     ]
     assert final == [
         f"FROM {STACK}",
+        'RUN ["/bin/sh", "-c", "find / -xdev -perm /6000 -type f -exec chmod a-s {} + || true"]',
         'ENV PATH="/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"'
         ' PYTHONUNBUFFERED="1" HOME="/app" PORT="5000"',
         "COPY --from=deps /opt/venv /opt/venv",
@@ -124,7 +125,7 @@ def test_platform_files_sorted_and_build_steps_run_as_app_user():
         build_steps=(("python", "manage.py", "collectstatic", "--noinput"),),
     )
     _, final = _stages(render(plan, STACK, with_ca=False))
-    assert final[3:5] == [
+    assert final[4:6] == [
         'COPY ["paas/files/opt/a.conf", "/opt/a.conf"]',
         'COPY ["paas/files/opt/b.conf", "/opt/b.conf"]',
     ]
@@ -151,7 +152,7 @@ def test_exec_form_args_are_json_so_quotes_cannot_escape():
 def test_env_escaping():
     plan = _plan(env={"Q": 'say "hi"', "D": "$HOME/x", "B": "a\\b", "N": "l1\nRUN evil", "P": "80"})
     _, final = _stages(render(plan, STACK, with_ca=False))
-    env = final[1]
+    env = final[2]
     assert env.endswith(
         ' PORT="5000" Q="say \\"hi\\"" D="\\$HOME/x" B="a\\\\b" N="l1\\nRUN evil" P="80"'
     )
@@ -161,9 +162,9 @@ def test_env_escaping():
 def test_plan_env_overrides_defaults_and_port_follows_plan():
     plan = _plan(env={"PYTHONUNBUFFERED": "0"}, port=8000)
     _, final = _stages(render(plan, STACK, with_ca=False))
-    assert 'PYTHONUNBUFFERED="0"' in final[1]
-    assert 'PYTHONUNBUFFERED="1"' not in final[1]
-    assert 'PORT="8000"' in final[1]
+    assert 'PYTHONUNBUFFERED="0"' in final[2]
+    assert 'PYTHONUNBUFFERED="1"' not in final[2]
+    assert 'PORT="8000"' in final[2]
 
 
 @pytest.mark.parametrize("key", ["1X", "A-B", "A B", "A=B", "", "A\n", 'A"'])
@@ -186,3 +187,10 @@ def test_generated_file_names_cannot_escape():
     deps = Dependencies(manager="x", files=(), pip_args=(), generated={"../x": ""})
     with pytest.raises(InvalidInput):
         render(_plan(dependencies=deps), STACK, with_ca=False)
+
+
+def test_the_app_image_keeps_no_setuid_binary_of_its_base():
+    _deps, final = _stages(render(_plan(), STACK, with_ca=False))
+    strip = final.index(
+        'RUN ["/bin/sh", "-c", "find / -xdev -perm /6000 -type f -exec chmod a-s {} + || true"]')
+    assert strip == 1 and final.index("USER 10001:10001") > strip

@@ -22,7 +22,7 @@ def test_ps_lists_the_replicas_of_the_current_release(paas: Paas) -> None:
     assert (r.exit_code, r.stderr) == (0, "")
     assert r.stdout.splitlines() == [
         "=== shop v1: web=1",
-        "web        shop-web  running    v1    up -",
+        "web        shop-web  running    v1    up -       standard-1x",
     ]
     assert paas.transport.sent == [("GET", "/v1/apps/shop/ps")]
 

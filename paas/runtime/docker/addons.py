@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from paas.domain.addons import Addon, AddonKind, kind_of
 from paas.domain.addons import redis_config as redis_config
 from paas.errors import RuntimeUnavailable
+from paas.runtime.docker import confine
 from paas.runtime.docker import labels as L
 from paas.runtime.docker.engine import (
     Container,
@@ -68,6 +69,7 @@ class DockerAddons:
                         for f in kind.files),
             labels=self._labels(addon.app, addon.kind),
             restart=True,
+            confinement=confine.for_addon(),
         )
 
     def ensure(self, addon: Addon) -> str:

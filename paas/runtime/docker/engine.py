@@ -73,6 +73,55 @@ class File:
 
 
 @dataclass(frozen=True)
+class Confinement:
+    """What a container may use and do. The default confines nothing (the platform's
+    own router); app replicas, one-off runs, release phases and add-ons get theirs from
+    ``paas.runtime.docker.confine``."""
+
+    #: Memory limit in bytes, swap included (no swap on top of it); None: unlimited.
+    memory: int | None = None
+    #: Relative CPU weight (cgroup cpu.shares); None: the engine's default (1024).
+    cpu_shares: int | None = None
+    #: Hard cap in CPUs (CFS quota over a 100 ms period); None: no cap.
+    cpu_quota: float | None = None
+    #: Processes and threads at once; None: unlimited.
+    pids: int | None = None
+    #: ``no-new-privileges``: setuid binaries run without their owner's rights.
+    no_new_privileges: bool = False
+    #: Every Linux capability dropped (the process keeps only what its uid may do).
+    drop_capabilities: bool = False
+    #: Read-only root filesystem, with a writable ``/tmp`` tmpfs of ``tmp_bytes``.
+    read_only: bool = False
+    tmp_bytes: int = 64 * 1024 * 1024
+
+
+#: CFS period the quota is a fraction of (the kernel's default, 100 ms).
+CPU_PERIOD_US = 100_000
+
+
+def host_options(c: Confinement) -> dict[str, Any]:
+    """``Confinement`` as docker-py host-config keywords; one mapping, used by every
+    create (``containers.create`` and ``api.create_host_config`` take the same names)."""
+    options: dict[str, Any] = {}
+    if c.memory is not None:
+        options.update(mem_limit=c.memory, memswap_limit=c.memory)
+    if c.cpu_shares is not None:
+        options["cpu_shares"] = c.cpu_shares
+    if c.cpu_quota is not None:
+        options.update(cpu_period=CPU_PERIOD_US, cpu_quota=int(c.cpu_quota * CPU_PERIOD_US))
+    if c.pids is not None:
+        options["pids_limit"] = c.pids
+    if c.no_new_privileges:
+        options["security_opt"] = ["no-new-privileges:true"]
+    if c.drop_capabilities:
+        options["cap_drop"] = ["ALL"]
+    if c.read_only:
+        options["read_only"] = True
+        options["tmpfs"] = {"/tmp": f"rw,nosuid,nodev,size={c.tmp_bytes}"}  # noqa: S108
+    return options
+
+
+@dataclass(frozen=True)
 class Spec:
     """Everything a container is created with. New settings (limits, security options,
     more networks) are fields here and one mapping in ``DockerEngine.create``."""
@@ -94,6 +143,7 @@ class Spec:
     ports: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     files: tuple[File, ...] = ()
     stop_signal: str | None = None
+    confinement: Confinement = field(default_factory=Confinement)
 
 
 class Engine(Protocol):
@@ -178,6 +228,10 @@ class Engine(Protocol):
 
     def remove_labelled(self, labels: Mapping[str, str]) -> None:
         """Remove the images and volumes carrying ``labels`` (best effort)."""
+        ...
+
+    def memory_total(self) -> int:
+        """Bytes of memory of the engine's host (what every container shares)."""
         ...
 
 
@@ -378,6 +432,7 @@ class DockerEngine:
                 ports=dict(spec.ports),
                 restart_policy={"Name": "unless-stopped"} if spec.restart else None,
                 stop_signal=spec.stop_signal,
+                **host_options(spec.confinement),
             )
 
         container = _translated(f"cannot create {spec.name}", create)
@@ -473,6 +528,10 @@ class DockerEngine:
                 with contextlib.suppress(docker.errors.APIError):
                     vol.remove(force=True)
 
+    def memory_total(self) -> int:
+        info = _translated("cannot read the engine's info", self.client.info)
+        return int(info.get("MemTotal") or 0)
+
     # streams for logs, one-off commands and metrics ------------------------------
     def follow_output(self, cid: str, since: float) -> Iterator[bytes] | None:
         """Timestamped output from ``since`` on, as it comes; None when it cannot be read.
@@ -511,7 +570,8 @@ class DockerEngine:
 
     def create_attached(self, image: str, command: Sequence[str], name: str, hostname: str,
                         environment: Mapping[str, str], labels: Mapping[str, str],
-                        network: str, tty: bool) -> str:
+                        network: str, tty: bool,
+                        confinement: Confinement = Confinement()) -> str:
         """Create a container with stdin open and ``StdinOnce`` set: EOF on the attach
         stream then closes the command's stdin (``echo hi | paas run -- cat`` ends)."""
         api = self.client.api
@@ -521,7 +581,8 @@ class DockerEngine:
                 image, command=list(command), name=name, hostname=hostname,
                 environment=dict(environment), labels=dict(labels),
                 stdin_open=True, detach=False, tty=tty,
-                host_config=api.create_host_config(init=True),
+                host_config=api.create_host_config(init=True,
+                                                   **host_options(confinement)),
                 networking_config=api.create_networking_config(
                     {network: api.create_endpoint_config()}),
             )

@@ -68,6 +68,12 @@ _RELEASED = _json(_obj({"release": _ref("Release"), "log": {"type": "array", "it
                        ("release", "log")))
 _ACCESS = _json(_obj({"owner": _STR, "users": {"type": "array", "items": _STR}}))
 _DOMAINS = {"type": "array", "items": _STR}
+_LIMITS = _obj({
+    "max_replicas": {"type": "integer"}, "max_total": {"type": "integer"},
+    "raised": _obj({"max_replicas": {"type": "integer", "nullable": True},
+                    "max_total": {"type": "integer", "nullable": True}}),
+    "writable_root": {"type": "boolean"},
+    "sizes": {"type": "object", "additionalProperties": _STR}})
 
 COMPONENTS: Schema = {
     "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
@@ -225,6 +231,24 @@ PATHS: Schema = {
                     _json(_obj({"restarted": {"type": "array", "items": _STR}})),
                     400, 403, 404, 409, 422, 503, params=_APP,
                     body=_obj({"type": {"type": "string", "nullable": True}})),
+    },
+    "/v1/apps/{name}/ps/resize": {
+        "post": _op("Resize process types: web=standard-2x (a rolling restart of each)",
+                    _json(_obj({"sizes": {"type": "object", "additionalProperties": _STR}})),
+                    400, 403, 404, 409, 422, 503, params=_APP,
+                    body=_obj({"sizes": {"type": "array", "items": _STR, "minItems": 1}},
+                              ("sizes",))),
+    },
+    "/v1/apps/{name}/limits": {
+        "get": _op("The app's replica bounds, root filesystem and the sizes on offer",
+                   _json(_LIMITS), 403, 404, params=_APP),
+        "put": _op("Raise (or lower) the app's replica bounds; admin only",
+                   _json(_LIMITS), 400, 403, 404, 409, params=_APP,
+                   body=_obj({"max_replicas": {"type": "integer", "minimum": 1,
+                                               "maximum": 1000, "nullable": True},
+                              "max_total": {"type": "integer", "minimum": 1,
+                                            "maximum": 1000, "nullable": True},
+                              "writable_root": {"type": "boolean"}})),
     },
     "/v1/apps/{name}/autoscale": {
         "get": _op("Autoscaling policies and the last decisions with their reasons",
