@@ -17,6 +17,7 @@ from paas.runtime.port import Runtime
 from paas.services.addons import AddonProvider, AddonService
 from paas.services.apps import AppService, SourceRepos
 from paas.services.autoscale import AutoscaleService, ScalingStrategy
+from paas.services.backups import BackupService, BackupStore
 from paas.services.config import ConfigService
 from paas.services.deploy import AppLocks, Deployer
 from paas.services.destroy import DestroyService
@@ -39,6 +40,7 @@ class Services:
     formation: FormationService
     autoscale: AutoscaleService
     addons: AddonService
+    backups: BackupService
     logs: AppLogs
     oneoff: OneOffService
     destroy: DestroyService
@@ -71,6 +73,7 @@ def build_services(
     repos: SourceRepos,
     logbook: LogBook | None,
     platform_domain: str,
+    backup_files: BackupStore,
     locks: AppLocks | None = None,
 ) -> Services:
     """Hand each use case exactly its ports; the one place services are constructed.
@@ -80,7 +83,8 @@ def build_services(
     """
     locks = locks or AppLocks()
     deploys = Deployer(store, builder, runtime, locks, logbook)
-    addons = AddonService(store, deploys, addon_provider)
+    backups = BackupService(store, addon_provider, backup_files)
+    addons = AddonService(store, deploys, addon_provider, forget_backups=backups.forget)
     formation = FormationService(store, runtime, locks)
     return Services(
         apps=AppService(store, repos),
@@ -91,6 +95,7 @@ def build_services(
         formation=formation,
         autoscale=AutoscaleService(store, scaling(formation, addons)),
         addons=addons,
+        backups=backups,
         logs=AppLogs(runtime, logbook),
         oneoff=OneOffService(store, runtime),
         destroy=DestroyService(store, runtime, locks, addons, repos, logbook),
