@@ -1,9 +1,10 @@
 """``paas stack build``: the platform's base images, made from Debian packages.
 
 On a machine with a registry, ``python:3.x-slim``, ``nginx``, ``redis`` and
-``postgres:15`` images serve (set PAAS_STACK_IMAGE, PAAS_POSTGRES_IMAGE and friends). Air-gapped hosts, and these build machines, have no
-registry: there the root file system comes from ``debootstrap`` against the host's own
-Debian mirror and is imported, and the other images are built on top of it with apt.
+``postgres:15`` images serve (set PAAS_STACK_IMAGE, PAAS_POSTGRES_IMAGE and friends).
+Air-gapped hosts, and these build machines, have no registry: there the root file
+system comes from ``debootstrap`` against the host's own Debian mirror and is imported,
+and the other images are built on top of it with apt.
 """
 
 from __future__ import annotations
