@@ -88,7 +88,7 @@ def _default_index_url() -> str | None:
 #: Bumped when the recipe of the built stack images changes, so hosts rebuild them.
 STACK_TAG = "bookworm-r2"
 #: The PostgreSQL stack image's own tag (major version, suite, recipe revision).
-POSTGRES_TAG = "15-bookworm-r1"
+POSTGRES_TAG = "15-bookworm-r2"
 
 
 @dataclass(frozen=True)

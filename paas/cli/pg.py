@@ -43,12 +43,12 @@ def info(app: Application, app_name: str) -> None:
     data = app.client.addon_info(app_name, KIND)
     app.echo(f"=== {app_name} {KIND}")
     for key, value in data["info"].items():
-        app.echo(f"{key + ':':<14}{value}")
+        app.echo(f"{key + ':':<15}{value}")
     latest = data.get("latest_backup")
-    app.echo(f"{'Latest backup:':<14}" + (describe(latest) if latest else "none"))
+    app.echo(f"{'Latest backup:':<15}" + (describe(latest) if latest else "none"))
     schedule = data.get("schedule")
     if schedule:
-        app.echo(f"{'Schedule:':<14}daily at {schedule['at']} UTC, keeping {schedule['keep']}")
+        app.echo(f"{'Schedule:':<15}daily at {schedule['at']} UTC, keeping {schedule['keep']}")
 
 
 @click.command("pg:psql")

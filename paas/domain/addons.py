@@ -84,6 +84,12 @@ class AddonKind:
     console: Callable[[str | None], tuple[str, ...]] | None = None
     #: Shown when the add-on is destroyed: what goes with it.
     loses: str = "its data"
+    #: The uid and gid the service runs as in its image (ours and the official one
+    #: agree); a Kubernetes pod, which may not start as root, runs as it.
+    uid: int | None = None
+    #: Where a Kubernetes volume is mounted when not at ``data_dir``: a parent, so the
+    #: service makes ``data_dir`` itself (initdb refuses a volume root's lost+found).
+    volume_dir: str | None = None
 
 
 def redis_url(host: str, password: str, port: int = REDIS_PORT, db: int = 0) -> str:
@@ -187,6 +193,8 @@ POSTGRES = AddonKind(
     info=("psql", *_PSQL_LOCAL, "-d", POSTGRES_DB, "-tAq", "-F", "\t", "-c", _POSTGRES_INFO),
     console=_psql,
     loses="its database",
+    uid=999,
+    volume_dir="/var/lib/postgresql",
 )
 
 KINDS: dict[str, AddonKind] = {k.name: k for k in (REDIS, POSTGRES)}

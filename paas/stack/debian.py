@@ -153,6 +153,8 @@ def _python_dockerfile(base: str) -> str:
 
 #: PostgreSQL's major version in the stack image (Debian bookworm's postgresql-15).
 POSTGRES_MAJOR = 15
+#: The official image's postgres uid and gid; ours matches it.
+POSTGRES_UID = 999
 #: The entrypoint that gives our image the official image's contract (see the script).
 POSTGRES_ENTRYPOINT = Path(__file__).with_name("postgres-entrypoint.sh")
 
@@ -166,11 +168,17 @@ def _postgres_dockerfile(base: str) -> str:
         [
             f"FROM {base}",
             "ENV DEBIAN_FRONTEND=noninteractive",
+            # uid/gid 999 as in the official image, so a pod's runAsUser fits both
+            f"RUN groupadd --system --gid {POSTGRES_UID} postgres"
+            f" && useradd --system --uid {POSTGRES_UID} --gid postgres"
+            " --home-dir /var/lib/postgresql --shell /bin/sh postgres",
             "RUN mkdir -p /etc/postgresql-common/createcluster.d"
             " && echo 'create_main_cluster = false'"
             " > /etc/postgresql-common/createcluster.d/no-main-cluster.conf"
             " && apt-get update -q && apt-get install -y -q --no-install-recommends"
-            f" postgresql-{POSTGRES_MAJOR} && rm -rf /var/lib/apt/lists/*",
+            f" postgresql-{POSTGRES_MAJOR} && rm -rf /var/lib/apt/lists/*"
+            # any uid may make its socket here (the official image's mode)
+            " && mkdir -p /var/run/postgresql && chmod 3777 /var/run/postgresql",
             f"ENV PATH={bindir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
             " PGDATA=/var/lib/postgresql/data",
             "COPY postgres-entrypoint.sh /usr/local/bin/docker-entrypoint.sh",

@@ -16,19 +16,22 @@ if [ "$1" != postgres ]; then
 fi
 PGDATA="${PGDATA:-/var/lib/postgresql/data}"
 export PGDATA
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+    POSTGRES_PASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"
+    export POSTGRES_PASSWORD
+    unset POSTGRES_PASSWORD_FILE
+fi
 
 if [ "$(id -u)" = 0 ]; then
     # A new volume is owned by root: give it to postgres, then drop root for good.
+    # (Started as the postgres user, as a Kubernetes pod is, this is skipped.)
     mkdir -p "$PGDATA" /var/run/postgresql
     chown postgres:postgres "$PGDATA" /var/run/postgresql
     chmod 700 "$PGDATA"
-    if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
-        POSTGRES_PASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"
-        export POSTGRES_PASSWORD
-        unset POSTGRES_PASSWORD_FILE
-    fi
     exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
 fi
+mkdir -p "$PGDATA"
+chmod 700 "$PGDATA"
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
     if [ -z "${POSTGRES_PASSWORD:-}" ]; then

@@ -84,7 +84,7 @@ class BackupFiles:
         for p in folder.iterdir():
             stem, _, suffix = p.name.partition(".")
             if suffix in ("dump", "json", "partial"):
-                with contextlib.suppress(ValueError):
+                with contextlib.suppress(InvalidInput):  # schedule.json and strangers
                     found.add(validate_id(stem))
         return sorted(found, key=number)
 
