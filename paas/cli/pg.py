@@ -16,7 +16,7 @@ import click
 from paas.cli.application import Application
 from paas.cli.options import app_option
 from paas.cli.run import session
-from paas.domain.backups import DEFAULT_KEEP, MAX_KEEP
+from paas.domain.backups import DEFAULT_KEEP, MAX_KEEP, validate_id
 
 KIND = "postgres"
 
@@ -115,6 +115,7 @@ def restore(app: Application, app_name: str, backup_id: str | None, confirm: str
 @click.pass_obj
 def download(app: Application, app_name: str, backup_id: str, output: str | None) -> None:
     """Download a backup (restore it anywhere with pg_restore)."""
+    validate_id(backup_id)  # it names the default file: checked before anything
     if output == "-":
         app.client.download_backup(app_name, backup_id, sys.stdout.buffer)
         sys.stdout.buffer.flush()

@@ -22,6 +22,10 @@ def test_capture_list_restore_download_and_destroy_with_a_final_backup(paas: Paa
     assert got.exit_code == 0 and out.read_bytes() == b"DATA"
     assert (out.stat().st_mode & 0o777) == 0o600
 
+    crafted = paas("pg:backups:download", "../../etc", "-a", "shop")
+    assert crafted.exit_code != 0 and "not a backup id" in crafted.output
+    assert not list(tmp_path.parent.glob("**/*etc.dump*"))
+
     scheduled = paas("pg:backups:schedule", "--at", "04:15", "--keep", "3", "-a", "shop")
     assert "daily at 04:15 UTC, keeping the last 3" in scheduled.output
     bad = paas("pg:backups:schedule", "--at", "25:00", "-a", "shop")
