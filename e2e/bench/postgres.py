@@ -64,7 +64,7 @@ def main() -> None:
                 "CREATE TABLE t (id bigint PRIMARY KEY, body text); "
                 "INSERT INTO t SELECT g, repeat(md5(g::text) || md5((g * 7)::text), 5) "
                 f"|| substr(md5(random()::text), 1, 20) FROM generate_series(1, {rows}) g")])
-            code, size = engine.exec(cid, ["psql", "-h", "127.0.0.1", "-U", "app", "-d", "app",
+            _, size = engine.exec(cid, ["psql", "-h", "127.0.0.1", "-U", "app", "-d", "app",
                                            "-tAc", "SELECT pg_size_pretty(pg_database_size"
                                            "('app'))"], POSTGRES.client_environment(
                                                addon.password))

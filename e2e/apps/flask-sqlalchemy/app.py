@@ -1,4 +1,5 @@
-"""Flask + SQLAlchemy 2 on DATABASE_URL, unchanged (postgresql://...)."""
+"""Flask + SQLAlchemy on DATABASE_URL, unchanged (postgresql://...; SQLAlchemy 2.1
+connects with psycopg 3 for that scheme, 2.0 with psycopg2)."""
 
 import os
 
