@@ -31,10 +31,12 @@ from paas.server.git_http import Repos
 from paas.server.platform import Platform
 from paas.services.addons import AddonService, NoAddons
 from paas.services.autoscale import ScalingStrategy
+from paas.services.backups import BackupScheduler
 from paas.services.formation import FormationService
 from paas.services.platform import build_services
 from paas.settings import Settings
 from paas.stack.debian import build_stack
+from paas.store.backups import BackupFiles
 from paas.store.logbook import LogBook
 from paas.store.port import Store
 from paas.store.secrets import (
@@ -83,7 +85,8 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
             scaling=lambda _formation, _addons: ClusterAutoscaling(cluster),
             repos=repos, logbook=logbook, platform_domain=settings.domain,
             # pods spread over nodes; the scheduler admits each against a node's memory
-            bounds=settings.replicas, host_memory=None)
+            bounds=settings.replicas, host_memory=None,
+            backup_files=BackupFiles(settings.backups_dir))
         return Platform(settings, store, repos, services)
     if build_missing_stack:
         build_stack(settings.stack, settings.home / "cache", say, client=engine)
@@ -101,8 +104,11 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
         addon_provider=DockerAddons(engine, settings), scaling=docker_scaling,
         repos=repos, logbook=logbook, platform_domain=settings.domain,
         # one host: every replica's memory limit is admitted against the engine's memory
-        bounds=settings.replicas, host_memory=DockerEngine(engine))
-    return Platform(settings, store, repos, services, background=tuple(a.run for a in loops))
+        bounds=settings.replicas, host_memory=DockerEngine(engine),
+        backup_files=BackupFiles(settings.backups_dir))
+    scheduled_backups = BackupScheduler(services.backups, say)
+    return Platform(settings, store, repos, services,
+                    background=(*(a.run for a in loops), scheduled_backups.run))
 
 
 def _docker_autoscaler(settings: Settings, engine: docker.DockerClient, store: Store,

@@ -109,6 +109,8 @@ def replica_bounds_from_env() -> ReplicaBounds:
 
 #: Bumped when the recipe of the built stack images changes, so hosts rebuild them.
 STACK_TAG = "bookworm-r3"
+#: The PostgreSQL stack image's own tag (major version, suite, recipe revision).
+POSTGRES_TAG = "15-bookworm-r2"
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,11 @@ class StackImages:
     )
     redis: str = field(
         default_factory=lambda: os.environ.get("PAAS_REDIS_IMAGE", f"paas-stack/redis:{STACK_TAG}")
+    )
+    #: ``postgres:15`` where a registry is reachable: ours keeps its entrypoint contract.
+    postgres: str = field(
+        default_factory=lambda: os.environ.get("PAAS_POSTGRES_IMAGE",
+                                               f"paas-stack/postgres:{POSTGRES_TAG}")
     )
 
 
@@ -222,6 +229,11 @@ class Settings:
     @property
     def repos_dir(self) -> Path:
         return self.home / "repos"
+
+    @property
+    def backups_dir(self) -> Path:
+        """Add-on backups, one 0700 folder per app."""
+        return self.home / "backups"
 
     @property
     def router_dir(self) -> Path:

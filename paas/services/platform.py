@@ -18,6 +18,7 @@ from paas.runtime.port import Runtime
 from paas.services.addons import AddonProvider, AddonService
 from paas.services.apps import AppService, SourceRepos
 from paas.services.autoscale import AutoscaleService, ScalingStrategy
+from paas.services.backups import BackupService, BackupStore
 from paas.services.config import ConfigService
 from paas.services.deploy import AppLocks, Deployer
 from paas.services.destroy import DestroyService
@@ -40,6 +41,7 @@ class Services:
     formation: FormationService
     autoscale: AutoscaleService
     addons: AddonService
+    backups: BackupService
     logs: AppLogs
     oneoff: OneOffService
     destroy: DestroyService
@@ -72,6 +74,7 @@ def build_services(
     repos: SourceRepos,
     logbook: LogBook | None,
     platform_domain: str,
+    backup_files: BackupStore,
     locks: AppLocks | None = None,
     bounds: ReplicaBounds | None = None,
     host_memory: HostMemory | None = None,
@@ -86,7 +89,8 @@ def build_services(
     locks = locks or AppLocks()
     bounds = bounds or ReplicaBounds()
     deploys = Deployer(store, builder, runtime, locks, logbook, bounds)
-    addons = AddonService(store, deploys, addon_provider)
+    backups = BackupService(store, addon_provider, backup_files)
+    addons = AddonService(store, deploys, addon_provider, forget_backups=backups.forget)
     formation = FormationService(store, runtime, locks, bounds, host_memory)
     return Services(
         apps=AppService(store, repos),
@@ -97,6 +101,7 @@ def build_services(
         formation=formation,
         autoscale=AutoscaleService(store, scaling(formation, addons), bounds),
         addons=addons,
+        backups=backups,
         logs=AppLogs(runtime, logbook),
         oneoff=OneOffService(store, runtime),
         destroy=DestroyService(store, runtime, locks, addons, repos, logbook),

@@ -1,9 +1,10 @@
 """``paas stack build``: the platform's base images, made from Debian packages.
 
-On a machine with a registry, ``python:3.x-slim``, ``nginx`` and ``redis`` images serve
-(set PAAS_STACK_IMAGE and friends). Air-gapped hosts, and these build machines, have no
-registry: there the root file system comes from ``debootstrap`` against the host's own
-Debian mirror and is imported, and the other images are built on top of it with apt.
+On a machine with a registry, ``python:3.x-slim``, ``nginx``, ``redis`` and
+``postgres:15`` images serve (set PAAS_STACK_IMAGE, PAAS_POSTGRES_IMAGE and friends).
+Air-gapped hosts, and these build machines, have no registry: there the root file
+system comes from ``debootstrap`` against the host's own Debian mirror and is imported,
+and the other images are built on top of it with apt.
 """
 
 from __future__ import annotations
@@ -151,13 +152,57 @@ def _python_dockerfile(base: str) -> str:
     )
 
 
-def _build_dockerfile(client: docker.DockerClient, df: str, tag: str) -> None:
+#: PostgreSQL's major version in the stack image (Debian bookworm's postgresql-15).
+POSTGRES_MAJOR = 15
+#: The official image's postgres uid and gid; ours matches it.
+POSTGRES_UID = 999
+#: The entrypoint that gives our image the official image's contract (see the script).
+POSTGRES_ENTRYPOINT = Path(__file__).with_name("postgres-entrypoint.sh")
+
+
+def _postgres_dockerfile(base: str) -> str:
+    """Debian's postgresql-15 without the cluster its package would create, started by an
+    entrypoint with the official image's contract (POSTGRES_PASSWORD_FILE, PGDATA at
+    /var/lib/postgresql/data), so one add-on record fits this image and ``postgres:15``."""
+    bindir = f"/usr/lib/postgresql/{POSTGRES_MAJOR}/bin"
+    return "\n".join(
+        [
+            f"FROM {base}",
+            "ENV DEBIAN_FRONTEND=noninteractive",
+            # uid/gid 999 as in the official image, so a pod's runAsUser fits both
+            f"RUN groupadd --system --gid {POSTGRES_UID} postgres"
+            f" && useradd --system --uid {POSTGRES_UID} --gid postgres"
+            " --home-dir /var/lib/postgresql --shell /bin/sh postgres",
+            "RUN mkdir -p /etc/postgresql-common/createcluster.d"
+            " && echo 'create_main_cluster = false'"
+            " > /etc/postgresql-common/createcluster.d/no-main-cluster.conf"
+            " && apt-get update -q && apt-get install -y -q --no-install-recommends"
+            f" postgresql-{POSTGRES_MAJOR} && rm -rf /var/lib/apt/lists/*"
+            # any uid may make its socket here (the official image's mode)
+            " && mkdir -p /var/run/postgresql && chmod 3777 /var/run/postgresql",
+            f"ENV PATH={bindir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+            " PGDATA=/var/lib/postgresql/data",
+            "COPY postgres-entrypoint.sh /usr/local/bin/docker-entrypoint.sh",
+            'ENTRYPOINT ["docker-entrypoint.sh"]',
+            # smart shutdown waits for clients; SIGINT (fast) is what the official uses
+            "STOPSIGNAL SIGINT",
+            "EXPOSE 5432",
+            'CMD ["postgres"]',
+        ]
+    )
+
+
+def _build_dockerfile(client: docker.DockerClient, df: str, tag: str,
+                      files: dict[str, tuple[bytes, int]] | None = None) -> None:
+    """Build ``df`` with ``files`` (name -> content, mode) beside it in the context."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        data = df.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
+        for name, (content, mode) in {"Dockerfile": (df.encode(), 0o644),
+                                      **(files or {})}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            info.mode = mode
+            tar.addfile(info, io.BytesIO(content))
     buf.seek(0)
     try:
         drain(client.api.build(fileobj=buf, custom_context=True, tag=tag, rm=True,
@@ -188,7 +233,7 @@ def build_stack(
         raise RuntimeUnavailable(f"Docker engine unavailable: {e}") from e
     built: list[str] = []
     base = rootfs_image(images)
-    wanted = [images.python, images.router, images.redis]
+    wanted = [images.python, images.router, images.redis, images.postgres]
     missing = force or not all(_exists(client, n) for n in wanted)
     if missing and (force or not _exists(client, base)):
         tar_path = _rootfs_tar(apt_mirror(), cache_dir, log)
@@ -211,7 +256,11 @@ def build_stack(
             log(f"-----> Building {name}")
             _build_dockerfile(client, _recipe_dockerfile(base, RECIPES[key]), name)
             built.append(name)
+    if force or not _exists(client, images.postgres):
+        log(f"-----> Building {images.postgres}")
+        _build_dockerfile(client, _postgres_dockerfile(base), images.postgres, files={
+            "postgres-entrypoint.sh": (POSTGRES_ENTRYPOINT.read_bytes(), 0o755)})
+        built.append(images.postgres)
     if not built:
-        log("-----> Stack images present: " + ", ".join((images.python, images.router,
-                                                          images.redis)))
+        log("-----> Stack images present: " + ", ".join(wanted))
     return built

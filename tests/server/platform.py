@@ -22,6 +22,7 @@ from paas.server.git_http import Repos
 from paas.server.receive import Receiver
 from paas.services.platform import build_services
 from paas.settings import Settings
+from paas.store.backups import BackupFiles
 from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 from tests.fakes import FakeRuntime, NoBuilder, RecordingScaling
@@ -80,7 +81,8 @@ def make_platform(tmp: Path) -> ApiPlatform:
     services = build_services(
         store=store, runtime=runtime, builder=NoBuilder(),
         addon_provider=FakeAddons(), scaling=lambda _f, _a: RecordingScaling(),
-        repos=repos, logbook=None, platform_domain=settings.domain)
+        repos=repos, logbook=None, platform_domain=settings.domain,
+        backup_files=BackupFiles(settings.backups_dir))
     ctx = ApiContext(settings, store, repos, Receiver(settings, services.deploys, store),
                      services, hook_secret="s")
     return ApiPlatform(ctx, runtime, Client(PlatformAPI(ctx)), token)

@@ -30,7 +30,8 @@ OWNER_ONLY = {
 
 #: A value for each path parameter of the table.
 ARGS = {"key": "SECRET", "host": "www.shop.example.com", "user": "bob",
-        "token_id": "0123456789ab", "ptype": "web", "kind": "redis"}
+        "token_id": "0123456789ab", "ptype": "web", "kind": "redis",
+        "backup_id": "b001"}
 
 CASES = [(method, route.rule) for route in all_routes() for method in route.methods]
 

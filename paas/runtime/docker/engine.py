@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import socket
+import struct
 import tarfile
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import PurePosixPath
-from typing import Any, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 import docker
 import docker.errors
@@ -144,6 +148,12 @@ class Spec:
     files: tuple[File, ...] = ()
     stop_signal: str | None = None
     confinement: Confinement = field(default_factory=Confinement)
+
+
+class ByteSink(Protocol):
+    """Where streamed output goes: an open binary file, or anything with ``write``."""
+
+    def write(self, data: bytes, /) -> object: ...
 
 
 class Engine(Protocol):
@@ -600,3 +610,108 @@ class DockerEngine:
     def resize(self, cid: str, rows: int, cols: int) -> None:
         with contextlib.suppress(docker.errors.DockerException):
             self.client.api.resize(cid, height=rows, width=cols)
+
+    # commands inside a running container with their streams (add-on backups, consoles)
+    def exec_stream(self, cid: str, argv: Sequence[str], environment: Mapping[str, str],
+                    stdin: BinaryIO | None, stdout: ByteSink) -> tuple[int, str]:
+        """Run ``argv`` in the container, ``stdin`` fed from a file and its stdout written
+        to ``stdout`` in chunks, so a dump of gigabytes never sits in memory.
+
+        The exit code and the end of its stderr (64 KiB at most) come back. The
+        environment goes to the engine in the request body: never a command line.
+        """
+        api = self.client.api
+        what = f"cannot run {argv[0]} in {cid[:12]}"
+        exec_id = _translated(what, lambda: str(api.exec_create(
+            cid, list(argv), stdin=stdin is not None, stdout=True, stderr=True,
+            environment=dict(environment))["Id"]))
+        conn = _translated(what, lambda: api.exec_start(exec_id, socket=True))
+        sock: socket.socket = getattr(conn, "_sock", conn)
+        sock.settimeout(None)  # a restore may print nothing for minutes while it works
+        feeding: threading.Thread | None = None
+        failed: list[BaseException] = []
+        if stdin is not None:
+            def feed() -> None:
+                try:
+                    while chunk := stdin.read(_CHUNK):
+                        sock.sendall(chunk)
+                except BaseException as e:  # reported after the read ends
+                    failed.append(e)
+                finally:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_WR)  # EOF on the command's stdin
+
+            feeding = threading.Thread(target=feed, daemon=True, name=f"exec-in-{cid[:12]}")
+            feeding.start()
+        errors = bytearray()
+        try:
+            for stream, data in _frames(sock):
+                if stream == 1:
+                    stdout.write(data)
+                else:
+                    errors += data
+                    del errors[:-_STDERR_KEPT]
+        finally:
+            if feeding is not None:
+                feeding.join()
+            with contextlib.suppress(OSError):
+                conn.close()
+        if failed:
+            raise EngineError(f"{what}: its input failed: {failed[0]}") from failed[0]
+        return self.exec_exit_code(exec_id), errors.decode(errors="replace")
+
+    def exec_attached(self, cid: str, argv: Sequence[str], environment: Mapping[str, str],
+                      tty: bool) -> tuple[str, Any]:
+        """Start ``argv`` in the container with stdin open: its exec id and a socket
+        carrying its stdin and output (raw with a terminal, framed without)."""
+        api = self.client.api
+        what = f"cannot run {argv[0]} in {cid[:12]}"
+        exec_id = _translated(what, lambda: str(api.exec_create(
+            cid, list(argv), stdin=True, stdout=True, stderr=True, tty=tty,
+            environment=dict(environment))["Id"]))
+        conn = _translated(what, lambda: api.exec_start(exec_id, socket=True, tty=tty))
+        getattr(conn, "_sock", conn).settimeout(None)
+        return exec_id, conn
+
+    def exec_resize(self, exec_id: str, rows: int, cols: int) -> None:
+        with contextlib.suppress(docker.errors.DockerException):
+            self.client.api.exec_resize(exec_id, height=rows, width=cols)
+
+    def exec_exit_code(self, exec_id: str, timeout: float = 10.0) -> int:
+        """The exit code of an exec whose output ended (the engine notes it a moment
+        later); 137 when it still runs after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = _translated("cannot inspect a command",
+                                lambda: self.client.api.exec_inspect(exec_id))
+            if not state.get("Running") and state.get("ExitCode") is not None:
+                return int(state["ExitCode"])
+            if time.monotonic() >= deadline:
+                return 137
+            time.sleep(0.05)
+
+
+_CHUNK = 1024 * 1024
+_STDERR_KEPT = 64 * 1024
+_FRAME = struct.Struct(">BxxxL")
+
+
+def _read_exactly(sock: socket.socket, n: int) -> bytes | None:
+    parts, left = [], n
+    while left:
+        chunk = sock.recv(min(left, _CHUNK))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _frames(sock: socket.socket) -> Iterator[tuple[int, bytes]]:
+    """(stream, bytes) of the engine's multiplexed output until it ends."""
+    while (header := _read_exactly(sock, _FRAME.size)) is not None:
+        stream, size = _FRAME.unpack(header)
+        payload = _read_exactly(sock, size) if size else b""
+        if payload is None:
+            return
+        yield stream, payload
