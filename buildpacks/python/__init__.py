@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from buildpacks.python import manifests as M
-from paas.builder.plan import GENERATED_DIR, Dependencies
+from paas.builder.plan import ALL_DEBIAN_STACKS, GENERATED_DIR, Dependencies, Stack
 from paas.builder.source import SourceTree
 from paas.errors import BuildFailed
 
 KIND = "language"
 
-#: The one Python the stack image (Debian bookworm) carries.
-STACK_PYTHON = "3.11"
-
 _INCLUDE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
 _LOCAL = re.compile(r"^\s*(?:-e\s+|--editable\s+)?(\.|\./|/|file:)")
-_PY_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 _REQS = f"{GENERATED_DIR}/requirements.txt"
 _CONSTRAINTS = f"{GENERATED_DIR}/constraints.txt"
 
@@ -167,47 +164,166 @@ def _setup_py(src: SourceTree) -> Dependencies:
                         generated=generated)
 
 
-def _python_version(src: SourceTree) -> tuple[str, str] | None:
-    """(major.minor, where it came from), checked against the stack; None if unpinned."""
-    found: list[tuple[str, str]] = []
+@dataclass(frozen=True)
+class PythonRequest:
+    """The Python an app asks for: a pinned ``major.minor``, or a requires-python range."""
+
+    where: str
+    #: As the file wrote it, for messages.
+    text: str
+    minor: tuple[int, int] | None = None
+    #: requires-python clauses as (operator, (major, minor)).
+    clauses: tuple[tuple[str, tuple[int, int]], ...] = ()
+
+    def allows(self, version: tuple[int, ...]) -> bool:
+        """Whether a stack's ``major.minor`` satisfies the range (patch levels are the
+        stack's own, so a clause's patch is ignored: ``>=3.12.1`` allows 3.12)."""
+        have = (version[0], version[1]) if len(version) > 1 else (version[0], 0)
+        return all(_CMP[op](have, want) for op, want in self.clauses)
+
+
+_CMP = {
+    ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+    "~=": lambda a, b: a >= b and a[0] == b[0],
+}
+_CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|~=|>|<)\s*(\d+)(?:\.(\d+|\*))?(?:\.(\d+|\*))?\s*$")
+#: ``3.13``, ``3.13.1``, ``python-3.13.1`` (Heroku's runtime.txt), ``cpython-3.13``.
+_PIN = re.compile(r"^(?:c?python-?)?(\d+)\.(\d+)(?:\.\d+)?(?:[a-z]+\d*)?$", re.I)
+
+
+def _pin_line(text: str) -> str | None:
+    """The version line of a .python-version or runtime.txt: comments and blank lines
+    are skipped (pyenv and uv do; Heroku's template starts with a comment)."""
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            return line
+    return None
+
+
+def _pin(text: str, where: str) -> PythonRequest:
+    m = _PIN.match(text)
+    if m is None:
+        raise BuildFailed(f"{where}: cannot read a Python version in {text!r}; only CPython "
+                          "stacks exist here: write e.g. 3.13")
+    return PythonRequest(where, text, minor=(int(m.group(1)), int(m.group(2))))
+
+
+def _requires_python(text: str) -> PythonRequest:
+    clauses: list[tuple[str, tuple[int, int]]] = []
+    for part in text.split(","):
+        m = _CLAUSE.match(part)
+        if m is None:
+            raise BuildFailed(f"pyproject.toml: cannot read requires-python {text!r}")
+        op, major, minor, patch = m.groups()
+        if minor in (None, "*"):
+            # >=3 / ==3.*: the whole major line
+            low, high = (int(major), 0), (int(major) + 1, 0)
+            clauses += {"==": [(">=", low), ("<", high)], "!=": [("<", low)]}.get(
+                op, [(op, low)])
+            continue
+        version = (int(major), int(minor))
+        if op == "~=" and patch not in (None, "*"):
+            op = "=="  # ~=3.12.1 stays within 3.12
+        clauses.append((op, version))
+    return PythonRequest("requires-python", text, clauses=tuple(clauses))
+
+
+def python_request(src: SourceTree) -> tuple[PythonRequest | None, PythonRequest | None]:
+    """(the pinned version, the requires-python range), each None when absent.
+
+    Pins come from .python-version, runtime.txt and Pipfile [requires]; two pins that
+    name different minors are a conflict the push reports rather than guesses at.
+    """
+    pins: list[PythonRequest] = []
     for path in (".python-version", "runtime.txt"):
-        text = (src.read(path) or "").strip()
-        if text:
-            found.append((text.splitlines()[0].strip(), path))
+        line = _pin_line(src.read(path) or "")
+        if line:
+            pins.append(_pin(line, path))
     pinned = M.pipfile_python(src)
     if pinned:
-        found.append((pinned, "Pipfile [requires]"))
-    minors: list[tuple[str, str, str]] = []
-    for text, where in found:
-        m = _PY_VERSION.search(text)
-        if m is None:
-            raise BuildFailed(f"{where}: cannot read a Python version in {text!r} "
-                              f"(write e.g. {STACK_PYTHON})")
-        minors.append((f"{m.group(1)}.{m.group(2)}", text, where))
-    if len({m for m, _, _ in minors}) > 1:
-        listed = ", ".join(f"{text} in {where}" for _, text, where in minors)
+        pins.append(_pin(pinned.strip(), "Pipfile [requires]"))
+    if len({p.minor for p in pins}) > 1:
+        listed = ", ".join(f"{p.text} in {p.where}" for p in pins)
         raise BuildFailed(f"conflicting Python versions: {listed}")
-    if not minors:
-        return None
-    minor, text, where = minors[0]
-    if minor != STACK_PYTHON:
-        raise BuildFailed(
-            f"{where} asks for Python {text}, but this platform's stack (Debian bookworm) "
-            f"offers Python {STACK_PYTHON} only: set {STACK_PYTHON} in {where} or remove it"
-        )
-    return minor, where
+    requires = (_pyproject(src) or {}).get("project", {}).get("requires-python")
+    return (pins[0] if pins else None,
+            _requires_python(str(requires)) if requires else None)
 
 
-def dependencies(src: SourceTree) -> Dependencies | None:
+def _dotted(version: tuple[int, ...]) -> str:
+    return ".".join(str(v) for v in version)
+
+
+def _not_built(stack: Stack, why: str) -> BuildFailed:
+    return BuildFailed(f"{why}, but its stack {stack.image} is not built on this platform: "
+                       f"run `paas stack build --python {stack.python}` on the platform host")
+
+
+def _offered(stacks: Sequence[Stack]) -> str:
+    return ", ".join(s.label for s in stacks)
+
+
+def choose_stack(src: SourceTree, stacks: Sequence[Stack]) -> tuple[Stack, str]:
+    """The stack to build on, and the line that says why.
+
+    A pin (``3.13``) takes the stack of that minor; a minor no stack has takes the
+    nearest later one of the same major (``3.12`` -> 3.13: newer than asked, but the
+    smallest step from it), else the push fails naming what exists. Without a pin,
+    the newest built stack that requires-python allows; without either, the newest
+    built stack. A stack the platform offers but has not built is an error with the
+    command that builds it, never a silent fallback to another Python.
+    """
+    ordered = sorted(stacks, key=lambda s: s.key)
+    pin, requires = python_request(src)
+    if pin is not None and pin.minor is not None:
+        asked = pin.minor
+        same = [s for s in ordered if s.key[:2] == asked]
+        later = [s for s in ordered if s.key[0] == asked[0] and s.key[:2] > asked]
+        if requires is not None and not requires.allows(asked):
+            raise BuildFailed(f"conflicting Python versions: {pin.text} in {pin.where}, "
+                              f"requires-python {requires.text} in pyproject.toml")
+        if same:
+            stack = ([s for s in same if s.built] or same)[-1]
+            why = f"from {pin.where}"
+        elif later:
+            stack = later[0]
+            why = (f"{pin.where} asks {_dotted(asked)}, which no stack has: "
+                   "the nearest later one")
+        else:
+            raise BuildFailed(f"{pin.where} asks for Python {pin.text}: no stack offers "
+                              f"{_dotted(asked)} or later (stacks: {_offered(ordered)})")
+        if not stack.built:
+            raise _not_built(stack, f"{pin.where} asks for Python {pin.text}")
+    else:
+        allowed = [s for s in ordered if requires is None or requires.allows(s.key)]
+        if not allowed:
+            raise BuildFailed(f"requires-python {requires.text if requires else ''} allows "
+                              f"none of the stacks ({_offered(ordered)})")
+        built = [s for s in allowed if s.built]
+        if not built:
+            if requires is not None:
+                raise _not_built(allowed[-1], f"requires-python {requires.text} allows "
+                                 f"Python {allowed[-1].python}")
+            raise BuildFailed("no Python stack is built on this platform: run "
+                              "`paas stack build` on the platform host")
+        stack = built[-1]
+        why = (f"the newest requires-python {requires.text} allows" if requires
+               else "the newest here; pin a version in .python-version")
+    return stack, f"Stack: {stack.label}, {stack.image} ({why})"
+
+
+def dependencies(src: SourceTree, stacks: Sequence[Stack] = ALL_DEBIAN_STACKS
+                 ) -> Dependencies | None:
     deps = _dependencies(src)
     if deps is None:
         return None
-    version = _python_version(src)
-    note = (f"Python {STACK_PYTHON} (from {version[1]})" if version
-            else f"Python {STACK_PYTHON} (the stack's; pin it in .python-version)")
+    stack, note = choose_stack(src, stacks)
     return Dependencies(
         manager=deps.manager, files=deps.files, pip_args=deps.pip_args,
-        python_version=STACK_PYTHON, notes=(note, *deps.notes), generated=deps.generated,
+        python_version=stack.python, stack=stack, notes=(note, *deps.notes),
+        generated=deps.generated,
     )
 
 

@@ -15,7 +15,7 @@ import docker.errors
 
 from paas.builder import dockerfile
 from paas.builder.buildpacks import Buildpacks, load, make_plan
-from paas.builder.plan import BuildPlan
+from paas.builder.plan import BuildPlan, stacks_from_settings
 from paas.builder.source import SourceTree
 from paas.domain.release import Build
 from paas.errors import BuildFailed, RuntimeUnavailable
@@ -38,7 +38,23 @@ class DockerBuilder:
         self.packs = packs or load()
 
     def plan(self, source: Path) -> BuildPlan:
-        return make_plan(SourceTree.from_dir(source), self.packs)
+        stacks = stacks_from_settings(self.settings.stack, self._has_image)
+        return make_plan(SourceTree.from_dir(source), self.packs, stacks)
+
+    def _has_image(self, name: str) -> bool:
+        try:
+            self.client.images.get(name)
+            return True
+        except docker.errors.ImageNotFound:
+            return False
+        except docker.errors.DockerException as e:
+            raise RuntimeUnavailable(f"Docker engine unavailable: {e}") from e
+
+    @staticmethod
+    def _stack_image(plan: BuildPlan) -> str:
+        if plan.stack is None:
+            raise BuildFailed("the build plan names no stack")
+        return plan.stack.image
 
     def _context(self, app: str, source: Path, plan: BuildPlan, workdir: Path) -> Path:
         ctx = workdir / "context"
@@ -59,19 +75,19 @@ class DockerBuilder:
         (ctx / "Dockerfile").write_text(
             dockerfile.render(
                 plan,
-                self.settings.stack.python,
+                self._stack_image(plan),
                 with_ca=ca is not None,
                 labels={"paas.instance": self.settings.instance, "paas.app": app},
             )
         )
         return ctx
 
-    def _ensure_stack(self) -> None:
+    def _ensure_stack(self, image: str) -> None:
         try:
-            self.client.images.get(self.settings.stack.python)
+            self.client.images.get(image)
         except docker.errors.ImageNotFound:
             raise BuildFailed(
-                f"stack image {self.settings.stack.python} is missing: "
+                f"stack image {image} is missing: "
                 "run `paas stack build` on the platform host"
             ) from None
         except docker.errors.DockerException as e:
@@ -81,7 +97,7 @@ class DockerBuilder:
         plan = self.plan(source)
         for line in plan.describe():
             log(f"-----> {line}")
-        self._ensure_stack()
+        self._ensure_stack(self._stack_image(plan))
         tag = f"{image_repository(self.settings, app)}:git-{commit[:12]}"
         build_args = {
             k: v

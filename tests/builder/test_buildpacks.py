@@ -164,7 +164,8 @@ def test_describe_lists_everything_in_order(packs):
     assert make_plan(src, packs).describe() == [
         "Python app",
         "Dependencies: pip (requirements.txt)",
-        "Python 3.11 (the stack's; pin it in .python-version)",
+        "Stack: Python 3.14 on Debian forky, paas-stack/python:3.14-forky-r3 (the newest "
+        "here; pin a version in .python-version)",
         "No web process: only the Procfile's types run, none is routed",
         "Process worker: celery worker",
         "Release phase: migrate",
