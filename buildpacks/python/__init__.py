@@ -426,3 +426,105 @@ def pick(candidates: list[tuple[tuple[object, ...], str, str]]
         return []
     best = min(rank for rank, _, _ in candidates)
     return [(path, target) for rank, path, target in sorted(candidates) if rank == best]
+
+
+# Scripts that start their own server ------------------------------------------------
+def imports(tree: ast.Module, package: str) -> bool:
+    """Whether the module imports ``package`` or one of its submodules."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(
+            a.name == package or a.name.startswith(package + ".") for a in node.names
+        ):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (
+            (node.module or "") == package or (node.module or "").startswith(package + ".")
+        ):
+            return True
+    return False
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
+
+
+def _calls(nodes: list[ast.stmt]) -> list[ast.Call]:
+    return [n for stmt in nodes for n in ast.walk(stmt) if isinstance(n, ast.Call)]
+
+
+def _receiver(call: ast.Call) -> str:
+    """``app`` for ``app.run()``; "" when the call is not a method call on a name."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return func.value.id
+    return ""
+
+
+@dataclass(frozen=True)
+class OwnServer:
+    """A module that starts a server itself instead of (only) exposing an app object."""
+
+    #: For the plan: "Tornado HTTPServer hosting a WSGI app".
+    kind: str
+    framework: str
+    #: The server starts when the module is imported (so a WSGI server importing it
+    #: would start it inside its first worker).
+    at_import: bool
+    #: It must run as a script: importing it elsewhere cannot serve it.
+    native: bool
+    #: Hosts a WSGI app that gunicorn could serve better.
+    wsgi: bool = False
+    #: Builds a ``tornado.web.Application`` (the Tornado buildpack runs those).
+    tornado_application: bool = False
+
+
+def tornado_application_names(tree: ast.Module) -> set[str]:
+    """Names that build a tornado Application here: the class and local subclasses."""
+    names = {"Application"}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and any(
+            (isinstance(b, ast.Attribute) and b.attr == "Application")
+            or (isinstance(b, ast.Name) and b.id in names)
+            for b in node.bases
+        ):
+            names.add(node.name)
+    return names
+
+
+def own_server(tree: ast.Module) -> OwnServer | None:
+    """The server a module starts at import or under ``if __name__ == "__main__"``.
+
+    Read statically. At import means a top-level statement (not inside a function, a
+    class or the main guard). Under the main guard also counts the module's functions
+    the guard calls (``asyncio.run(main())``). A Flask ``app.run()`` under the main guard
+    is the development server for ``python app.py``: gunicorn serves that app instead,
+    so it is reported but not native.
+    """
+    top = [s for s in tree.body if not isinstance(
+        s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not _is_main_guard(s)]
+    guard = [s for s in tree.body if _is_main_guard(s)]
+    functions = {s.name: s for s in tree.body
+                 if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    called = {call_name(c) for c in _calls(guard)} | {
+        call_name(c) for c in _calls(top)}
+    main_calls = _calls(guard) + _calls([functions[n] for n in sorted(called & set(functions))])
+    flask_names = {t.id for s in tree.body if isinstance(s, ast.Assign)
+                   and call_name(s.value) in ("Flask", "create_app", "make_app")
+                   for t in s.targets if isinstance(t, ast.Name)}
+    every = {call_name(n) for n in ast.walk(tree)}
+    application = bool(every & tornado_application_names(tree))
+    for at_import, calls in ((True, _calls(top)), (False, main_calls)):
+        names = {call_name(c) for c in calls}
+        if imports(tree, "tornado") and names & {"listen", "start", "bind"} and (
+            every & {"HTTPServer", "WSGIContainer"} or application
+        ):
+            wsgi = "WSGIContainer" in every
+            kind = ("Tornado HTTPServer hosting a WSGI app" if wsgi else
+                    "Tornado Application" if application else "Tornado HTTPServer")
+            return OwnServer(kind, "Tornado", at_import, native=True, wsgi=wsgi,
+                             tornado_application=application)
+        if imports(tree, "aiohttp") and "run_app" in names:
+            return OwnServer("aiohttp web.run_app", "aiohttp", at_import, native=True)
+        if any(call_name(c) == "run" and _receiver(c) in flask_names for c in calls):
+            return OwnServer("Flask development server (app.run)", "Flask", at_import,
+                             native=at_import, wsgi=True)
+    return None

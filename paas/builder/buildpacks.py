@@ -191,6 +191,8 @@ def make_plan(src: SourceTree, packs: Buildpacks,
     if web is None:
         if not processes:
             raise _undecided(found)
+        if "web" not in processes:
+            notes = ("No web process: only the Procfile's types run, none is routed",)
         return BuildPlan(
             dependencies=deps,
             processes=processes,
@@ -198,8 +200,7 @@ def make_plan(src: SourceTree, packs: Buildpacks,
             files=setup.files,
             env=setup.env,
             summary="Python app",
-            notes=("No web process: only the Procfile's types run, none is routed",
-                   *setup.notes),
+            notes=notes + setup.notes,
         )
     return BuildPlan(
         dependencies=deps,
