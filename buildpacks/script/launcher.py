@@ -37,14 +37,14 @@ def _installed(name: str) -> bool:
 
 def _adjust_tornado() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import tornado_serve  # type: ignore[import-not-found]  # noqa: PLC0415
+    import tornado_serve  # type: ignore[import-not-found]
 
     tornado_serve.install()
 
 
 def _adjust_aiohttp() -> None:
     # Imported by name: the platform's own environment has neither aiohttp nor Flask.
-    web = importlib.import_module("aiohttp.web")
+    web: Any = importlib.import_module("aiohttp.web")
     original = web.run_app
 
     def run_app(app: Any, *args: Any, **kwargs: Any) -> Any:
@@ -60,7 +60,7 @@ def _adjust_aiohttp() -> None:
 
 
 def _adjust_flask() -> None:
-    flask = importlib.import_module("flask")
+    flask: Any = importlib.import_module("flask")
     original = flask.Flask.run
 
     def run(self: Any, host: str | None = None, port: int | None = None,
@@ -71,7 +71,7 @@ def _adjust_flask() -> None:
             _say("debug=True ignored: the debugger would run code any visitor sends")
         for key in ("use_reloader", "use_debugger", "threaded"):
             options.pop(key, None)
-        original(self, host="0.0.0.0", port=PORT, debug=False,  # noqa: S104, S201
+        original(self, host="0.0.0.0", port=PORT, debug=False,  # noqa: S104
                  load_dotenv=load_dotenv, use_reloader=False, use_debugger=False,
                  threaded=True, **options)
 

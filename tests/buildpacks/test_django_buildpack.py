@@ -124,7 +124,7 @@ def test_sqlite_apps_are_pointed_to_postgresql_not_to_a_release_migrate():
     assert len(tips) == 1 and "PostgreSQL add-on" in tips[0]
     with_url = django_pack.detect(_src("import dj_database_url\n" + sqlite +
                                        "DATABASES['default'] = dj_database_url.config()\n"))
-    assert [n for n in with_url.notes if n.startswith("Tip:")][0].startswith(
+    assert next(n for n in with_url.notes if n.startswith("Tip:")).startswith(
         "Tip: add 'release: python manage.py migrate")
 
 
