@@ -130,8 +130,9 @@ class DockerBuilder:
                         log(INDENT + line)
             except _BuildError as e:
                 steps.remove_new(self.client)
-                tail = "\n".join(output[-40:])
-                raise BuildFailed(f"build failed: {e}", log=tail) from None
+                # The output streamed to the pusher as it came: say only the cause again.
+                cause = dockerfile.install_error(output) or str(e)
+                raise BuildFailed(f"build failed: {cause}") from None
             except docker.errors.DockerException as e:
                 raise RuntimeUnavailable(f"Docker engine error during build: {e}") from e
         log(f"-----> Image built in {time.monotonic() - started:.1f}s")
