@@ -162,17 +162,21 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+#: How uv marks an error (a multiplication sign).
+_UV_MARK = "\u00d7"
+
+
 def install_error(output: list[str]) -> str | None:
     """The one line that says why a build step failed, from the build's output.
 
     The whole output has streamed to the pusher already; the rejection repeats only the
-    cause: uv's ``×``/``error:`` line with its explanation (``╰─▶ ...``), or pip's last
+    cause: uv's ``\u00d7``/``error:`` line with its explanation (``╰─▶ ...``), or pip's last
     ``ERROR:`` line. None when neither installer said why (the engine's message is used).
     """
     for i in range(len(output) - 1, -1, -1):
         line = output[i].strip()
-        if line.startswith(("×", "error:")):
-            reason = [line.lstrip("× ").removeprefix("error: ")]
+        if line.startswith((_UV_MARK, "error:")):
+            reason = [line.lstrip(_UV_MARK + " ").removeprefix("error: ")]
             for follow in output[i + 1:i + 4]:
                 text = follow.strip()
                 if not text.startswith(("╰─▶", "├─▶", "│")):

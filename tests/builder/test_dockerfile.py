@@ -208,7 +208,7 @@ def test_install_error_is_the_one_line_cause():
     from paas.builder.dockerfile import install_error
 
     uv = ["Using Python 3.13.5 environment at: /opt/venv",
-          "  × No solution found when resolving dependencies:",
+          "  \u00d7 No solution found when resolving dependencies:",
           "  ╰─▶ Because nosuchpkg was not found in the package registry and you require",
           "The command '/bin/sh -c ...' returned a non-zero code: 1"]
     assert install_error(uv) == ("No solution found when resolving dependencies: Because "
