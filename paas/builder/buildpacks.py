@@ -176,7 +176,9 @@ def make_plan(src: SourceTree, packs: Buildpacks,
         # The framework's build setup (static files, collectstatic) still applies, but the
         # Procfile's command is an HTTP server on $PORT whatever the detected server was.
         chosen = _named_by(processes["web"], found)
-        web = replace(chosen, protocol=WebProtocol.HTTP, notes=()) if chosen else None
+        # Its warnings and tips still hold; what it says about its server does not.
+        web = replace(chosen, protocol=WebProtocol.HTTP, notes=tuple(
+            n for n in chosen.notes if not n.startswith("Server:"))) if chosen else None
         notes = ("Process web: taken from the Procfile (it always wins over detection)",)
     elif len(found) == 1:
         web = _serve(packs, src, found[0])
