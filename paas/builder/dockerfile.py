@@ -170,20 +170,20 @@ def install_error(output: list[str]) -> str | None:
     """The one line that says why a build step failed, from the build's output.
 
     The whole output has streamed to the pusher already; the rejection repeats only the
-    cause: uv's ``\u00d7``/``error:`` line with its explanation (``╰─▶ ...``), or pip's last
-    ``ERROR:`` line. None when neither installer said why (the engine's message is used).
+    cause: uv's ``error:`` line with its ``cause:`` lines (``\u00d7``/``╰─▶`` when it
+    draws them), or pip's last ``ERROR:`` line. None when neither installer said why (the
+    engine's message is used then).
     """
     for i in range(len(output) - 1, -1, -1):
         line = output[i].strip()
         if line.startswith((_UV_MARK, "error:")):
-            reason = [line.lstrip(_UV_MARK + " ").removeprefix("error: ")]
+            reason = [line.lstrip(_UV_MARK + " ").removeprefix("error: ").rstrip(":")]
             for follow in output[i + 1:i + 4]:
                 text = follow.strip()
-                if not text.startswith(("╰─▶", "├─▶", "│")):
+                if not text.startswith(("╰─▶", "├─▶", "│", "cause:")):
                     break
-                reason.append(text.lstrip("╰├│─▶ "))
-            return " ".join(r for r in reason if r).rstrip(":") if len(reason) == 1 \
-                else ": ".join(r.rstrip(":") for r in reason if r)
+                reason.append(text.lstrip("╰├│─▶ ").removeprefix("cause: ").rstrip(":"))
+            return ": ".join(r for r in reason if r)
         if line.startswith("ERROR:"):
             return line.removeprefix("ERROR:").strip()
     return None

@@ -219,4 +219,9 @@ def test_install_error_is_the_one_line_cause():
     assert install_error(pip) == "No matching distribution found for nosuchpkg"
     assert install_error(["error: Failed to fetch: `https://pypi.org/simple/x/`"]) == \
         "Failed to fetch: `https://pypi.org/simple/x/`"
+    plain = ["error: No solution found when resolving dependencies:",
+             "  cause: Because x was not found in the package registry, we can conclude"]
+    assert install_error(plain) == ("No solution found when resolving dependencies: "
+                                    "Because x was not found in the package registry, "
+                                    "we can conclude")
     assert install_error(["Step 5/9 : RUN false"]) is None
