@@ -52,6 +52,19 @@ def parse_scale_args(args: Iterable[str]) -> list[ScaleChange]:
     return changes
 
 
+#: Procfile lines for the types users most often scale before declaring them.
+_SUGGESTED = {
+    "worker": "celery -A <module with the Celery app> worker --loglevel=INFO",
+    "beat": "celery -A <module with the Celery app> beat --loglevel=INFO",
+}
+
+
+def procfile_suggestion(process_type: str) -> str:
+    """How to declare a type the app lacks: the Procfile line to add, then push."""
+    command = _SUGGESTED.get(process_type, "<command>")
+    return f"add a line '{process_type}: {command}' to the Procfile and push"
+
+
 def apply_scale(
     current: Mapping[str, int], processes: Iterable[str], changes: Iterable[ScaleChange]
 ) -> dict[str, int]:
@@ -62,7 +75,8 @@ def apply_scale(
         if ch.process_type not in result:
             listed = ", ".join(sorted(result)) or "none"
             raise InvalidInput(
-                f"unknown process type {ch.process_type!r} (this app has: {listed})"
+                f"unknown process type {ch.process_type!r} (this app has: {listed}); "
+                + procfile_suggestion(ch.process_type)
             )
         base = result[ch.process_type]
         new = ch.amount if ch.op == "=" else base + ch.amount if ch.op == "+" else base - ch.amount

@@ -48,7 +48,8 @@ def test_bad_scale_arguments_are_one_line_errors(paas: Paas) -> None:
     for args, message in [
         (("scale",), "error: nothing to scale: give TYPE=N, e.g. web=2\n"),
         (("scale", "web=x"), "error: invalid count 'x' for web: use a non-negative whole number\n"),
-        (("scale", "nope=1"), "error: unknown process type 'nope' (this app has: web)\n"),
+        (("scale", "nope=1"), "error: unknown process type 'nope' (this app has: web); "
+                               "add a line 'nope: <command>' to the Procfile and push\n"),
     ]:
         r = paas(*args, "-a", "shop")
         assert (r.exit_code, r.stdout, r.stderr) == (1, "", message), args
