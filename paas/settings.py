@@ -323,6 +323,10 @@ class Settings:
     allow_metadata: bool = field(
         default_factory=lambda: (_env("PAAS_ALLOW_METADATA") or "").lower()
         in ("1", "true", "yes"))
+    #: Docker: the address range app networks are carved from, a /26 (61 containers)
+    #: each. Docker's own default pools hold about 30 networks, too few for one per app.
+    app_network_pool: str = field(
+        default_factory=lambda: _env("PAAS_APP_NETWORK_POOL") or "10.213.0.0/16")
     #: Upper bounds on replicas and process types, checked before anything starts.
     replicas: ReplicaBounds = field(default_factory=replica_bounds_from_env)
 

@@ -226,7 +226,10 @@ def detect(src: SourceTree) -> WebServer | None:
         notes.append("Static files: STATIC_ROOT is not set, so no collectstatic; set "
                      "STATIC_ROOT = BASE_DIR / 'staticfiles' to have nginx serve them")
     notes += deploy_warnings(settings, _module_path(src, settings_module) or settings_module)
-    if _sqlite(src, settings_module):
+    sqlite = _sqlite(src, settings_module)
+    if sqlite:
+        notes.append("Root filesystem: writable, for the SQLite database under /app "
+                     "(containers are read-only otherwise)")
         notes.append("Tip: the database is SQLite, a file in the container: every release "
                      "and every replica starts from its own empty copy. Use the PostgreSQL "
                      "add-on (`paas addons:create postgres`, read DATABASE_URL), then "
@@ -243,4 +246,4 @@ def detect(src: SourceTree) -> WebServer | None:
         build_steps=steps,
         notes=tuple(notes),
     )
-    return replace(server, files={**server.files, **files})
+    return replace(server, files={**server.files, **files}, writable_root=sqlite)

@@ -216,4 +216,5 @@ def make_plan(src: SourceTree, packs: Buildpacks,
         static=web.static,
         summary=f"{web.framework} app detected: {web.reason}",
         notes=notes + web.notes + setup.notes,
+        writable_root=web.writable_root,
     )

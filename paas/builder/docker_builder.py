@@ -132,6 +132,7 @@ class DockerBuilder:
             static=plan.static,
             port=plan.port,
             summary=plan.summary,
+            writable_root=plan.writable_root,
         )
 
 

@@ -82,6 +82,9 @@ class WebServer:
     build_steps: tuple[tuple[str, ...], ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: The app writes files under /app at run time (a SQLite database): its containers
+    #: keep a writable root filesystem instead of the default read-only one.
+    writable_root: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class BuildPlan:
     port: int = 5000
     summary: str = ""
     notes: tuple[str, ...] = ()
+    writable_root: bool = False
 
     @property
     def stack(self) -> Stack | None:

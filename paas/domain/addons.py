@@ -78,6 +78,10 @@ class AddonKind:
     #: restore either completes or leaves the data as it was.
     backup: tuple[str, ...] | None = None
     restore: tuple[str, ...] | None = None
+    #: Linux capabilities its container keeps (every other one is dropped): an
+    #: entrypoint that starts as root to hand the data directory to the service's own
+    #: user, then drops to it, as the official postgres image does.
+    capabilities: tuple[str, ...] = ()
     #: Run inside the container: prints ``name<TAB>value`` lines about the service.
     info: tuple[str, ...] | None = None
     #: The interactive client, given an optional single command to run instead.
@@ -195,6 +199,7 @@ POSTGRES = AddonKind(
     loses="its database",
     uid=999,
     volume_dir="/var/lib/postgresql",
+    capabilities=("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID"),
 )
 
 KINDS: dict[str, AddonKind] = {k.name: k for k in (REDIS, POSTGRES)}

@@ -41,6 +41,8 @@ class Build:
     port: int = 5000
     #: Human summary of what was detected (framework, server), for ``releases`` and logs.
     summary: str = ""
+    #: The app writes under /app at run time (SQLite): a writable root filesystem.
+    writable_root: bool = False
 
 
 class ReleaseStatus(StrEnum):

@@ -18,6 +18,7 @@ def build_to_dict(b: Build) -> dict[str, Any]:
         "static": [{"url_prefix": s.url_prefix, "path": s.path} for s in b.static],
         "port": b.port,
         "summary": b.summary,
+        "writable_root": b.writable_root,
     }
 
 
@@ -31,6 +32,7 @@ def build_from_dict(d: dict[str, Any]) -> Build:
         static=tuple(StaticMount(s["url_prefix"], s["path"]) for s in d.get("static", [])),
         port=int(d.get("port", 5000)),
         summary=d.get("summary", ""),
+        writable_root=bool(d.get("writable_root", False)),
     )
 
 

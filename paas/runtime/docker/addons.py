@@ -116,7 +116,7 @@ class DockerAddons:
                         for f in kind.files),
             labels=self._labels(addon.app, addon.kind),
             restart=True,
-            confinement=confine.for_addon(),
+            confinement=confine.for_addon(capabilities=kind.capabilities),
         )
 
     def ensure(self, addon: Addon) -> str:

@@ -23,7 +23,8 @@ from paas.domain.sizes import ADDON, Size
 from paas.runtime.docker.engine import Confinement
 
 
-def for_app(size: Size, limits: AppLimits) -> Confinement:
+def for_app(size: Size, limits: AppLimits, *, writes_app_dir: bool = False) -> Confinement:
+    """``writes_app_dir``: the build found that the app writes under /app (SQLite)."""
     return Confinement(
         memory=size.memory,
         cpu_shares=size.cpu_shares,
@@ -31,12 +32,13 @@ def for_app(size: Size, limits: AppLimits) -> Confinement:
         pids=size.pids,
         no_new_privileges=True,
         drop_capabilities=True,
-        read_only=not limits.writable_root,
+        read_only=not (limits.writable_root or writes_app_dir),
         tmp_bytes=size.tmp_bytes,
     )
 
 
-def for_addon(size: Size = ADDON) -> Confinement:
+def for_addon(size: Size = ADDON, capabilities: tuple[str, ...] = ()) -> Confinement:
+    """``capabilities``: what the kind's own entrypoint needs back (AddonKind)."""
     return Confinement(
         memory=size.memory,
         cpu_shares=size.cpu_shares,
@@ -44,4 +46,5 @@ def for_addon(size: Size = ADDON) -> Confinement:
         pids=size.pids,
         no_new_privileges=True,
         drop_capabilities=True,
+        add_capabilities=capabilities,
     )

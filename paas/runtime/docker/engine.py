@@ -27,7 +27,7 @@ import struct
 import tarfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -36,6 +36,7 @@ from typing import Any, BinaryIO, Protocol, TypeVar
 
 import docker
 import docker.errors
+import docker.types
 from docker.models.containers import Container as SdkContainer
 
 from paas.errors import RuntimeUnavailable
@@ -94,6 +95,9 @@ class Confinement:
     no_new_privileges: bool = False
     #: Every Linux capability dropped (the process keeps only what its uid may do).
     drop_capabilities: bool = False
+    #: Capabilities kept nevertheless (an add-on's entrypoint that hands its data
+    #: directory to its own user and drops to it).
+    add_capabilities: tuple[str, ...] = ()
     #: Read-only root filesystem, with a writable ``/tmp`` tmpfs of ``tmp_bytes``.
     read_only: bool = False
     tmp_bytes: int = 64 * 1024 * 1024
@@ -119,6 +123,8 @@ def host_options(c: Confinement) -> dict[str, Any]:
         options["security_opt"] = ["no-new-privileges:true"]
     if c.drop_capabilities:
         options["cap_drop"] = ["ALL"]
+    if c.add_capabilities:
+        options["cap_add"] = list(c.add_capabilities)
     if c.read_only:
         options["read_only"] = True
         options["tmpfs"] = {"/tmp": f"rw,nosuid,nodev,size={c.tmp_bytes}"}  # noqa: S108
@@ -156,15 +162,22 @@ class ByteSink(Protocol):
     def write(self, data: bytes, /) -> object: ...
 
 
+#: Candidate subnets for a new network, in order, given the subnets already in use.
+SubnetChooser = Callable[[list[str]], Iterable[str]]
+
+
 class Engine(Protocol):
     """What the runtime, router and add-ons need from a container engine."""
 
     def ensure_network(self, name: str, labels: Mapping[str, str], *,
-                       bridge: str | None = None) -> bool:
+                       bridge: str | None = None,
+                       subnets: SubnetChooser | None = None) -> bool:
         """Create the bridge network unless it exists; whether it was created.
 
         ``bridge`` names the host interface, so a host firewall rule can match the
-        platform's app networks by a wildcard (``pa-+``).
+        platform's app networks by a wildcard (``pa-+``). ``subnets`` gives the
+        candidate subnets, in order, given those the engine's networks already use;
+        without it the engine picks from its default pools.
         """
         ...
 
@@ -319,14 +332,38 @@ class DockerEngine:
 
     # the port -------------------------------------------------------------------
     def ensure_network(self, name: str, labels: Mapping[str, str], *,
-                       bridge: str | None = None) -> bool:
+                       bridge: str | None = None,
+                       subnets: SubnetChooser | None = None) -> bool:
+        def used() -> list[str]:
+            found = []
+            for n in self.client.api.networks():
+                for config in (n.get("IPAM") or {}).get("Config") or []:
+                    if config.get("Subnet"):
+                        found.append(str(config["Subnet"]))
+            return found
+
         def ensure() -> bool:
             if any(n.name == name for n in self.client.networks.list(names=[name])):
                 return False
             options = {"com.docker.network.bridge.name": bridge} if bridge else None
-            self.client.networks.create(name, driver="bridge", labels=dict(labels),
-                                        options=options)
-            return True
+            if subnets is None:
+                self.client.networks.create(name, driver="bridge", labels=dict(labels),
+                                            options=options)
+                return True
+            # Another platform on the engine may take the same subnet between listing
+            # and creating: the engine refuses the overlap, and the next one is tried.
+            for attempt, subnet in enumerate(subnets(used())):
+                ipam = docker.types.IPAMConfig(
+                    pool_configs=[docker.types.IPAMPool(subnet=subnet)])
+                try:
+                    self.client.networks.create(name, driver="bridge", labels=dict(labels),
+                                                options=options, ipam=ipam)
+                    return True
+                except docker.errors.APIError as e:
+                    if "overlap" not in str(e).lower() or attempt >= 8:
+                        raise
+            raise EngineError(f"cannot create network {name}: the app network address "
+                              "pool is full (PAAS_APP_NETWORK_POOL)")
 
         return _translated(f"cannot create network {name}", ensure)
 

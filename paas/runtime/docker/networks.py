@@ -14,11 +14,30 @@ wildcard firewall rule covers every app network of every instance (``firewall``)
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+from collections.abc import Iterable, Iterator
 
 from paas.runtime.docker import firewall
 from paas.runtime.docker import labels as L
 from paas.runtime.docker.engine import Engine
 from paas.settings import Settings
+
+#: Size of one app network: 64 addresses, 61 for containers (replicas, one-offs, add-ons
+#: and the router), above every replica bound.
+APP_SUBNET_PREFIX = 26
+
+
+def free_subnets(pool: str, used: Iterable[str], prefix: int = APP_SUBNET_PREFIX
+                 ) -> Iterator[str]:
+    """The subnets of ``pool`` that overlap none of ``used``, in order.
+
+    Docker's default address pools give out /16s and /20s and run dry after about 30
+    networks; one network per app needs the platform to hand out small ones itself.
+    """
+    taken = [ipaddress.ip_network(u, strict=False) for u in used]
+    for candidate in ipaddress.ip_network(pool, strict=False).subnets(new_prefix=prefix):
+        if not any(candidate.overlaps(t) for t in taken):
+            yield str(candidate)
 
 
 def bridge_name(instance: str, app: str, *, metadata_allowed: bool = False) -> str:
@@ -47,7 +66,8 @@ class AppNetworks:
         allowed = self.settings.allow_metadata
         created = self.engine.ensure_network(
             self.name(app), L.selector(self.instance, **{L.APP: app}),
-            bridge=bridge_name(self.instance, app, metadata_allowed=allowed))
+            bridge=bridge_name(self.instance, app, metadata_allowed=allowed),
+            subnets=lambda used: free_subnets(self.settings.app_network_pool, used))
         if not allowed and (created or not self._block_checked):
             firewall.ensure_metadata_block(
                 self.engine, self.settings.stack.router,

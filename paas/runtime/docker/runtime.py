@@ -203,7 +203,8 @@ class DockerRuntime:
             },
             restart=role == L.ROLE_APP,
             stop_signal="SIGTERM",
-            confinement=confine.for_app(self._size(app, process_type), app.limits),
+            confinement=confine.for_app(self._size(app, process_type), app.limits,
+                                        writes_app_dir=build.writable_root),
         )
 
     @staticmethod
@@ -478,7 +479,8 @@ class DockerRuntime:
             name_prefix=L.replica_name(self.instance, app.name, "run", release.version, "")
             .rstrip("-"),
             tty=tty, rows=rows, cols=cols,
-            confinement=confine.for_app(self._size(app, "run"), app.limits),
+            confinement=confine.for_app(self._size(app, "run"), app.limits,
+                                        writes_app_dir=release.build.writable_root),
         )
 
     # restarts ---------------------------------------------------------------------

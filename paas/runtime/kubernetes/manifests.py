@@ -92,7 +92,7 @@ def release_objects(
                 None if process_type in autoscaled else count,
                 settings,
                 size_of(app.sizes, process_type),
-                app.limits.writable_root,
+                workloads.writable_root(app, release),
             )
         )
     if has_web:

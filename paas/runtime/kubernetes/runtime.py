@@ -150,7 +150,7 @@ class KubernetesRuntime:
             log(f"Running release command: {build.release_command}")
             self._api.apply(workloads.release_job(app.name, release, self._settings,
                                                   size_of(app.sizes, lb.WEB),
-                                                  app.limits.writable_root))
+                                                  workloads.writable_root(app, release)))
         if not progress.done:
             outcome: list[state.Progress] = []
 
@@ -447,7 +447,8 @@ class KubernetesRuntime:
         self._ensure(app, release)
         name = name or self._run_name()
         pod = workloads.run_pod(app.name, release, name, command, self._settings,
-                                size_of(app.sizes, lb.WEB), app.limits.writable_root)
+                                size_of(app.sizes, lb.WEB),
+                                workloads.writable_root(app, release))
         self._api.apply(pod)
         exit_code: list[int] = []
 

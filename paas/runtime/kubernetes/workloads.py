@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from paas.domain.app import App
 from paas.domain.formation import SINGLETONS
 from paas.domain.release import Build, Release
 from paas.domain.sizes import DEFAULT, MIB, Size
@@ -56,6 +57,11 @@ def _container_security() -> Manifest:
         "allowPrivilegeEscalation": False,
         "capabilities": {"drop": ["ALL"]},
     }
+
+
+def writable_root(app: App, release: Release) -> bool:
+    """An admin's grant, or a build that found the app writing under /app (SQLite)."""
+    return app.limits.writable_root or bool(release.build and release.build.writable_root)
 
 
 def _app_security(writable_root: bool) -> Manifest:

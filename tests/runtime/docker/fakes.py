@@ -15,7 +15,7 @@ from dataclasses import replace
 from paas.domain.release import Build, StaticMount
 from paas.logsink import LogSink
 from paas.router.config import Route
-from paas.runtime.docker.engine import Container, EngineError, Spec
+from paas.runtime.docker.engine import Container, EngineError, Spec, SubnetChooser
 
 
 class FakeEngine:
@@ -26,6 +26,8 @@ class FakeEngine:
         self.volumes: set[str] = set()
         #: name -> (labels, bridge interface name)
         self.networks: dict[str, tuple[dict[str, str], str | None]] = {}
+        #: network -> the subnet it was given from the platform's pool
+        self.subnets: dict[str, str] = {}
         #: argv of each host helper run, and what it answers (exit code, output)
         self.helpers: list[tuple[str, ...]] = []
         self.helper_result = (0, "")
@@ -38,9 +40,12 @@ class FakeEngine:
         self._ids = itertools.count(1)
 
     def ensure_network(self, name: str, labels: Mapping[str, str], *,
-                       bridge: str | None = None) -> bool:
+                       bridge: str | None = None,
+                       subnets: SubnetChooser | None = None) -> bool:
         if name in self.networks:
             return False
+        if subnets is not None:
+            self.subnets[name] = next(iter(subnets(list(self.subnets.values()))))
         self.networks[name] = (dict(labels), bridge)
         self.calls.append(("network", name))
         return True
@@ -50,6 +55,7 @@ class FakeEngine:
         if attached:
             raise EngineError(f"cannot remove network {name}: in use by {attached}")
         self.networks.pop(name, None)
+        self.subnets.pop(name, None)
         self.calls.append(("remove_network", name))
 
     def gateway(self, network: str) -> str | None:

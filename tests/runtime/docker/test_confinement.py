@@ -110,3 +110,28 @@ def test_addon_containers_are_limited_too(tmp_path: Path):
     assert options["security_opt"] == ["no-new-privileges:true"]
     # its config file is copied in before start: a read-only root would refuse it
     assert "read_only" not in options
+    assert "cap_add" not in options
+
+
+def test_postgres_keeps_only_what_its_entrypoint_needs_to_drop_to_its_user(tmp_path: Path):
+    """initdb's data directory is handed to uid 999 by a root entrypoint (as in the
+    official image): without CHOWN and SETUID/SETGID the container restarts forever."""
+    engine = FakeEngine()
+    provider = DockerAddons(None, Settings(home=tmp_path), ready_timeout=0.05, engine=engine,
+                            sleep=lambda _s: None)
+    provider.ensure(Addon("shop", "postgres", "abcDEF123_-xyz-0123456789",
+                          datetime(2024, 1, 1, tzinfo=UTC)))
+    (spec,) = engine.specs.values()
+    options = host_options(spec.confinement)
+    assert options["cap_drop"] == ["ALL"]
+    assert sorted(options["cap_add"]) == ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID",
+                                          "SETUID"]
+    assert options["security_opt"] == ["no-new-privileges:true"]
+
+
+def test_an_app_that_writes_sqlite_keeps_a_writable_root_and_nothing_else_changes():
+    from paas.runtime.docker import confine
+    locked = confine.for_app(DEFAULT, AppLimits())
+    writing = confine.for_app(DEFAULT, AppLimits(), writes_app_dir=True)
+    assert locked.read_only and not writing.read_only
+    assert replace(writing, read_only=True) == locked

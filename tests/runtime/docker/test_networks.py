@@ -195,3 +195,24 @@ def test_replicas_and_add_ons_of_the_flat_network_move_to_the_app_network(host: 
     host.addons.ensure(Addon("shop", "redis", "s" * 24, WHEN))
     assert host.engine.all[old_redis.id].networks == (host.net(SHOP),)
     assert host.engine.on(flat) == []
+
+
+def test_app_subnets_come_from_the_pool_and_never_overlap() -> None:
+    from paas.runtime.docker.networks import free_subnets
+    got = free_subnets("10.213.0.0/24", ["10.213.0.0/26", "172.17.0.0/16",
+                                         "10.213.0.128/25"])
+    assert list(got) == ["10.213.0.64/26"]
+    # a used network larger than a slot hides every slot inside it
+    assert list(free_subnets("10.213.0.0/24", ["10.0.0.0/8"])) == []
+    # 1024 apps fit in the default /16
+    assert sum(1 for _ in free_subnets("10.213.0.0/16", [])) == 1024
+
+
+def test_each_app_network_gets_its_own_subnet(tmp_path: Path) -> None:
+    from paas.runtime.docker.networks import AppNetworks
+    from paas.settings import Settings
+    engine = FakeEngine()
+    nets = AppNetworks(engine, Settings(home=tmp_path, allow_metadata=True))
+    nets.ensure("shop")
+    nets.ensure("blog")
+    assert sorted(engine.subnets.values()) == ["10.213.0.0/26", "10.213.0.64/26"]
