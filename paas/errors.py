@@ -68,3 +68,9 @@ class RuntimeUnavailable(PaasError):
     """The container engine or cluster cannot be reached."""
 
     status = 503
+
+
+class CertificateNotIssued(PaasError):
+    """The ACME CA did not issue: ``message`` carries the CA's own reason."""
+
+    status = 502
