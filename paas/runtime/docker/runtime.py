@@ -39,7 +39,7 @@ from paas.runtime.docker.plan import (
     Unroute,
     converge,
 )
-from paas.runtime.docker.router import Router
+from paas.runtime.docker.router import Router, TlsSource
 from paas.runtime.docker.static import StaticFiles
 from paas.runtime.port import OneOff, ProcessInfo
 from paas.settings import Settings
@@ -128,6 +128,7 @@ class DockerRuntime:
         static: StaticPublishing | None = None,
         probe: HealthProbe = answers,
         max_parallel: int = START_BATCH,
+        tls: TlsSource | None = None,
     ) -> None:
         self.settings = settings
         self.instance = settings.instance
@@ -138,7 +139,7 @@ class DockerRuntime:
         if found is None:
             raise ValueError("DockerRuntime needs a docker client or an engine")
         self.engine: Engine = found
-        real_router = Router(self.engine, settings, self.network)
+        real_router = Router(self.engine, settings, self.network, tls)
         self.router: Routing = router or real_router
         if static is None:
             if client is None:
