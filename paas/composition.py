@@ -8,13 +8,17 @@ Kubernetes, whose HPA and KEDA objects scale instead), never discovered later.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import docker
+from cryptography import x509
 
 from paas.autoscale.loop import Autoscaler
 from paas.autoscale.queue import QueueProbe, RedisQueueProbe
 from paas.builder.docker_builder import DockerBuilder
 from paas.builder.port import Builder
 from paas.builder.registry import PublishingBuilder, ensure_image
+from paas.domain.certs import trusted_subjects
 from paas.domain.scaling import Behavior
 from paas.errors import InvalidInput
 from paas.logsink import LogSink
@@ -27,6 +31,7 @@ from paas.server.git_http import Repos
 from paas.server.platform import Platform
 from paas.services.addons import AddonService, NoAddons
 from paas.services.autoscale import ScalingStrategy
+from paas.services.certs import TlsPorts, router_sites
 from paas.services.formation import FormationService
 from paas.services.platform import build_services
 from paas.settings import Settings
@@ -34,6 +39,8 @@ from paas.stack.debian import build_stack
 from paas.store.logbook import LogBook
 from paas.store.port import Store
 from paas.store.sql import SqlStore
+from paas.tls.acme_issuer import AcmeIssuer
+from paas.tls.files import CertFiles
 
 
 def check(settings: Settings) -> None:
@@ -83,11 +90,40 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
         loops.append(loop)
         return loop
 
+    cert_files = CertFiles(settings.cert_dir, settings.acme_challenge_dir)
+    tls = _docker_tls(settings, cert_files)
+    runtime = DockerRuntime(engine, settings, tls=lambda: router_sites(store, cert_files))
     services = build_services(
-        store=store, runtime=DockerRuntime(engine, settings), builder=builder,
+        store=store, runtime=runtime, builder=builder,
         addon_provider=DockerAddons(engine, settings), scaling=docker_scaling,
-        repos=repos, logbook=logbook, platform_domain=settings.domain)
-    return Platform(settings, store, repos, services, background=tuple(a.run for a in loops))
+        repos=repos, logbook=logbook, platform_domain=settings.domain, tls=tls)
+    background = [a.run for a in loops]
+    if services.certs is not None and tls.issuer is not None:
+        background.append(services.certs.run)
+    return Platform(settings, store, repos, services, background=tuple(background))
+
+
+#: The host's CA bundle (Debian's ca-certificates): an uploaded chain may end below one.
+SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+def _docker_tls(settings: Settings, files: CertFiles) -> TlsPorts:
+    """Uploads work on any router; ACME needs the HTTPS listener the CA's users reach."""
+    issuer = None
+    if settings.router_https_port is not None:
+        issuer = AcmeIssuer(settings.acme, settings.acme_account_key, files)
+    trusted: list[frozenset[x509.Name]] = []
+
+    def trusted_issuers() -> frozenset[x509.Name]:
+        if not trusted:  # read once, when the first upload needs it
+            try:
+                trusted.append(trusted_subjects(SYSTEM_CA_BUNDLE.read_bytes()))
+            except OSError:
+                trusted.append(frozenset())
+        return trusted[0]
+
+    return TlsPorts(files=files, issuer=issuer, trusted=trusted_issuers,
+                    interval=settings.acme.interval)
 
 
 def _docker_autoscaler(settings: Settings, engine: docker.DockerClient, store: Store,

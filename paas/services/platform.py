@@ -17,6 +17,7 @@ from paas.runtime.port import Runtime
 from paas.services.addons import AddonProvider, AddonService
 from paas.services.apps import AppService, SourceRepos
 from paas.services.autoscale import AutoscaleService, ScalingStrategy
+from paas.services.certs import CertService, TlsPorts
 from paas.services.config import ConfigService
 from paas.services.deploy import AppLocks, Deployer
 from paas.services.destroy import DestroyService
@@ -45,6 +46,9 @@ class Services:
     #: Kept for recovery at start-up only.
     runtime: Runtime
     logbook: LogBook | None
+    #: HTTPS certificates; None on a runtime that terminates TLS elsewhere (Kubernetes:
+    #: cert-manager).
+    certs: CertService | None = None
 
     def recover(self, say: LogSink) -> None:
         """After a server (re)start: interrupted releases are failed, add-ons run again
@@ -72,6 +76,7 @@ def build_services(
     logbook: LogBook | None,
     platform_domain: str,
     locks: AppLocks | None = None,
+    tls: TlsPorts | None = None,
 ) -> Services:
     """Hand each use case exactly its ports; the one place services are constructed.
 
@@ -96,4 +101,5 @@ def build_services(
         destroy=DestroyService(store, runtime, locks, addons, repos, logbook),
         runtime=runtime,
         logbook=logbook,
+        certs=CertService(store, runtime, locks, tls) if tls is not None else None,
     )
