@@ -15,6 +15,16 @@ from paas.settings import Settings, default_home
 @click.option("--port", default=7070, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--router-host", default=None, help="Router address (default: --host).")
 @click.option("--router-port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--router-https-port", type=click.IntRange(1, 65535), default=None,
+              help="Router HTTPS port (default: 443 when --router-port is 80, else off).")
+@click.option("--acme-directory", default=None, metavar="URL",
+              help="ACME directory for automatic certificates "
+                   "(env PAAS_ACME_DIRECTORY; default Let's Encrypt production).")
+@click.option("--acme-email", default=None,
+              help="Contact of the ACME account: expiry notices (env PAAS_ACME_EMAIL).")
+@click.option("--acme-ca-bundle", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="CA bundle that verifies a private ACME server "
+                                 "(env PAAS_ACME_CA_BUNDLE).")
 @click.option("--domain", default="localhost", show_default=True, envvar="PAAS_DOMAIN",
               help="Apps answer at NAME.DOMAIN.")
 @click.option("--home", type=click.Path(path_type=Path), default=None,
@@ -28,7 +38,9 @@ from paas.settings import Settings, default_home
 @click.option("--autoscale-window", type=click.FloatRange(min=0), default=None,
               help="Scale-down stabilization window in seconds "
                    "(env PAAS_AUTOSCALE_WINDOW; 300).")
-def server(host: str, port: int, router_host: str | None, router_port: int, domain: str,
+def server(host: str, port: int, router_host: str | None, router_port: int,
+           router_https_port: int | None, acme_directory: str | None,
+           acme_email: str | None, acme_ca_bundle: Path | None, domain: str,
            home: Path | None, runtime: str, autoscale_interval: float | None,
            autoscale_window: float | None) -> None:
     """Run the platform: API and git on --port, the nginx router on --router-port."""
@@ -41,6 +53,7 @@ def server(host: str, port: int, router_host: str | None, router_port: int, doma
         port=port,
         router_host=router_host,
         router_port=router_port,
+        router_https_port=router_https_port or (443 if router_port == 80 else None),
         domain=domain.lower().strip("."),
         runtime=runtime,
     )
@@ -48,6 +61,10 @@ def server(host: str, port: int, router_host: str | None, router_port: int, doma
         settings = replace(settings, autoscale_interval=autoscale_interval)
     if autoscale_window is not None:
         settings = replace(settings, autoscale_window=autoscale_window)
+    acme = settings.acme
+    settings = replace(settings, acme=replace(
+        acme, directory=acme_directory or acme.directory, email=acme_email or acme.email,
+        ca_bundle=acme_ca_bundle.resolve() if acme_ca_bundle else acme.ca_bundle))
     say = lambda line: click.echo(line, err=True)  # noqa: E731
     serve(assemble(settings, say), say)
 
