@@ -77,6 +77,12 @@ class AppTls:
         return replace(self, cert=cert)
 
 
+def file_stem(app: str, fingerprint: str) -> str:
+    """How the files of one certificate are named: by app and certificate, so a new one
+    is written beside the served one and a refused reload can fall back to it."""
+    return f"{app}-{fingerprint[:16]}"
+
+
 def host_matches(pattern: str, host: str) -> bool:
     """RFC 6125 matching: ``*.example.com`` covers one label (``a.example.com``), not the
     bare ``example.com`` nor ``a.b.example.com``."""

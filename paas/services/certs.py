@@ -24,6 +24,7 @@ from paas.domain.certs import (
     check_upload,
     covered,
     describe,
+    file_stem,
     needs_renewal,
 )
 from paas.errors import CertificateNotIssued, Conflict, InvalidInput, NotFound, PaasError
@@ -50,7 +51,7 @@ class Issuer(Protocol):
 
 
 def stem(app: str, cert: Certificate) -> str:
-    return f"{app}-{cert.fingerprint[:16]}"
+    return file_stem(app, cert.fingerprint)
 
 
 def router_sites(store: Store, files: CertFileStore) -> dict[str, TlsSite]:
@@ -95,7 +96,8 @@ class CertService:
         self.locks = locks
         self.ports = ports
         self.clock = clock
-        #: One issuance per app at a time (the loop and an enable may meet).
+        #: One issuance at a time: the loop and an enable may meet, and the ACME client
+        #: is one account's session.
         self._issuing = threading.Lock()
 
     # reading ------------------------------------------------------------------------
@@ -146,7 +148,7 @@ class CertService:
             before = self.store.get_tls(app)
             # The challenge location must be routed before the CA comes asking.
             self._apply(before, replace(before, auto=True, last_error=None))
-        return self.renew(app, force=True)
+        return self.renew(app)
 
     def disable_auto(self, app: str) -> AppTls:
         """Stop renewing; the current certificate keeps serving until removed."""

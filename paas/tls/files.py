@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from paas.domain.certs import file_stem
 from paas.errors import InvalidInput
 
 #: An ACME token is base64url (RFC 8555 8.1): nothing else becomes a file name.
@@ -49,13 +50,9 @@ class CertFiles:
         self.cert_dir = cert_dir
         self.challenge_dir = challenge_dir
 
-    @staticmethod
-    def stem(app: str, fingerprint: str) -> str:
-        return f"{app}-{fingerprint[:16]}"
-
     def write(self, app: str, fingerprint: str, chain_pem: str, key_pem: bytes) -> str:
         """Store the pair; the file stem (``.crt``/``.key`` appended)."""
-        stem = self.stem(app, fingerprint)
+        stem = file_stem(app, fingerprint)
         _private_dir(self.cert_dir)
         _write(self.cert_dir / f"{stem}.key", key_pem, 0o600)
         _write(self.cert_dir / f"{stem}.crt", chain_pem.encode(), 0o644)
