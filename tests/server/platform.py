@@ -19,9 +19,11 @@ from paas.server.auth import bootstrap_admin, hash_token, new_token
 from paas.server.context import ApiContext
 from paas.server.git_http import Repos
 from paas.server.receive import Receiver
+from paas.services.certs import TlsPorts
 from paas.services.platform import build_services
 from paas.settings import Settings
 from paas.store.sql import SqlStore
+from paas.tls.files import CertFiles
 from tests.fakes import FakeRuntime, NoBuilder, RecordingScaling
 from tests.services.fakes import FakeAddons
 
@@ -78,7 +80,9 @@ def make_platform(tmp: Path) -> ApiPlatform:
     services = build_services(
         store=store, runtime=runtime, builder=NoBuilder(),
         addon_provider=FakeAddons(), scaling=lambda _f, _a: RecordingScaling(),
-        repos=repos, logbook=None, platform_domain=settings.domain)
+        repos=repos, logbook=None, platform_domain=settings.domain,
+        tls=TlsPorts(files=CertFiles(settings.cert_dir, settings.acme_challenge_dir),
+                     issuer=None, trusted=frozenset))
     ctx = ApiContext(settings, store, repos, Receiver(settings, services.deploys, store),
                      services, hook_secret="s")
     return ApiPlatform(ctx, runtime, Client(PlatformAPI(ctx)), token)

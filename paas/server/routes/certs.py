@@ -20,8 +20,9 @@ from paas.services.certs import CertService
 
 def _service(ctx: ApiContext) -> CertService:
     if ctx.services.certs is None:
-        raise InvalidInput(f"certificates are not managed by the platform on the "
-                           f"{ctx.settings.runtime} runtime (use cert-manager)")
+        raise InvalidInput(f"the platform does not manage certificates on the "
+                           f"{ctx.settings.runtime} runtime (on Kubernetes, cert-manager "
+                           "does)")
     return ctx.services.certs
 
 
