@@ -16,17 +16,13 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from e2e.harness import Platform, free_port, http_get
 from e2e.pebble import Pebble
+from e2e.tlscerts import PrivateCA, key_pem, pem
 
 #: Lifetime of Pebble's certificates here: the loop renews at two thirds (40 s).
 VALIDITY = 60
@@ -46,56 +42,6 @@ def index() -> str:
 def proto() -> str:
     return request.headers.get("X-Forwarded-Proto", "none") + "\\n"
 '''
-
-
-# certificates made in the test -----------------------------------------------------------
-def _key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
-
-
-def _pem(*certs: x509.Certificate) -> bytes:
-    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
-
-
-def _cert(subject: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Certificate | None,
-          issuer_key: ec.EllipticCurvePrivateKey, *, ca: bool, hosts: tuple[str, ...] = (),
-          days: tuple[int, int] = (-1, 90)) -> x509.Certificate:
-    now = datetime.now(UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
-    builder = (x509.CertificateBuilder()
-               .subject_name(name)
-               .issuer_name(issuer.subject if issuer else name)
-               .public_key(key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(now + timedelta(days=days[0]))
-               .not_valid_after(now + timedelta(days=days[1]))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-    if hosts:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(h) for h in hosts]), critical=False)
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
-class PrivateCA:
-    """A root and an intermediate, as a commercial CA sells them."""
-
-    def __init__(self) -> None:
-        self.root_key = _key()
-        self.root = _cert("e2e Root CA", self.root_key, None, self.root_key, ca=True)
-        self.inter_key = _key()
-        self.inter = _cert("e2e Intermediate CA", self.inter_key, self.root, self.root_key,
-                           ca=True)
-
-    def leaf(self, *hosts: str, days: tuple[int, int] = (-1, 90)
-             ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-        key = _key()
-        return _cert(hosts[0], key, self.inter, self.inter_key, ca=False, hosts=hosts,
-                     days=days), key
 
 
 # fixtures -------------------------------------------------------------------------------
@@ -181,9 +127,9 @@ def test_uploaded_certificate_serves_http2_redirects_and_reaches_the_app(
     _deploy(secure, "shop", host)
     ca = PrivateCA()
     leaf, key = ca.leaf(host)
-    (tmp_path / "chain.pem").write_bytes(_pem(leaf, ca.inter, ca.root))
-    (tmp_path / "key.pem").write_bytes(_pem_key(key))
-    (tmp_path / "ca.pem").write_bytes(_pem(ca.root))
+    (tmp_path / "chain.pem").write_bytes(pem(leaf, ca.inter, ca.root))
+    (tmp_path / "key.pem").write_bytes(key_pem(key))
+    (tmp_path / "ca.pem").write_bytes(pem(ca.root))
 
     added = secure.paas("certs:add", str(tmp_path / "chain.pem"), str(tmp_path / "key.pem"),
                         "-a", "shop")
@@ -232,14 +178,14 @@ def test_bad_certificates_are_refused_with_one_clear_line(secure: Platform,
     expired, expired_key = ca.leaf(host, days=(-90, -1))
     other, other_key = ca.leaf("elsewhere.example.test")
     cases = {
-        "wrong key": (_pem(good, ca.inter, ca.root), _pem_key(other_key),
+        "wrong key": (pem(good, ca.inter, ca.root), key_pem(other_key),
                       "the private key does not match the certificate"),
-        "expired": (_pem(expired, ca.inter, ca.root), _pem_key(expired_key),
+        "expired": (pem(expired, ca.inter, ca.root), key_pem(expired_key),
                     "certificate expired on"),
-        "other host": (_pem(other, ca.inter, ca.root), _pem_key(other_key),
+        "other host": (pem(other, ca.inter, ca.root), key_pem(other_key),
                        f"certificate does not cover {host} "
                        "(it names elsewhere.example.test)"),
-        "incomplete chain": (_pem(good, ca.inter), _pem_key(good_key),
+        "incomplete chain": (pem(good, ca.inter), key_pem(good_key),
                              "chain is incomplete: add the certificate of e2e Root CA"),
     }
     for label, (chain, key, message) in cases.items():

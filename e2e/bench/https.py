@@ -20,7 +20,7 @@ from pathlib import Path
 
 from e2e.bench.serving import _deploy, wrk
 from e2e.harness import Platform, free_port
-from e2e.test_https import PrivateCA, _pem, _pem_key
+from e2e.tlscerts import PrivateCA, key_pem, pem
 
 HOST = "bench.example.test"
 
@@ -78,9 +78,9 @@ def main() -> None:
             assert p.paas("domains:add", HOST, "-a", "bflask").code == 0
             ca = PrivateCA()
             leaf, key = ca.leaf(HOST)
-            (Path(tmp) / "chain.pem").write_bytes(_pem(leaf, ca.inter, ca.root))
-            (Path(tmp) / "key.pem").write_bytes(_pem_key(key))
-            (Path(tmp) / "ca.pem").write_bytes(_pem(ca.root))
+            (Path(tmp) / "chain.pem").write_bytes(pem(leaf, ca.inter, ca.root))
+            (Path(tmp) / "key.pem").write_bytes(key_pem(key))
+            (Path(tmp) / "ca.pem").write_bytes(pem(ca.root))
             added = p.paas("certs:add", str(Path(tmp) / "chain.pem"),
                            str(Path(tmp) / "key.pem"), "-a", "bflask")
             if added.code != 0:
