@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from e2e.harness import PAAS, Platform
+from e2e.harness import PAAS, Platform, metadata_rule_present, remove_metadata_rule_if_unused
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -16,9 +16,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def stack_images() -> None:
-    """The stack images are the one cache the suite keeps: built when missing."""
+def stack_images() -> Iterator[None]:
+    """The stack images are the one cache the suite keeps: built when missing.
+
+    Every platform of the suite depends on this fixture, so its end is also where the
+    host's metadata firewall rule that the platforms installed is removed, unless it was
+    there before the suite (another paas instance relies on it).
+    """
     subprocess.run([PAAS, "stack", "build"], check=True)
+    rule_was_there = metadata_rule_present()
+    yield
+    if not rule_was_there:
+        remove_metadata_rule_if_unused()
 
 
 @pytest.fixture(scope="session")

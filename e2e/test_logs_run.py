@@ -63,8 +63,11 @@ class Follower:
         self.seen: list[str] = []
         assert self.proc.stdout is not None
         out = self.proc.stdout
-        threading.Thread(target=lambda: [self.lines.put(x.rstrip("\n")) for x in out],
-                         daemon=True).start()
+        def pump() -> None:
+            for x in out:
+                self.lines.put(x.rstrip("\n"))
+
+        threading.Thread(target=pump, daemon=True).start()
 
     def wait_for(self, pattern: str, timeout: float = 300.0) -> str:
         deadline = time.monotonic() + timeout
@@ -109,7 +112,7 @@ def test_logs_show_build_release_and_replica_lines_with_prefixes(
     assert len(platform.paas("logs", "-a", APP, "-n", "3").out.splitlines()) == 3
 
     for bad, message in ((["-a", APP, "-p", "Web!"], "invalid process type"),
-                         (["-a", "no-such-app"], "app 'no-such-app' not found")):
+                         (["-a", "no-such-app"], "app no-such-app not found")):
         r = platform.paas("logs", *bad)
         assert r.code == 1 and message in r.err, r.text
 

@@ -129,6 +129,10 @@ class Client:
         return dict(self.request("DELETE", api_path("apps", app), params={"confirm": confirm},
                                  timeout=self.ROLLOUT_TIMEOUT))
 
+    def transfer_app(self, app: str, to: str, confirm: str) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("apps", app, "transfer"),
+                                 {"to": to, "confirm": confirm}))
+
     def access(self, app: str) -> dict[str, Any]:
         return dict(self.request("GET", api_path("apps", app, "access")))
 

@@ -8,10 +8,12 @@ Kubernetes, whose HPA and KEDA objects scale instead), never discovered later.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import docker
 from cryptography import x509
+from cryptography.fernet import Fernet
 
 from paas.autoscale.loop import Autoscaler
 from paas.autoscale.queue import QueueProbe, RedisQueueProbe
@@ -38,6 +40,13 @@ from paas.settings import Settings
 from paas.stack.debian import build_stack
 from paas.store.logbook import LogBook
 from paas.store.port import Store
+from paas.store.secrets import (
+    KEY_ENV,
+    SecretBox,
+    home_lock,
+    load_secret_box,
+    write_key_file,
+)
 from paas.store.sql import SqlStore
 from paas.tls.acme_issuer import AcmeIssuer
 from paas.tls.files import CertFiles
@@ -63,7 +72,7 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.home.chmod(0o700)
     engine = engine or connect()
-    store = SqlStore(settings.db_url)
+    store = SqlStore(settings.db_url, secrets=load_secret_box(settings.home, os.environ))
     repos = Repos(settings.repos_dir)
     logbook = LogBook(settings.home / "logs")
     builder: Builder = DockerBuilder(engine, settings)
@@ -148,3 +157,31 @@ def _docker_autoscaler(settings: Settings, engine: docker.DockerClient, store: S
         behavior=Behavior(stabilization_seconds=settings.autoscale_window),
         interval=settings.autoscale_interval,
     )
+
+
+def rotate_secret_key(settings: Settings, say: LogSink) -> int:
+    """Seal every stored secret with a new key and retire the old ones; the server must be
+    stopped (its keys in memory would keep sealing with the old key).
+
+    With the key file: the new key is written first, ahead of the old ones (so a crash
+    at any point leaves every row readable), every row is resealed in one transaction,
+    then the file keeps the new key alone. With ``PAAS_SECRET_KEY`` the operator owns the
+    keys: put the new key first, run this, then drop the others from the variable.
+    """
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with home_lock(settings.home):
+        old = load_secret_box(settings.home, os.environ)
+        from_env = bool(os.environ.get(KEY_ENV, "").strip())
+        box = old if from_env else SecretBox([Fernet.generate_key(), *old.keys])
+        if not from_env:
+            write_key_file(settings.home, box.keys)
+        store = SqlStore(settings.db_url, secrets=box)
+        count = store.reseal_all()
+        store.engine.dispose()
+        if from_env:
+            say(f"Resealed {count} secrets with the first key of {KEY_ENV}; "
+                "drop the other keys from it now")
+        else:
+            write_key_file(settings.home, box.keys[:1])
+            say(f"Resealed {count} secrets with a new key; the old key is retired")
+        return count

@@ -86,7 +86,7 @@ def _default_index_url() -> str | None:
 
 
 #: Bumped when the recipe of the built stack images changes, so hosts rebuild them.
-STACK_TAG = "bookworm-r2"
+STACK_TAG = "bookworm-r3"
 
 
 @dataclass(frozen=True)
@@ -198,6 +198,11 @@ class Settings:
     autoscale_window: float = field(
         default_factory=lambda: float(_env("PAAS_AUTOSCALE_WINDOW") or 300.0))
     acme: AcmeSettings = field(default_factory=lambda: AcmeSettings())
+    #: Docker: let app containers reach link-local addresses (169.254.0.0/16, the
+    #: cloud metadata service). Off: a host firewall rule drops that traffic.
+    allow_metadata: bool = field(
+        default_factory=lambda: (_env("PAAS_ALLOW_METADATA") or "").lower()
+        in ("1", "true", "yes"))
 
     @property
     def instance(self) -> str:

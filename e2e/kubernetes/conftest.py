@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from k8s_e2e import AppUnderTest, Platform, commit, git, write_app
+
+from e2e.kubernetes.k8s_e2e import AppUnderTest, Platform, commit, git, write_app
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from k8s_e2e import NEEDS_CLUSTER, commit, eventually
+
+from e2e.kubernetes.k8s_e2e import NEEDS_CLUSTER, commit, eventually
 
 pytestmark = NEEDS_CLUSTER
 

@@ -38,11 +38,15 @@ from paas.settings import Settings, default_home
 @click.option("--autoscale-window", type=click.FloatRange(min=0), default=None,
               help="Scale-down stabilization window in seconds "
                    "(env PAAS_AUTOSCALE_WINDOW; 300).")
+@click.option("--allow-metadata", is_flag=True, default=None,
+              help="Let app containers reach link-local addresses such as the cloud "
+                   "metadata service 169.254.169.254 (env PAAS_ALLOW_METADATA; "
+                   "blocked by default).")
 def server(host: str, port: int, router_host: str | None, router_port: int,
            router_https_port: int | None, acme_directory: str | None,
            acme_email: str | None, acme_ca_bundle: Path | None, domain: str,
            home: Path | None, runtime: str, autoscale_interval: float | None,
-           autoscale_window: float | None) -> None:
+           autoscale_window: float | None, allow_metadata: bool | None) -> None:
     """Run the platform: API and git on --port, the nginx router on --router-port."""
     from paas.composition import assemble
     from paas.server.main import serve
@@ -65,8 +69,22 @@ def server(host: str, port: int, router_host: str | None, router_port: int,
     settings = replace(settings, acme=replace(
         acme, directory=acme_directory or acme.directory, email=acme_email or acme.email,
         ca_bundle=acme_ca_bundle.resolve() if acme_ca_bundle else acme.ca_bundle))
+    if allow_metadata:
+        settings = replace(settings, allow_metadata=True)
     say = lambda line: click.echo(line, err=True)  # noqa: E731
     serve(assemble(settings, say), say)
 
 
-COMMANDS = [server]
+@click.command("secrets:rotate")
+@click.option("--home", type=click.Path(path_type=Path), default=None,
+              help="State directory (env PAAS_HOME; default ~/.local/share/paas).")
+def secrets_rotate(home: Path | None) -> None:
+    """On the server's host, with the server stopped: seal stored config values and
+    add-on passwords with a new key and retire the old one."""
+    from paas.composition import rotate_secret_key
+
+    settings = Settings(home=(home or default_home()).expanduser().resolve())
+    rotate_secret_key(settings, lambda line: click.echo(line, err=True))
+
+
+COMMANDS = [server, secrets_rotate]

@@ -68,7 +68,8 @@ class Recipe:
 
 
 RECIPES = {
-    "router": Recipe(("nginx-light",), ("nginx", "-g", "daemon off;")),
+    # iptables: the same image runs the platform's host firewall helper (metadata block).
+    "router": Recipe(("nginx-light", "iptables"), ("nginx", "-g", "daemon off;")),
     "redis": Recipe(("redis-server",), ("redis-server", "--protected-mode", "no")),
 }
 #: The python stack carries a ready venv at this path: creating one with pip at build

@@ -1,16 +1,21 @@
 """The Store on SQLAlchemy Core: SQLite by default, PostgreSQL by URL.
 
 SQLite runs in WAL mode with every change in one transaction, so a ``kill -9`` of the
-server mid-deploy leaves either the old state or the new one, never half of each.
+server mid-deploy leaves either the old state or the new one, never half of each. Its
+files are the owner's only (0600). Release config and add-on passwords are sealed with
+the SecretBox the store is given (paas.store.secrets), never stored in clear.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +31,7 @@ from paas.domain.release import Build, Release, ReleaseStatus
 from paas.errors import Conflict, NotFound
 from paas.store.codec import build_from_dict, build_to_dict, policy_from_dict, policy_to_dict
 from paas.store.port import TokenInfo, User
+from paas.store.secrets import PREFIX, SecretBox
 
 metadata = sa.MetaData()
 
@@ -111,7 +117,9 @@ addons = sa.Table(
     sa.Column("app", sa.String(64), sa.ForeignKey("apps.name", ondelete="CASCADE"),
               primary_key=True),
     sa.Column("kind", sa.String(32), primary_key=True),
-    sa.Column("password", sa.String(128), nullable=False),
+    # Sealed: a Fernet token is longer than the password (PostgreSQL columns made as
+    # VARCHAR(128) by older versions are widened at start).
+    sa.Column("password", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -163,9 +171,24 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+def _private_sqlite_files(engine: Engine) -> None:
+    """Create the database file 0600 before SQLite does (its -wal and -shm files take the
+    database's mode), and tighten the files of an older, world-readable database."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        with contextlib.suppress(FileNotFoundError):
+            name.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
     engine = sa.create_engine(url)
     if engine.dialect.name == "sqlite":
+        _private_sqlite_files(engine)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -180,9 +203,42 @@ def make_engine(url: str) -> Engine:
 
 
 class SqlStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, secrets: SecretBox) -> None:
         self.engine = make_engine(url)
+        self.secrets = secrets
         metadata.create_all(self.engine)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring an older database up to these rules, in one transaction."""
+        with self._tx() as c:
+            if self.engine.dialect.name == "postgresql":
+                c.execute(sa.text("ALTER TABLE addons ALTER COLUMN password TYPE TEXT"))
+            self._reseal(c, only_clear=True)
+
+    def _reseal(self, c: Connection, *, only_clear: bool) -> int:
+        """Seal every secret with the first key: clear ones only, or all (a rotation)."""
+        count = 0
+        clear_config = ~releases.c.config.startswith(PREFIX) if only_clear else sa.true()
+        for r in c.execute(sa.select(releases.c.app, releases.c.version, releases.c.config)
+                           .where(clear_config)):
+            c.execute(releases.update()
+                      .where(releases.c.app == r.app, releases.c.version == r.version)
+                      .values(config=self.secrets.reseal(r.config)))
+            count += 1
+        clear_password = ~addons.c.password.startswith(PREFIX) if only_clear else sa.true()
+        for r in c.execute(sa.select(addons.c.app, addons.c.kind, addons.c.password)
+                           .where(clear_password)):
+            c.execute(addons.update().where(addons.c.app == r.app, addons.c.kind == r.kind)
+                      .values(password=self.secrets.reseal(r.password)))
+            count += 1
+        return count
+
+    def reseal_all(self) -> int:
+        """Seal every stored secret with the first key, in one transaction: the step of a
+        key rotation after which the older keys may be dropped. Returns how many."""
+        with self._tx() as c:
+            return self._reseal(c, only_clear=False)
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -240,6 +296,17 @@ class SqlStore:
     def set_domains(self, name: str, domains: tuple[str, ...]) -> App:
         return self._update_app(name, domains=json.dumps(list(domains)))
 
+    def transfer_app(self, name: str, owner: str) -> App:
+        with self._tx() as c:
+            if c.execute(users.select().where(users.c.name == owner)).first() is None:
+                raise NotFound(f"user {owner!r} not found")
+            res = c.execute(apps.update().where(apps.c.name == name).values(owner=owner))
+            if res.rowcount == 0:
+                raise NotFound(f"app {name!r} not found")
+            c.execute(app_access.delete().where(app_access.c.app == name,
+                                                app_access.c.user == owner))
+        return self.get_app(name)
+
     def delete_app(self, name: str) -> None:
         with self._tx() as c:
             c.execute(releases.delete().where(releases.c.app == name))
@@ -247,13 +314,12 @@ class SqlStore:
             c.execute(apps.delete().where(apps.c.name == name))
 
     # releases -----------------------------------------------------------------------
-    @staticmethod
-    def _release(row: Any) -> Release:
+    def _release(self, row: Any) -> Release:
         return Release(
             app=row.app,
             version=row.version,
             build=build_from_dict(json.loads(row.build)) if row.build else None,
-            config=json.loads(row.config),
+            config=json.loads(self.secrets.open(row.config)),
             description=row.description,
             created_by=row.created_by,
             created_at=_aware(row.created_at),
@@ -289,7 +355,7 @@ class SqlStore:
                     app=app,
                     version=rel.version,
                     build=json.dumps(build_to_dict(build)) if build else None,
-                    config=json.dumps(dict(config)),
+                    config=self.secrets.seal(json.dumps(dict(config))),
                     description=description,
                     created_by=created_by,
                     created_at=rel.created_at,
@@ -506,7 +572,7 @@ class SqlStore:
                     addons.insert().values(
                         app=addon.app,
                         kind=addon.kind,
-                        password=addon.password,
+                        password=self.secrets.seal(addon.password),
                         created_at=addon.created_at,
                     )
                 )
@@ -526,7 +592,7 @@ class SqlStore:
             query = query.where(addons.c.app == app)
         with self._tx() as c:
             return [
-                Addon(app=r.app, kind=r.kind, password=r.password,
+                Addon(app=r.app, kind=r.kind, password=self.secrets.open(r.password),
                       created_at=_aware(r.created_at))
                 for r in c.execute(query)
             ]

@@ -47,7 +47,7 @@ def _src(files, listing=()):
 
 
 def test_modern_asyncio_script():
-    [web] = tornado_pack.detect(_src({"server.py": MODERN}))
+    [web] = tornado_pack.detect(_src({"server.py": MODERN})) or []
     assert web.framework == "Tornado"
     assert web.command == "python /opt/paas/tornado_serve.py server.py"
     assert web.reason == "tornado.web.Application started in server.py"
@@ -56,7 +56,7 @@ def test_modern_asyncio_script():
 
 
 def test_classic_ioloop_subclass_with_port_option_and_static():
-    [web] = tornado_pack.detect(_src({"app.py": CLASSIC}, ["static/x.js"]))
+    [web] = tornado_pack.detect(_src({"app.py": CLASSIC}, ["static/x.js"])) or []
     assert web.command == "python /opt/paas/tornado_serve.py app.py --port=$PORT"
     assert web.static == (StaticMount("/static/", "/app/static"),)
 

@@ -17,12 +17,12 @@ def _blocks(text, head):
 
 
 def test_without_https_nothing_changes():
-    assert render_config([ROUTE], 1) == render_config([ROUTE], 1, None)
+    assert render_config([ROUTE], 1) == render_config([ROUTE], 1, https=None)
     assert "ssl" not in render_config([ROUTE], 1)
 
 
 def test_tls_server_for_covered_hosts_with_http2_and_modern_tls():
-    text = render_config([ROUTE], 1, Https(443, {"shop": SITE}))
+    text = render_config([ROUTE], 1, https=Https(443, {"shop": SITE}))
     assert "    ssl_protocols TLSv1.2 TLSv1.3;\n" in text
     assert "    ssl_session_cache shared:paas_tls:10m;\n" in text
     assert "    ssl_session_tickets off;\n" in text
@@ -38,19 +38,19 @@ def test_tls_server_for_covered_hosts_with_http2_and_modern_tls():
 
 
 def test_plain_http_redirects_covered_hosts_and_serves_the_rest():
-    text = render_config([ROUTE], 1, Https(8443, {"shop": SITE}))
+    text = render_config([ROUTE], 1, https=Https(8443, {"shop": SITE}))
     redirect, = _blocks(text, "return 308")
     assert "server_name shop.example.com www.example.com;" in redirect
     assert 'return 308 https://$host:8443$request_uri;' in redirect
     plain, = [b for b in _server_blocks(text) if "listen 8080;\n" in b and "proxy_pass" in b]
     assert "server_name shop.localhost;" in plain
-    on_443 = render_config([ROUTE], 1, Https(443, {"shop": SITE}))
+    on_443 = render_config([ROUTE], 1, https=Https(443, {"shop": SITE}))
     assert "return 308 https://$host$request_uri;" in on_443
 
 
 def test_redirect_off_keeps_plain_http_for_every_host():
     site = TlsSite("shop", SITE.patterns, SITE.cert_file, SITE.key_file, redirect=False)
-    text = render_config([ROUTE], 1, Https(443, {"shop": site}))
+    text = render_config([ROUTE], 1, https=Https(443, {"shop": site}))
     assert "return 308" not in text
     plain, = [b for b in _server_blocks(text) if "listen 8080;\n" in b and "proxy_pass" in b]
     assert "server_name shop.localhost shop.example.com www.example.com;" in plain
@@ -58,7 +58,7 @@ def test_redirect_off_keeps_plain_http_for_every_host():
 
 def test_hsts_reaches_every_location_of_the_tls_server_only():
     site = TlsSite("shop", SITE.patterns, SITE.cert_file, SITE.key_file, hsts=True)
-    text = render_config([ROUTE], 1, Https(443, {"shop": site}))
+    text = render_config([ROUTE], 1, https=Https(443, {"shop": site}))
     tls, = _blocks(text, "ssl_certificate /c/shop.crt;")
     # static locations set their own add_header, which would hide a server-level one
     assert tls.count("add_header Strict-Transport-Security max-age=63072000 always;") == 2
@@ -67,7 +67,7 @@ def test_hsts_reaches_every_location_of_the_tls_server_only():
 
 def test_stapling_only_with_a_responder():
     site = TlsSite("shop", SITE.patterns, SITE.cert_file, SITE.key_file, stapling=True)
-    text = render_config([ROUTE], 1, Https(443, {"shop": site}))
+    text = render_config([ROUTE], 1, https=Https(443, {"shop": site}))
     assert "        ssl_stapling on;\n" in text
     assert "        ssl_trusted_certificate /c/shop.crt;\n" in text
     assert "    resolver 127.0.0.11 valid=300s ipv6=off;\n" in text
@@ -75,11 +75,11 @@ def test_stapling_only_with_a_responder():
 
 def test_acme_challenges_are_answered_before_any_redirect():
     waiting = TlsSite("shop", acme=True)  # no certificate yet
-    text = render_config([ROUTE], 1, Https(443, {"shop": waiting}))
+    text = render_config([ROUTE], 1, https=Https(443, {"shop": waiting}))
     assert "return 308" not in text and "ssl_certificate " not in text
     assert "location ^~ /.well-known/acme-challenge/ {" in text
     assert "alias /etc/paas-router/acme/;" in text
-    both = render_config([ROUTE], 1, Https(443, {"shop": TlsSite(
+    both = render_config([ROUTE], 1, https=Https(443, {"shop": TlsSite(
         "shop", SITE.patterns, SITE.cert_file, SITE.key_file, acme=True)}))
     redirect, = _blocks(both, "return 308")
     assert redirect.index("acme-challenge") < redirect.index("return 308")
@@ -93,7 +93,7 @@ def test_nginx_accepts_the_tls_config_with_real_files(tmp_path):
     site = TlsSite("shop", SITE.patterns, str(tmp_path / "shop.crt"),
                    str(tmp_path / "shop.key"), hsts=True, stapling=True, acme=True)
     other = Route("blog", ("blog.localhost",), ("10.0.0.3:5000",))
-    text = render_config([ROUTE, other], 1, Https(8443, {"shop": site}))
+    text = render_config([ROUTE, other], 1, https=Https(8443, {"shop": site}))
     # the rendered paths are the router's; the test runs nginx -t on the host
     result = _nginx_t(tmp_path, text.replace("/tmp/nginx.pid", str(tmp_path / "pid")))
     assert result.returncode == 0, result.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from werkzeug.test import Client
 
@@ -22,6 +23,7 @@ from paas.server.receive import Receiver
 from paas.services.certs import TlsPorts
 from paas.services.platform import build_services
 from paas.settings import Settings
+from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 from paas.tls.files import CertFiles
 from tests.fakes import FakeRuntime, NoBuilder, RecordingScaling
@@ -49,7 +51,7 @@ class ApiPlatform:
         return {"Authorization": f"Bearer {token or self.admin_token}"}
 
     def call(self, method: str, path: str, token: str | None = None,
-             **kw: object) -> tuple[int, object]:
+             **kw: Any) -> tuple[int, Any]:
         resp = self.client.open(path, method=method, headers=self.headers(token), **kw)
         return resp.status_code, resp.get_json(silent=True)
 
@@ -72,7 +74,7 @@ class ApiPlatform:
 def make_platform(tmp: Path) -> ApiPlatform:
     settings = Settings(home=tmp / "home")
     settings.home.mkdir(parents=True)
-    store = SqlStore(settings.db_url)
+    store = SqlStore(settings.db_url, secrets=SecretBox.generate())
     token = bootstrap_admin(store, settings.home)
     assert token
     runtime = FakeRuntime()

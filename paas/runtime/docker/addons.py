@@ -3,8 +3,9 @@
 Everything kind-specific comes from the kind's record (``paas.domain.addons.KINDS``):
 image, command, files, environment, data directory and readiness check. Container and
 volume carry the instance label (so cleanup of a platform finds them) and sit on the
-platform network, where app replicas reach the add-on by the container's name. The
-platform server, on the host, reaches it by the container's address on that network.
+app's own network only, where its replicas reach the add-on by the container's name and
+no other app can reach or even resolve it. The platform server, on the host, reaches it
+by the container's address on that network.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from paas.runtime.docker.engine import (
     ImageMissing,
     Spec,
 )
+from paas.runtime.docker.networks import AppNetworks
 from paas.settings import Settings
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ class DockerAddons:
         self.engine: Engine = found
         self.settings = settings
         self.instance = settings.instance
-        self.network = L.network_name(self.instance)
+        self.networks = AppNetworks(self.engine, settings)
         self.ready_timeout = ready_timeout
         self.sleep = sleep
 
@@ -59,7 +61,7 @@ class DockerAddons:
             command=kind.command,
             name=name,
             hostname=name,
-            network=self.network,
+            network=self.networks.name(addon.app),
             environment=kind.environment(addon.password),
             volumes={name: (kind.data_dir, "rw")},
             files=tuple(File(f.path, f.render(addon.password).encode(), f.mode)
@@ -77,10 +79,11 @@ class DockerAddons:
         kind = kind_of(addon)
         name = self.hostname(addon.app, addon.kind)
         try:
-            self.engine.ensure_network(self.network, {L.INSTANCE: self.instance})
+            network = self.networks.ensure(addon.app)
             found = self._find(addon.app, addon.kind)
             if found:
                 container = found[0]
+                self._move(container, network)
                 if not container.running:
                     self.engine.start(container.id)
             else:
@@ -101,6 +104,15 @@ class DockerAddons:
                 f"cannot start {addon.kind} for {addon.app}: {e.message}") from e
         self._wait_ready(container.id, addon, kind)
         return name
+
+    def _move(self, container: Container, network: str) -> None:
+        """An add-on started before apps had their own networks moves onto its app's
+        network (same name, same data) and off every other."""
+        for other in container.networks:
+            if other != network:
+                self.engine.disconnect(container.id, other)
+        if network not in container.networks:
+            self.engine.connect(container.id, network)
 
     def _wait_ready(self, cid: str, addon: Addon, kind: AddonKind) -> None:
         """Run the kind's readiness command inside the container until it passes."""
@@ -130,7 +142,7 @@ class DockerAddons:
     def address(self, app: str, kind: str) -> str | None:
         """Where the platform server (on the host) reaches the add-on: its network IP."""
         found = [c for c in self._find(app, kind) if c.running]
-        return self.engine.ip(found[0].id, self.network) if found else None
+        return self.engine.ip(found[0].id, self.networks.name(app)) if found else None
 
     def remove(self, app: str, kind: str | None = None) -> None:
         """Remove the add-on's container and its data volume; idempotent."""

@@ -55,6 +55,8 @@ class Container:
     #: The engine's state: created, running, restarting, exited, ...
     state: str
     started_at: datetime | None = None
+    #: Names of the networks the container is attached to.
+    networks: tuple[str, ...] = ()
 
     @property
     def running(self) -> bool:
@@ -97,7 +99,39 @@ class Spec:
 class Engine(Protocol):
     """What the runtime, router and add-ons need from a container engine."""
 
-    def ensure_network(self, name: str, labels: Mapping[str, str]) -> None: ...
+    def ensure_network(self, name: str, labels: Mapping[str, str], *,
+                       bridge: str | None = None) -> bool:
+        """Create the bridge network unless it exists; whether it was created.
+
+        ``bridge`` names the host interface, so a host firewall rule can match the
+        platform's app networks by a wildcard (``pa-+``).
+        """
+        ...
+
+    def remove_network(self, name: str) -> None:
+        """Remove the network; one already gone is fine."""
+        ...
+
+    def gateway(self, network: str) -> str | None:
+        """The host's address on ``network``: the source of what the host sends there."""
+        ...
+
+    def connect(self, cid: str, network: str) -> None:
+        """Attach a container to one more network; already attached is fine."""
+        ...
+
+    def disconnect(self, cid: str, network: str) -> None:
+        """Detach a container from a network; not attached (or gone) is fine."""
+        ...
+
+    def run_host_helper(self, image: str, argv: Sequence[str],
+                        labels: Mapping[str, str]) -> tuple[int, str]:
+        """Run ``argv`` to its end in a container in the host's network namespace with
+        NET_ADMIN (the platform's own firewall rule); exit code and output. The server
+        may be an unprivileged member of the docker group: this is how it reaches the
+        host's netfilter without root. The container is removed afterwards."""
+        ...
+
     def ensure_volume(self, name: str, labels: Mapping[str, str]) -> None:
         """Create the named volume unless it exists (its data is kept)."""
         ...
@@ -182,6 +216,7 @@ def _value(c: SdkContainer) -> Container:
     return Container(
         id=str(c.id), name=c.name or "", labels=dict(c.labels), state=str(c.status),
         started_at=_started_at(c.attrs.get("State", {}).get("StartedAt", "")),
+        networks=tuple(sorted((c.attrs.get("NetworkSettings") or {}).get("Networks") or {})),
     )
 
 
@@ -219,12 +254,82 @@ class DockerEngine:
         self.client = client
 
     # the port -------------------------------------------------------------------
-    def ensure_network(self, name: str, labels: Mapping[str, str]) -> None:
-        def ensure() -> None:
-            if not any(n.name == name for n in self.client.networks.list(names=[name])):
-                self.client.networks.create(name, driver="bridge", labels=dict(labels))
+    def ensure_network(self, name: str, labels: Mapping[str, str], *,
+                       bridge: str | None = None) -> bool:
+        def ensure() -> bool:
+            if any(n.name == name for n in self.client.networks.list(names=[name])):
+                return False
+            options = {"com.docker.network.bridge.name": bridge} if bridge else None
+            self.client.networks.create(name, driver="bridge", labels=dict(labels),
+                                        options=options)
+            return True
 
-        _translated(f"cannot create network {name}", ensure)
+        return _translated(f"cannot create network {name}", ensure)
+
+    def remove_network(self, name: str) -> None:
+        def remove() -> None:
+            for n in self.client.networks.list(names=[name]):
+                if n.name == name:  # names= matches prefixes too
+                    with contextlib.suppress(docker.errors.NotFound):
+                        n.remove()
+
+        _translated(f"cannot remove network {name}", remove)
+
+    def gateway(self, network: str) -> str | None:
+        def find() -> str | None:
+            try:
+                attrs = self.client.api.inspect_network(network)
+            except docker.errors.NotFound:
+                return None
+            for config in (attrs.get("IPAM") or {}).get("Config") or []:
+                if config.get("Gateway"):
+                    return str(config["Gateway"]).split("/")[0]
+            return None
+
+        return _translated(f"cannot inspect network {network}", find)
+
+    def connect(self, cid: str, network: str) -> None:
+        try:
+            self.client.api.connect_container_to_network(cid, network)
+        except docker.errors.APIError as e:
+            if e.status_code == 403 and "already exists" in str(e.explanation):
+                return
+            raise EngineError(f"cannot connect {cid[:12]} to {network}: {_why(e)}") from e
+        except docker.errors.DockerException as e:
+            raise EngineError(f"cannot connect {cid[:12]} to {network}: {_why(e)}") from e
+
+    def disconnect(self, cid: str, network: str) -> None:
+        try:
+            self.client.api.disconnect_container_from_network(cid, network)
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as e:
+            if "is not connected" in str(e.explanation):
+                return
+            raise EngineError(f"cannot disconnect {cid[:12]} from {network}: {_why(e)}") from e
+        except docker.errors.DockerException as e:
+            raise EngineError(f"cannot disconnect {cid[:12]} from {network}: {_why(e)}") from e
+
+    def run_host_helper(self, image: str, argv: Sequence[str],
+                        labels: Mapping[str, str]) -> tuple[int, str]:
+        def create() -> SdkContainer:
+            return self.client.containers.create(
+                image, command=list(argv), labels=dict(labels), network_mode="host",
+                cap_drop=["ALL"], cap_add=["NET_ADMIN", "NET_RAW"],
+                security_opt=["no-new-privileges"])
+
+        container = _translated(f"cannot create a helper from {image}", create)
+        try:
+            _translated("cannot start the helper", container.start)
+            try:
+                code = int(container.wait(timeout=60).get("StatusCode", 1))
+            except (docker.errors.DockerException, OSError) as e:  # requests' timeouts
+                raise EngineError(f"the helper from {image} did not finish: {e}") from e
+            output = bytes(_translated("cannot read the helper's output",
+                                       container.logs)).decode(errors="replace")
+        finally:
+            self.remove(str(container.id))
+        return code, output
 
     def ensure_volume(self, name: str, labels: Mapping[str, str]) -> None:
         def ensure() -> None:

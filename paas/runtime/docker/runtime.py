@@ -4,6 +4,9 @@ A deploy converges an app to (release, formation). ``plan.converge`` decides wha
 keep, start, stop and route, in which order; this module executes that plan against the
 ``Engine`` port. The same convergence serves deploys, scaling, restarts and recovery
 after a platform restart.
+
+Every container of an app joins that app's network only (``networks``); the router joins
+the network of each app it routes to and reaches replicas by their address there.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -29,6 +32,7 @@ from paas.runtime.docker import oneoff
 from paas.runtime.docker.engine import Container, DockerEngine, Engine, EngineError, Spec
 from paas.runtime.docker.engine import connect as connect
 from paas.runtime.docker.health import accepts_tcp, answers_http, wait_until
+from paas.runtime.docker.networks import AppNetworks
 from paas.runtime.docker.plan import (
     AwaitHealthy,
     Plan,
@@ -57,9 +61,10 @@ T = TypeVar("T")
 
 class Routing(Protocol):
     """The router: sends each app's hosts to its upstreams; ``apply`` returns once no
-    router worker can still send a request anywhere else."""
+    router worker can still send a request anywhere else. ``networks`` are the app
+    networks the upstreams are on: the router is on exactly those afterwards."""
 
-    def apply(self, routes: list[RouterRoute]) -> None: ...
+    def apply(self, routes: list[RouterRoute], networks: Collection[str]) -> None: ...
 
 
 class StaticPublishing(Protocol):
@@ -93,9 +98,11 @@ class _Live:
     static: tuple[tuple[StaticMount, str], ...]
 
 
-def _replica(c: Container) -> Replica:
+def _replica(c: Container, network: str) -> Replica:
+    """A replica off its app's network (started before apps had their own) counts as
+    not running: the plan replaces it like a crashed one, routed before it stops."""
     return Replica(c.id, c.labels.get(L.PROCESS, "?"), int(c.labels.get(L.RELEASE, "0")),
-                   c.running)
+                   c.running and network in c.networks)
 
 
 def _bounded(items: Sequence[T], fn: Callable[[T], object], limit: int = START_BATCH
@@ -139,6 +146,7 @@ class DockerRuntime:
         if found is None:
             raise ValueError("DockerRuntime needs a docker client or an engine")
         self.engine: Engine = found
+        self.networks = AppNetworks(self.engine, settings)
         real_router = Router(self.engine, settings, self.network, tls)
         self.router: Routing = router or real_router
         if static is None:
@@ -153,6 +161,7 @@ class DockerRuntime:
 
     # infrastructure -----------------------------------------------------------------
     def ensure_network(self) -> None:
+        """The platform network, where the router alone publishes its port."""
         self.engine.ensure_network(self.network, {L.INSTANCE: self.instance})
 
     def _containers(self, app: str | None = None, role: str = L.ROLE_APP) -> list[Container]:
@@ -181,7 +190,7 @@ class DockerRuntime:
                                 suffix),
             hostname=f"{process_type}-{suffix}",
             init=True,
-            network=self.network,
+            network=self.networks.name(app.name),
             environment=self._env(app, release, process_type),
             labels={
                 L.INSTANCE: self.instance,
@@ -239,7 +248,8 @@ class DockerRuntime:
                if c.labels.get(L.PROCESS) == "web" and c.running]
         routes = []
         for app, live in self._live.items():
-            ips = [self.engine.ip(c.id, self.network)
+            network = self.networks.name(app)
+            ips = [self.engine.ip(c.id, network)
                    for c in web if c.labels.get(L.APP) == app and c.id in live.members]
             upstreams = tuple(sorted(f"{ip}:{live.port}" for ip in ips if ip))
             routes.append(RouterRoute(app, live.hosts, upstreams, live.protocol, live.static))
@@ -247,7 +257,9 @@ class DockerRuntime:
 
     def _apply_routes(self) -> None:
         with self._router_lock:
-            self.router.apply(self._routes())
+            routes = self._routes()
+            self.router.apply(routes, sorted(self.networks.name(r.app) for r in routes
+                                             if r.upstreams))
 
     def _set_live(
         self, app: App, build: Build, release: Release, members: Iterable[str],
@@ -277,7 +289,8 @@ class DockerRuntime:
         if build is None:
             raise DeployFailed(f"{release.label} of {app.name} has no build to run")
         self.ensure_network()
-        current = [_replica(c) for c in self._containers(app.name)]
+        network = self.networks.ensure(app.name)
+        current = [_replica(c, network) for c in self._containers(app.name)]
         plan = converge(current, release.version, desired(formation, build.processes),
                         fresh=fresh, max_parallel=self.max_parallel)
         self._execute(plan, app, release, build, log)
@@ -327,7 +340,7 @@ class DockerRuntime:
         timeout = self.settings.health_timeout
 
         def one(c: Container) -> None:
-            ip = self.engine.ip(c.id, self.network) or ""
+            ip = self.engine.ip(c.id, self.networks.name(c.labels.get(L.APP, ""))) or ""
 
             def running() -> bool:
                 now = self.engine.inspect(c.id)
@@ -351,7 +364,7 @@ class DockerRuntime:
         build = release.build
         if build is None or not build.release_command:
             return
-        self.ensure_network()
+        self.networks.ensure(app.name)
         log(f"-----> Running release phase: {build.release_command}")
         spec = self._spec(app, release, "release", L.ROLE_RUN, build.release_command)
         try:
@@ -391,6 +404,8 @@ class DockerRuntime:
         # Every role labelled with the app: replicas, one-off runs, add-ons.
         self._stop(c.id for c in self.engine.containers(mine))
         self.engine.remove_labelled(mine)
+        # Last: the router left it above, and every container on it is gone.
+        self.networks.remove(app)
 
     def update_routes(self, app: App) -> None:
         live = self._live.get(app.name)
@@ -409,6 +424,7 @@ class DockerRuntime:
         known = {a.name for a, _ in apps}
         strays = [c for c in self._containers() if c.labels.get(L.APP) not in known]
         self._stop(c.id for c in strays + self._containers(role=L.ROLE_RUN))
+        gone = {c.labels[L.APP] for c in strays if L.APP in c.labels}
         for app, release in apps:
             if release is None:
                 self._stop(c.id for c in self._containers(app.name))
@@ -417,6 +433,9 @@ class DockerRuntime:
             with contextlib.suppress(DeployFailed):
                 self.deploy(app, release, app.formation, lambda _line: None)
         self._apply_routes()
+        for name in sorted(gone):  # after the router left them
+            with contextlib.suppress(EngineError):
+                self.networks.remove(name)
 
     # logs and one-off commands (paas/runtime/docker/logs.py, oneoff.py) -------------
     def _streams(self) -> DockerEngine:
@@ -437,7 +456,7 @@ class DockerRuntime:
                      rows: int, cols: int) -> OneOff:
         if release.build is None:
             raise DeployFailed(f"{release.label} of {app.name} has no build to run")
-        self.ensure_network()
+        network = self.networks.ensure(app.name)
         return oneoff.start(
             self._streams(),
             image=release.build.image,
@@ -445,7 +464,7 @@ class DockerRuntime:
             environment=self._env(app, release, "run"),
             labels={L.INSTANCE: self.instance, L.APP: app.name,
                     L.RELEASE: str(release.version)},
-            network=self.network,
+            network=network,
             name_prefix=L.replica_name(self.instance, app.name, "run", release.version, "")
             .rstrip("-"),
             tty=tty, rows=rows, cols=cols,

@@ -26,7 +26,14 @@ from paas.domain.logs import LogLine, normalize_time, parse, stamp
 from paas.domain.release import Release
 from paas.errors import DeployFailed, PaasError
 from paas.logsink import LogSink
-from paas.runtime.kubernetes import autoscaling, manifests, routing, state, workloads
+from paas.runtime.kubernetes import (
+    autoscaling,
+    manifests,
+    policies,
+    routing,
+    state,
+    workloads,
+)
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes.api import (
     REPLICAS_MANAGER,
@@ -115,6 +122,8 @@ class KubernetesRuntime:
 
     def _ensure(self, app: App, release: Release) -> None:
         self._api.apply(manifests.namespace(app, self._settings))
+        for policy in policies.network_policies(app, self._settings):
+            self._api.apply(policy)
         self._api.apply(manifests.config_secret(app, release, self._settings))
 
     def _autoscaled(self, app: str) -> set[str]:

@@ -31,6 +31,9 @@ class KubernetesSettings:
     #: 30-character app name still fits a 63-character DNS label.
     namespace_prefix: str = "paas-"
     ingress_class: str = "nginx"
+    #: Namespace of the ingress controller (or Gateway) pods: the only source web pods
+    #: accept connections from (besides pods of their own app).
+    ingress_namespace: str = "ingress-nginx"
     #: cert-manager ClusterIssuer that signs app certificates; no TLS when unset.
     cluster_issuer: str | None = None
     #: nginx image of the web sidecar that serves static files and speaks uwsgi.
@@ -66,6 +69,7 @@ class KubernetesSettings:
             domain=e.get("PAAS_DOMAIN") or d.domain,
             namespace_prefix=e.get("PAAS_K8S_NAMESPACE_PREFIX") or d.namespace_prefix,
             ingress_class=e.get("PAAS_K8S_INGRESS_CLASS") or d.ingress_class,
+            ingress_namespace=e.get("PAAS_K8S_INGRESS_NAMESPACE") or d.ingress_namespace,
             cluster_issuer=e.get("PAAS_K8S_CLUSTER_ISSUER") or None,
             sidecar_image=e.get("PAAS_K8S_SIDECAR_IMAGE") or d.sidecar_image,
             run_as_user=_int(e, "PAAS_K8S_RUN_AS_USER", d.run_as_user),

@@ -176,6 +176,11 @@ PATHS: Schema = {
         "delete": _op("Remove a user's access (owner or admin)", _ACCESS, 400, 403, 404,
                       params=[*_APP, _path("user", "bob")]),
     },
+    "/v1/apps/{name}/transfer": {
+        "post": _op("Give the app to another user (owner or admin), confirming its name",
+                    _ACCESS, 400, 403, 404, params=_APP,
+                    body=_obj({"to": _STR, "confirm": _STR}, ("to", "confirm"))),
+    },
     "/v1/users": {
         "get": _op("Users (admin)", _json({"type": "array", "items": _ref("User")}), 403),
         "post": _op("Add a user (admin)", _json(_ref("User"), "Created"), 400, 403, 409,

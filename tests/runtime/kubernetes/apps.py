@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
@@ -13,8 +14,8 @@ from paas.runtime.kubernetes.settings import KubernetesSettings
 WHEN = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-def build(**kw) -> Build:
-    values = {
+def build(**kw: Any) -> Build:
+    values: dict[str, Any] = {
         "image": "registry.example:5000/paas/shop:abc123",
         "commit": "abc123",
         "processes": {"web": "gunicorn shop.wsgi --bind 0.0.0.0:$PORT"},

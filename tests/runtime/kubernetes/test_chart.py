@@ -42,6 +42,7 @@ VALUES = {
         "registry": {"service": {"type": "ClusterIP"}, "persistence": {"enabled": False}},
         "persistence": {"enabled": False},
         "database": {"existingSecret": "paas-db"},
+        "secretKey": {"existingSecret": "paas-keys"},
         "rbac": {"create": False},
         "serviceAccount": {"create": False, "name": "paas-operator"},
     },
@@ -112,6 +113,7 @@ def test_defaults_run_the_kubernetes_runtime_with_sqlite_docker_sidecar_and_regi
     assert env["PAAS_REGISTRY_PUSH"] == "paas-registry.paas-system.svc.cluster.local:5000"
     assert by(objs, "PersistentVolumeClaim", "-server")
     assert "PAAS_STACK_IMAGE" not in env
+    assert env["PAAS_K8S_INGRESS_NAMESPACE"] == "ingress-nginx"  # app NetworkPolicies
     assert not [o for o in objs if o["metadata"]["name"].endswith("-redis")]
 
 
@@ -147,3 +149,14 @@ def test_rbac_is_least_privilege():
 def test_external_docker_mode_needs_a_host():
     with pytest.raises(helm.HelmError, match=r"docker\.host is required"):
         render({"docker": {"mode": "external"}})
+
+
+def test_the_secret_key_comes_from_a_secret_when_given():
+    def env(values):
+        deployment = render(values)["server-deployment.yaml"][0]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        return {e["name"]: e for e in container["env"]}
+
+    assert "PAAS_SECRET_KEY" not in env({})
+    given = env({"secretKey": {"existingSecret": "paas-keys"}})["PAAS_SECRET_KEY"]
+    assert given["valueFrom"] == {"secretKeyRef": {"name": "paas-keys", "key": "key"}}

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from paas.errors import InvalidInput
-from paas.runtime.kubernetes import autoscaling, labels, manifests, workloads
+from paas.runtime.kubernetes import autoscaling, labels, manifests, policies, workloads
 from paas.runtime.kubernetes.settings import KubernetesSettings
 from tests.runtime.kubernetes.apps import CASES, FULL, Case, release
 from tests.runtime.kubernetes.strict import validate_all
@@ -23,6 +23,7 @@ def everything(case: Case) -> list[dict]:
     objs = [
         manifests.namespace(case.app, case.settings),
         manifests.config_secret(case.app, case.release, case.settings),
+        *policies.network_policies(case.app, case.settings),
     ]
     if case.release.build and case.release.build.release_command:
         objs.append(workloads.release_job(case.app.name, case.release, case.settings))
@@ -276,3 +277,49 @@ def test_simple_commands_exec_so_the_server_gets_sigterm(line, body):
 def test_namespace_prefix_is_configurable():
     s = KubernetesSettings(namespace_prefix="apps-")
     assert labels.namespace("shop", s) == "apps-shop"
+
+
+def _policies(settings: KubernetesSettings | None = None) -> dict[str, dict]:
+    case = CASES[1]
+    objs = policies.network_policies(case.app, settings or case.settings)
+    validate_all(objs)
+    return {name: o["spec"] for name, o in by_kind(objs, "NetworkPolicy").items()}
+
+
+def test_app_namespace_denies_every_ingress_it_does_not_allow():
+    deny = _policies()["default-deny-ingress"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress"]}  # no rule: nothing in
+
+
+def test_web_pods_accept_only_the_ingress_namespace_on_their_http_port():
+    web = _policies(KubernetesSettings(ingress_namespace="gateway-system"))[
+        "allow-web-from-ingress"]
+    assert web["podSelector"] == {"matchLabels": {"paas.io/app": "shop",
+                                                  "paas.io/process-type": "web"}}
+    (rule,) = web["ingress"]
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {
+        "kubernetes.io/metadata.name": "gateway-system"}}}]
+    assert rule["ports"] == [{"protocol": "TCP", "port": "http"}]
+    assert KubernetesSettings.from_env({"PAAS_K8S_INGRESS_NAMESPACE": "gw"}
+                                       ).ingress_namespace == "gw"
+    assert KubernetesSettings().ingress_namespace == "ingress-nginx"
+
+
+def test_pods_and_add_ons_accept_only_pods_of_their_own_app():
+    same = _policies()["allow-same-app"]
+    assert same["podSelector"] == {}  # every pod of the namespace, add-ons included
+    # a podSelector alone selects in this namespace only: no other app's pods
+    assert same["ingress"] == [{"from": [{"podSelector": {"matchLabels": {
+        "paas.io/app": "shop"}}}]}]
+
+
+def test_egress_reaches_everything_but_link_local_metadata_plus_dns():
+    egress = _policies()["deny-metadata-egress"]
+    assert egress["podSelector"] == {} and egress["policyTypes"] == ["Egress"]
+    anywhere, dns = egress["egress"]
+    blocks = [peer["ipBlock"] for peer in anywhere["to"] if "ipBlock" in peer]
+    assert {"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16"]} in blocks
+    assert {"cidr": "::/0", "except": ["fd00:ec2::254/128"]} in blocks
+    assert all("169.254.169.254" not in str(b["cidr"]) for b in blocks)
+    assert "ports" not in anywhere
+    assert dns == {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
