@@ -37,7 +37,8 @@ def app(platform: Platform) -> Iterator[Path]:
 def _run_containers(p: Platform, command: list[str] | None = None) -> list[str]:
     """One-off containers of the app (running ones with ``command``, when given)."""
     client = docker.from_env()
-    found = client.containers.list(all=command is None, filters={"label": [
+    # ignore_removed: a one-off may end between the listing and its inspection
+    found = client.containers.list(all=command is None, ignore_removed=True, filters={"label": [
         f"paas.instance={p.instance}", f"paas.app={APP}", "paas.role=run"]})
     return [c.name or "" for c in found
             if command is None or c.attrs["Config"]["Cmd"] == command]

@@ -25,6 +25,7 @@ from paas.domain.scaling import Behavior
 from paas.errors import InvalidInput
 from paas.logsink import LogSink
 from paas.runtime.docker.addons import DockerAddons
+from paas.runtime.docker.engine import DockerEngine
 from paas.runtime.docker.metrics import DockerMetrics
 from paas.runtime.docker.runtime import DockerRuntime, connect
 from paas.runtime.kubernetes.runtime import KubernetesRuntime
@@ -33,11 +34,13 @@ from paas.server.git_http import Repos
 from paas.server.platform import Platform
 from paas.services.addons import AddonService, NoAddons
 from paas.services.autoscale import ScalingStrategy
+from paas.services.backups import BackupScheduler
 from paas.services.certs import TlsPorts, router_sites
 from paas.services.formation import FormationService
 from paas.services.platform import build_services
 from paas.settings import Settings
 from paas.stack.debian import build_stack
+from paas.store.backups import BackupFiles
 from paas.store.logbook import LogBook
 from paas.store.port import Store
 from paas.store.secrets import (
@@ -86,7 +89,10 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
             builder=PublishingBuilder(builder, engine, registry),
             addon_provider=NoAddons("kubernetes"),
             scaling=lambda _formation, _addons: ClusterAutoscaling(cluster),
-            repos=repos, logbook=logbook, platform_domain=settings.domain)
+            repos=repos, logbook=logbook, platform_domain=settings.domain,
+            # pods spread over nodes; the scheduler admits each against a node's memory
+            bounds=settings.replicas, host_memory=None,
+            backup_files=BackupFiles(settings.backups_dir))
         return Platform(settings, store, repos, services)
     if build_missing_stack:
         build_stack(settings.stack, settings.home / "cache", say, client=engine)
@@ -105,8 +111,12 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
     services = build_services(
         store=store, runtime=runtime, builder=builder,
         addon_provider=DockerAddons(engine, settings), scaling=docker_scaling,
-        repos=repos, logbook=logbook, platform_domain=settings.domain, tls=tls)
-    background = [a.run for a in loops]
+        repos=repos, logbook=logbook, platform_domain=settings.domain,
+        # one host: every replica's memory limit is admitted against the engine's memory
+        bounds=settings.replicas, host_memory=DockerEngine(engine),
+        backup_files=BackupFiles(settings.backups_dir), tls=tls)
+    scheduled_backups = BackupScheduler(services.backups, say)
+    background = [*(a.run for a in loops), scheduled_backups.run]
     if services.certs is not None and tls.issuer is not None:
         background.append(services.certs.run)
     return Platform(settings, store, repos, services, background=tuple(background))

@@ -70,6 +70,15 @@ class RuntimeUnavailable(PaasError):
     status = 503
 
 
+class BackupFailed(PaasError):
+    """A backup capture or restore did not complete; ``log`` holds the tool's errors.
+
+    A failed restore leaves the data as it was (it runs as one transaction).
+    """
+
+    status = 422
+
+
 class CertificateNotIssued(PaasError):
     """The ACME CA did not issue: ``message`` carries the CA's own reason."""
 

@@ -19,6 +19,7 @@ from paas.cli import (
     config,
     domains,
     logs,
+    pg,
     ps,
     releases,
     run,
@@ -42,7 +43,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 for module in (server, stack, auth, users, tokens, apps, access, config, releases, domains,
-               certs, ps, autoscale, addons, logs, run):
+               certs, ps, autoscale, addons, pg, logs, run):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from paas.domain.limits import CEILING
 from paas.settings import Settings, default_home
 
 
@@ -42,11 +43,16 @@ from paas.settings import Settings, default_home
               help="Let app containers reach link-local addresses such as the cloud "
                    "metadata service 169.254.169.254 (env PAAS_ALLOW_METADATA; "
                    "blocked by default).")
+@click.option("--max-replicas", type=click.IntRange(1, CEILING), default=None,
+              help="Replicas a process type of an app may run (env "
+                   "PAAS_MAX_REPLICAS_PER_TYPE; 10); an admin raises it per app with "
+                   "`paas apps:limits`.")
 def server(host: str, port: int, router_host: str | None, router_port: int,
            router_https_port: int | None, acme_directory: str | None,
            acme_email: str | None, acme_ca_bundle: Path | None, domain: str,
            home: Path | None, runtime: str, autoscale_interval: float | None,
-           autoscale_window: float | None, allow_metadata: bool | None) -> None:
+           autoscale_window: float | None, allow_metadata: bool | None,
+           max_replicas: int | None) -> None:
     """Run the platform: API and git on --port, the nginx router on --router-port."""
     from paas.composition import assemble
     from paas.server.main import serve
@@ -71,6 +77,11 @@ def server(host: str, port: int, router_host: str | None, router_port: int,
         ca_bundle=acme_ca_bundle.resolve() if acme_ca_bundle else acme.ca_bundle))
     if allow_metadata:
         settings = replace(settings, allow_metadata=True)
+    if max_replicas is not None:
+        bounds = settings.replicas  # the app and host totals grow with it, never below
+        settings = replace(settings, replicas=replace(
+            bounds, per_type=max_replicas, per_app=max(bounds.per_app, max_replicas),
+            host=max(bounds.host, max_replicas)))
     say = lambda line: click.echo(line, err=True)  # noqa: E731
     serve(assemble(settings, say), say)
 

@@ -27,6 +27,7 @@ from paas.domain.addons import Addon
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
 from paas.domain.certs import AppTls, Certificate
+from paas.domain.limits import AppLimits
 from paas.domain.release import Build, Release, ReleaseStatus
 from paas.errors import Conflict, NotFound
 from paas.store.codec import build_from_dict, build_to_dict, policy_from_dict, policy_to_dict
@@ -121,6 +122,20 @@ addons = sa.Table(
     # VARCHAR(128) by older versions are widened at start).
     sa.Column("password", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Sizes and admin-raised limits of an app: a table of its own (one row per app that has
+# any), so databases of earlier versions gain it through create_all, without a migration.
+app_resources = sa.Table(
+    "app_resources",
+    metadata,
+    sa.Column("app", sa.String(64), sa.ForeignKey("apps.name", ondelete="CASCADE"),
+              primary_key=True),
+    #: {process type: size name}
+    sa.Column("sizes", sa.Text, nullable=False, default="{}"),
+    sa.Column("max_per_type", sa.Integer, nullable=True),
+    sa.Column("max_per_app", sa.Integer, nullable=True),
+    sa.Column("writable_root", sa.Boolean, nullable=False, default=False),
 )
 
 
@@ -254,7 +269,17 @@ class SqlStore:
             created_at=_aware(row.created_at),
             domains=tuple(json.loads(row.domains)),
             formation=json.loads(row.formation),
+            sizes=json.loads(row.sizes) if row.sizes else {},
+            limits=AppLimits(row.max_per_type, row.max_per_app, bool(row.writable_root)),
         )
+
+    @staticmethod
+    def _apps_query() -> Any:
+        """Apps with their resources row (absent for an app never resized or raised)."""
+        r = app_resources
+        return sa.select(apps, r.c.sizes, r.c.max_per_type, r.c.max_per_app,
+                         r.c.writable_root).select_from(
+            apps.outerjoin(r, r.c.app == apps.c.name))
 
     def create_app(self, app: App) -> App:
         try:
@@ -274,14 +299,15 @@ class SqlStore:
 
     def get_app(self, name: str) -> App:
         with self._tx() as c:
-            row = c.execute(apps.select().where(apps.c.name == name)).first()
+            row = c.execute(self._apps_query().where(apps.c.name == name)).first()
         if row is None:
             raise NotFound(f"app {name!r} not found")
         return self._app(row)
 
     def list_apps(self) -> list[App]:
         with self._tx() as c:
-            return [self._app(r) for r in c.execute(apps.select().order_by(apps.c.name))]
+            return [self._app(r)
+                    for r in c.execute(self._apps_query().order_by(apps.c.name))]
 
     def _update_app(self, name: str, **values: str) -> App:
         with self._tx() as c:
@@ -307,10 +333,29 @@ class SqlStore:
                                                 app_access.c.user == owner))
         return self.get_app(name)
 
+    def _set_resources(self, name: str, **values: Any) -> App:
+        with self._tx() as c:
+            if c.execute(apps.select().where(apps.c.name == name)).first() is None:
+                raise NotFound(f"app {name!r} not found")
+            done = c.execute(app_resources.update().where(app_resources.c.app == name)
+                             .values(**values))
+            if done.rowcount == 0:
+                c.execute(app_resources.insert().values(app=name, **values))
+        return self.get_app(name)
+
+    def set_sizes(self, name: str, sizes: Mapping[str, str]) -> App:
+        return self._set_resources(name, sizes=json.dumps(dict(sizes), sort_keys=True))
+
+    def set_limits(self, name: str, limits: AppLimits) -> App:
+        return self._set_resources(name, max_per_type=limits.max_per_type,
+                                   max_per_app=limits.max_per_app,
+                                   writable_root=limits.writable_root)
+
     def delete_app(self, name: str) -> None:
         with self._tx() as c:
             c.execute(releases.delete().where(releases.c.app == name))
             c.execute(policies.delete().where(policies.c.app == name))
+            c.execute(app_resources.delete().where(app_resources.c.app == name))
             c.execute(apps.delete().where(apps.c.name == name))
 
     # releases -----------------------------------------------------------------------

@@ -20,6 +20,8 @@ SELF_SERVICE = {
 }
 #: The admin's alone.
 ADMIN = {("GET", "/v1/users"), ("POST", "/v1/users")}
+#: App routes for an admin alone, even among the app's members.
+ADMIN_APP = {("PUT", "/v1/apps/<name>/limits")}
 #: App routes that end or share the owner's control: not for a collaborator.
 OWNER_ONLY = {
     ("DELETE", "/v1/apps/<name>"), ("POST", "/v1/apps/<name>/transfer"),
@@ -28,7 +30,8 @@ OWNER_ONLY = {
 
 #: A value for each path parameter of the table.
 ARGS = {"key": "SECRET", "host": "www.shop.example.com", "user": "bob",
-        "token_id": "0123456789ab", "ptype": "web", "kind": "redis"}
+        "token_id": "0123456789ab", "ptype": "web", "kind": "redis",
+        "backup_id": "b001"}
 
 CASES = [(method, route.rule) for route in all_routes() for method in route.methods]
 
@@ -65,7 +68,7 @@ def test_every_route_is_classified():
     unknown = [c for c in CASES if not _is_app_route(c[1])
                and c not in PUBLIC | SELF_SERVICE | ADMIN]
     assert unknown == [], "classify these routes in this test's tables"
-    assert set(CASES) >= OWNER_ONLY
+    assert set(CASES) >= OWNER_ONLY | ADMIN_APP
 
 
 @pytest.mark.parametrize("case", CASES, ids=_id)
@@ -101,6 +104,8 @@ def test_a_collaborator(api, shop, case):
     if case in OWNER_ONLY:
         assert status == 403, body
         assert body["error"].startswith("only the owner of shop (alice) or an admin")
+    elif case in ADMIN_APP:
+        assert status == 403, body
     else:
         # Past the authorization check: whatever the (empty) input earns, not a refusal.
         assert status not in (401, 403, 500), body

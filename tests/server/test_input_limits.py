@@ -79,7 +79,10 @@ def test_creating_an_app_refuses_unknown_fields_and_long_names(api):
     assert api.call("POST", "/v1/apps", json={"name": "shop", "owner": "x"}) == (
         400, {"error": "unknown field(s): owner"})
     status, body = api.call("POST", "/v1/apps", json={"name": "x" * 5000})
-    assert (status, body) == (400, {"error": "field name is longer than 30 characters"})
+    assert (status, body) == (400, {"error": "field name is longer than 240 characters"})
+    # a name just too long for the rules gets the rules' own explanation
+    status, body = api.call("POST", "/v1/apps", json={"name": "a" * 31})
+    assert status == 400 and body["error"].startswith("invalid app name")
     assert api.store.list_apps() == []
 
 

@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import socket
+import struct
 import tarfile
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import PurePosixPath
-from typing import Any, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 import docker
 import docker.errors
@@ -73,6 +77,55 @@ class File:
 
 
 @dataclass(frozen=True)
+class Confinement:
+    """What a container may use and do. The default confines nothing (the platform's
+    own router); app replicas, one-off runs, release phases and add-ons get theirs from
+    ``paas.runtime.docker.confine``."""
+
+    #: Memory limit in bytes, swap included (no swap on top of it); None: unlimited.
+    memory: int | None = None
+    #: Relative CPU weight (cgroup cpu.shares); None: the engine's default (1024).
+    cpu_shares: int | None = None
+    #: Hard cap in CPUs (CFS quota over a 100 ms period); None: no cap.
+    cpu_quota: float | None = None
+    #: Processes and threads at once; None: unlimited.
+    pids: int | None = None
+    #: ``no-new-privileges``: setuid binaries run without their owner's rights.
+    no_new_privileges: bool = False
+    #: Every Linux capability dropped (the process keeps only what its uid may do).
+    drop_capabilities: bool = False
+    #: Read-only root filesystem, with a writable ``/tmp`` tmpfs of ``tmp_bytes``.
+    read_only: bool = False
+    tmp_bytes: int = 64 * 1024 * 1024
+
+
+#: CFS period the quota is a fraction of (the kernel's default, 100 ms).
+CPU_PERIOD_US = 100_000
+
+
+def host_options(c: Confinement) -> dict[str, Any]:
+    """``Confinement`` as docker-py host-config keywords; one mapping, used by every
+    create (``containers.create`` and ``api.create_host_config`` take the same names)."""
+    options: dict[str, Any] = {}
+    if c.memory is not None:
+        options.update(mem_limit=c.memory, memswap_limit=c.memory)
+    if c.cpu_shares is not None:
+        options["cpu_shares"] = c.cpu_shares
+    if c.cpu_quota is not None:
+        options.update(cpu_period=CPU_PERIOD_US, cpu_quota=int(c.cpu_quota * CPU_PERIOD_US))
+    if c.pids is not None:
+        options["pids_limit"] = c.pids
+    if c.no_new_privileges:
+        options["security_opt"] = ["no-new-privileges:true"]
+    if c.drop_capabilities:
+        options["cap_drop"] = ["ALL"]
+    if c.read_only:
+        options["read_only"] = True
+        options["tmpfs"] = {"/tmp": f"rw,nosuid,nodev,size={c.tmp_bytes}"}  # noqa: S108
+    return options
+
+
+@dataclass(frozen=True)
 class Spec:
     """Everything a container is created with. New settings (limits, security options,
     more networks) are fields here and one mapping in ``DockerEngine.create``."""
@@ -94,6 +147,13 @@ class Spec:
     ports: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     files: tuple[File, ...] = ()
     stop_signal: str | None = None
+    confinement: Confinement = field(default_factory=Confinement)
+
+
+class ByteSink(Protocol):
+    """Where streamed output goes: an open binary file, or anything with ``write``."""
+
+    def write(self, data: bytes, /) -> object: ...
 
 
 class Engine(Protocol):
@@ -178,6 +238,10 @@ class Engine(Protocol):
 
     def remove_labelled(self, labels: Mapping[str, str]) -> None:
         """Remove the images and volumes carrying ``labels`` (best effort)."""
+        ...
+
+    def memory_total(self) -> int:
+        """Bytes of memory of the engine's host (what every container shares)."""
         ...
 
 
@@ -378,6 +442,7 @@ class DockerEngine:
                 ports=dict(spec.ports),
                 restart_policy={"Name": "unless-stopped"} if spec.restart else None,
                 stop_signal=spec.stop_signal,
+                **host_options(spec.confinement),
             )
 
         container = _translated(f"cannot create {spec.name}", create)
@@ -473,6 +538,10 @@ class DockerEngine:
                 with contextlib.suppress(docker.errors.APIError):
                     vol.remove(force=True)
 
+    def memory_total(self) -> int:
+        info = _translated("cannot read the engine's info", self.client.info)
+        return int(info.get("MemTotal") or 0)
+
     # streams for logs, one-off commands and metrics ------------------------------
     def follow_output(self, cid: str, since: float) -> Iterator[bytes] | None:
         """Timestamped output from ``since`` on, as it comes; None when it cannot be read.
@@ -511,7 +580,8 @@ class DockerEngine:
 
     def create_attached(self, image: str, command: Sequence[str], name: str, hostname: str,
                         environment: Mapping[str, str], labels: Mapping[str, str],
-                        network: str, tty: bool) -> str:
+                        network: str, tty: bool,
+                        confinement: Confinement = Confinement()) -> str:
         """Create a container with stdin open and ``StdinOnce`` set: EOF on the attach
         stream then closes the command's stdin (``echo hi | paas run -- cat`` ends)."""
         api = self.client.api
@@ -521,7 +591,8 @@ class DockerEngine:
                 image, command=list(command), name=name, hostname=hostname,
                 environment=dict(environment), labels=dict(labels),
                 stdin_open=True, detach=False, tty=tty,
-                host_config=api.create_host_config(init=True),
+                host_config=api.create_host_config(init=True,
+                                                   **host_options(confinement)),
                 networking_config=api.create_networking_config(
                     {network: api.create_endpoint_config()}),
             )
@@ -539,3 +610,108 @@ class DockerEngine:
     def resize(self, cid: str, rows: int, cols: int) -> None:
         with contextlib.suppress(docker.errors.DockerException):
             self.client.api.resize(cid, height=rows, width=cols)
+
+    # commands inside a running container with their streams (add-on backups, consoles)
+    def exec_stream(self, cid: str, argv: Sequence[str], environment: Mapping[str, str],
+                    stdin: BinaryIO | None, stdout: ByteSink) -> tuple[int, str]:
+        """Run ``argv`` in the container, ``stdin`` fed from a file and its stdout written
+        to ``stdout`` in chunks, so a dump of gigabytes never sits in memory.
+
+        The exit code and the end of its stderr (64 KiB at most) come back. The
+        environment goes to the engine in the request body: never a command line.
+        """
+        api = self.client.api
+        what = f"cannot run {argv[0]} in {cid[:12]}"
+        exec_id = _translated(what, lambda: str(api.exec_create(
+            cid, list(argv), stdin=stdin is not None, stdout=True, stderr=True,
+            environment=dict(environment))["Id"]))
+        conn = _translated(what, lambda: api.exec_start(exec_id, socket=True))
+        sock: socket.socket = getattr(conn, "_sock", conn)
+        sock.settimeout(None)  # a restore may print nothing for minutes while it works
+        feeding: threading.Thread | None = None
+        failed: list[BaseException] = []
+        if stdin is not None:
+            def feed() -> None:
+                try:
+                    while chunk := stdin.read(_CHUNK):
+                        sock.sendall(chunk)
+                except BaseException as e:  # reported after the read ends
+                    failed.append(e)
+                finally:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_WR)  # EOF on the command's stdin
+
+            feeding = threading.Thread(target=feed, daemon=True, name=f"exec-in-{cid[:12]}")
+            feeding.start()
+        errors = bytearray()
+        try:
+            for stream, data in _frames(sock):
+                if stream == 1:
+                    stdout.write(data)
+                else:
+                    errors += data
+                    del errors[:-_STDERR_KEPT]
+        finally:
+            if feeding is not None:
+                feeding.join()
+            with contextlib.suppress(OSError):
+                conn.close()
+        if failed:
+            raise EngineError(f"{what}: its input failed: {failed[0]}") from failed[0]
+        return self.exec_exit_code(exec_id), errors.decode(errors="replace")
+
+    def exec_attached(self, cid: str, argv: Sequence[str], environment: Mapping[str, str],
+                      tty: bool) -> tuple[str, Any]:
+        """Start ``argv`` in the container with stdin open: its exec id and a socket
+        carrying its stdin and output (raw with a terminal, framed without)."""
+        api = self.client.api
+        what = f"cannot run {argv[0]} in {cid[:12]}"
+        exec_id = _translated(what, lambda: str(api.exec_create(
+            cid, list(argv), stdin=True, stdout=True, stderr=True, tty=tty,
+            environment=dict(environment))["Id"]))
+        conn = _translated(what, lambda: api.exec_start(exec_id, socket=True, tty=tty))
+        getattr(conn, "_sock", conn).settimeout(None)
+        return exec_id, conn
+
+    def exec_resize(self, exec_id: str, rows: int, cols: int) -> None:
+        with contextlib.suppress(docker.errors.DockerException):
+            self.client.api.exec_resize(exec_id, height=rows, width=cols)
+
+    def exec_exit_code(self, exec_id: str, timeout: float = 10.0) -> int:
+        """The exit code of an exec whose output ended (the engine notes it a moment
+        later); 137 when it still runs after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = _translated("cannot inspect a command",
+                                lambda: self.client.api.exec_inspect(exec_id))
+            if not state.get("Running") and state.get("ExitCode") is not None:
+                return int(state["ExitCode"])
+            if time.monotonic() >= deadline:
+                return 137
+            time.sleep(0.05)
+
+
+_CHUNK = 1024 * 1024
+_STDERR_KEPT = 64 * 1024
+_FRAME = struct.Struct(">BxxxL")
+
+
+def _read_exactly(sock: socket.socket, n: int) -> bytes | None:
+    parts, left = [], n
+    while left:
+        chunk = sock.recv(min(left, _CHUNK))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _frames(sock: socket.socket) -> Iterator[tuple[int, bytes]]:
+    """(stream, bytes) of the engine's multiplexed output until it ends."""
+    while (header := _read_exactly(sock, _FRAME.size)) is not None:
+        stream, size = _FRAME.unpack(header)
+        payload = _read_exactly(sock, size) if size else b""
+        if payload is None:
+            return
+        yield stream, payload

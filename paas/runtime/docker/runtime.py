@@ -23,12 +23,13 @@ from paas.domain.app import App
 from paas.domain.formation import desired
 from paas.domain.logs import LogLine
 from paas.domain.release import Build, Release, StaticMount, WebProtocol
+from paas.domain.sizes import Size, size_of
 from paas.errors import DeployFailed, PaasError, RuntimeUnavailable
 from paas.logsink import LogSink
 from paas.router.config import Route as RouterRoute
+from paas.runtime.docker import confine, oneoff
 from paas.runtime.docker import labels as L
 from paas.runtime.docker import logs as replica_logs
-from paas.runtime.docker import oneoff
 from paas.runtime.docker.engine import Container, DockerEngine, Engine, EngineError, Spec
 from paas.runtime.docker.engine import connect as connect
 from paas.runtime.docker.health import accepts_tcp, answers_http, wait_until
@@ -180,6 +181,8 @@ class DockerRuntime:
 
     def _spec(self, app: App, release: Release, process_type: str, role: str,
               command: str) -> Spec:
+        """A replica, or a release phase (``process_type`` release: it runs at the web
+        size, like one-off runs), confined to its size."""
         build = release.build
         assert build is not None
         suffix = secrets.token_hex(3)
@@ -201,7 +204,15 @@ class DockerRuntime:
             },
             restart=role == L.ROLE_APP,
             stop_signal="SIGTERM",
+            confinement=confine.for_app(self._size(app, process_type), app.limits),
         )
+
+    @staticmethod
+    def _size(app: App, process_type: str) -> Size:
+        """One-off runs and the release phase get the web size: a Django shell or a
+        migration needs what the app's web process needs."""
+        return size_of(app.sizes, "web" if process_type in ("run", "release") else
+                       process_type)
 
     def _start(self, app: App, release: Release, process_type: str) -> Container:
         assert release.build is not None
@@ -468,6 +479,7 @@ class DockerRuntime:
             name_prefix=L.replica_name(self.instance, app.name, "run", release.version, "")
             .rstrip("-"),
             tty=tty, rows=rows, cols=cols,
+            confinement=confine.for_app(self._size(app, "run"), app.limits),
         )
 
     # restarts ---------------------------------------------------------------------

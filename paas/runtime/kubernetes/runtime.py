@@ -24,6 +24,7 @@ from paas.domain.autoscale import AutoscalePolicy
 from paas.domain.formation import NOT_SCALABLE, default_replicas
 from paas.domain.logs import LogLine, normalize_time, parse, stamp
 from paas.domain.release import Release
+from paas.domain.sizes import size_of
 from paas.errors import DeployFailed, PaasError
 from paas.logsink import LogSink
 from paas.runtime.kubernetes import (
@@ -147,7 +148,9 @@ class KubernetesRuntime:
         progress = state.job_progress(job) if job else state.Progress(False)
         if job is None:
             log(f"Running release command: {build.release_command}")
-            self._api.apply(workloads.release_job(app.name, release, self._settings))
+            self._api.apply(workloads.release_job(app.name, release, self._settings,
+                                                  size_of(app.sizes, lb.WEB),
+                                                  app.limits.writable_root))
         if not progress.done:
             outcome: list[state.Progress] = []
 
@@ -287,6 +290,12 @@ class KubernetesRuntime:
         serving, and a rollout that never settles is reported, not retried."""
         ns = self._ns(app.name)
         names = [t for t in types if formation.get(t, 0) > 0]
+        # The Deployments as this app is now (a resize changed their resources); the
+        # stamp below then rolls them even when nothing else changed.
+        for obj in manifests.release_objects(app, release, formation, self._settings,
+                                             self._autoscaled(app.name)):
+            if obj["kind"] == "Deployment" and state.name_of(obj) in names:
+                self._api.apply(obj)
         stamp = datetime.now(UTC).isoformat()
         for name in names:
             self._api.apply(
@@ -437,7 +446,8 @@ class KubernetesRuntime:
         """
         self._ensure(app, release)
         name = name or self._run_name()
-        pod = workloads.run_pod(app.name, release, name, command, self._settings)
+        pod = workloads.run_pod(app.name, release, name, command, self._settings,
+                                size_of(app.sizes, lb.WEB), app.limits.writable_root)
         self._api.apply(pod)
         exit_code: list[int] = []
 

@@ -40,10 +40,9 @@ class KubernetesSettings:
     sidecar_image: str = "nginx:1.27"
     #: Every app container runs as this uid/gid: images must not need root.
     run_as_user: int = 10001
-    #: CPU request of each replica in millicores; the HPA target is derived from it.
+    #: CPU request of one 1x of a size in millicores (memory comes from the size alone);
+    #: the HPA target is derived from it.
     cpu_request_m: int = 250
-    memory_request: str = "256Mi"
-    memory_limit: str = "512Mi"
     #: ingress-nginx defaults to 1m, too small for ordinary uploads.
     body_size: str = "25m"
     #: Seconds ingress-nginx waits on a silent upstream; long so websockets stay open.
@@ -74,8 +73,6 @@ class KubernetesSettings:
             sidecar_image=e.get("PAAS_K8S_SIDECAR_IMAGE") or d.sidecar_image,
             run_as_user=_int(e, "PAAS_K8S_RUN_AS_USER", d.run_as_user),
             cpu_request_m=_int(e, "PAAS_K8S_CPU_REQUEST_M", d.cpu_request_m),
-            memory_request=e.get("PAAS_K8S_MEMORY_REQUEST") or d.memory_request,
-            memory_limit=e.get("PAAS_K8S_MEMORY_LIMIT") or d.memory_limit,
             body_size=e.get("PAAS_K8S_BODY_SIZE") or d.body_size,
             proxy_timeout=_int(e, "PAAS_K8S_PROXY_TIMEOUT", d.proxy_timeout),
             stop_timeout=_int(e, "PAAS_K8S_STOP_TIMEOUT", d.stop_timeout),

@@ -47,7 +47,8 @@ def create_app(ctx: ApiContext, request: Request) -> Response:
     user = ctx.user(request)
     body = read_body(request)
     fields.only(body, ("name",))
-    name = fields.text(body, "name", required=False, max_length=APP_NAME_MAX)
+    # Bounded to keep a huge body cheap; the name rules themselves explain a long name.
+    name = fields.text(body, "name", required=False, max_length=8 * APP_NAME_MAX)
     if name is None:
         raise InvalidInput("missing app name")
     app = ctx.services.apps.create(name, user)

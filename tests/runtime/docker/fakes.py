@@ -33,6 +33,8 @@ class FakeEngine:
         self.crash: Callable[[Spec], bool] = lambda spec: False  # exits right after start
         self.exec_result = (0, "")
         self.exit_code = 0
+        #: The host's memory, as the engine's info reports it.
+        self.mem_total = 8 * 1024**3
         self._ids = itertools.count(1)
 
     def ensure_network(self, name: str, labels: Mapping[str, str], *,
@@ -127,6 +129,9 @@ class FakeEngine:
 
     def remove_labelled(self, labels: Mapping[str, str]) -> None:
         self.calls.append(("remove_labelled", dict(labels)))
+
+    def memory_total(self) -> int:
+        return self.mem_total
 
     # for assertions ------------------------------------------------------------------
     def running(self, process_type: str = "web") -> list[str]:

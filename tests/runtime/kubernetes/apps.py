@@ -8,6 +8,7 @@ from typing import Any
 
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
+from paas.domain.limits import AppLimits
 from paas.domain.release import Build, Release, StaticMount, WebProtocol
 from paas.runtime.kubernetes.settings import KubernetesSettings
 
@@ -89,5 +90,14 @@ CASES = [
         settings=KubernetesSettings(
             domain="apps.example.com", cluster_issuer="letsencrypt", image_pull_secret="regcred"
         ),
+    ),
+    Case(
+        "sized-writable-root",
+        App("shop", WHEN, formation={"web": 2, "worker": 1},
+            sizes={"web": "performance-m", "worker": "basic"},
+            limits=AppLimits(writable_root=True)),
+        release(b=FULL, CELERY_BROKER_URL="redis://:pw@redis.shop:6379/1"),
+        {"web": 2, "worker": 1},
+        (AutoscalePolicy("web", 2, 10, Metric.CPU, cpu_percent=80),),
     ),
 ]

@@ -323,3 +323,59 @@ def test_egress_reaches_everything_but_link_local_metadata_plus_dns():
     assert all("169.254.169.254" not in str(b["cidr"]) for b in blocks)
     assert "ports" not in anywhere
     assert dns == {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+
+
+def _pods(case: Case) -> dict[str, dict]:
+    objs = manifests.release_objects(case.app, case.release, case.formation, case.settings)
+    return {n: d["spec"]["template"]["spec"] for n, d in by_kind(objs, "Deployment").items()}
+
+
+def _app_container(pod: dict) -> dict:
+    return next(c for c in pod["containers"] if c["name"] == workloads.APP_CONTAINER)
+
+
+def test_the_default_size_is_requested_and_limited_with_a_read_only_root():
+    pod = _pods(CASES[1])["worker"]
+    app = _app_container(pod)
+    assert app["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi"},
+                                "limits": {"memory": "512Mi"}}
+    assert app["securityContext"]["readOnlyRootFilesystem"] is True
+    assert app["volumeMounts"] == [{"name": "app-tmp", "mountPath": "/tmp"}]
+    assert pod["volumes"] == [{"name": "app-tmp", "emptyDir": {"medium": "Memory",
+                                                               "sizeLimit": "128Mi"}}]
+    web = _pods(CASES[1])["web"]
+    assert {"name": "app-tmp", "mountPath": "/tmp"} in _app_container(web)["volumeMounts"]
+    assert any(v["name"] == "app-tmp" for v in web["volumes"])
+
+
+def test_sizes_become_requests_and_limits_and_only_basic_is_cpu_capped():
+    case = next(c for c in CASES if c.id == "sized-writable-root")
+    pods = _pods(case)
+    assert _app_container(pods["web"])["resources"] == {
+        "requests": {"cpu": "1000m", "memory": "2560Mi"}, "limits": {"memory": "2560Mi"}}
+    assert _app_container(pods["worker"])["resources"] == {
+        "requests": {"cpu": "250m", "memory": "512Mi"},
+        "limits": {"memory": "512Mi", "cpu": "1000m"}}
+    # an admin-granted writable root: no read-only root, no /tmp volume
+    worker = _app_container(pods["worker"])
+    assert worker["securityContext"]["readOnlyRootFilesystem"] is False
+    assert "volumeMounts" not in worker and "volumes" not in pods["worker"]
+    # the HPA target is relative to the (4x) request: 80 % of a core is 80 % of 1000m
+    hpa = by_kind(autoscaling.autoscaling_objects(case.app, case.policies, case.release.config,
+                                                  case.settings), "HorizontalPodAutoscaler")
+    assert hpa["web"]["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 80
+
+
+def test_release_job_and_one_off_runs_get_the_size_and_hardening_they_are_given():
+    from paas.domain.sizes import SIZES
+    case = CASES[1]
+    job = workloads.release_job("shop", case.release, case.settings, SIZES["standard-2x"])
+    run = workloads.run_pod("shop", case.release, "run-1", "bash", case.settings,
+                            SIZES["standard-2x"])
+    for pod in (job["spec"]["template"]["spec"], run["spec"]):
+        app = _app_container(pod)
+        assert app["resources"]["limits"] == {"memory": "1024Mi"}
+        assert app["securityContext"] == {"allowPrivilegeEscalation": False,
+                                          "capabilities": {"drop": ["ALL"]},
+                                          "readOnlyRootFilesystem": True}
+        assert pod["securityContext"]["runAsNonRoot"] is True
