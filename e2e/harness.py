@@ -71,6 +71,8 @@ class Platform:
     proc: subprocess.Popen[bytes] | None = None
     #: Extra `paas server` flags, e.g. a short autoscaling window for a quick test.
     server_args: tuple[str, ...] = ()
+    #: The router's HTTPS port (``--router-https-port``); None: HTTP only.
+    https_port: int | None = None
 
     def __post_init__(self) -> None:
         self.home = self.base / "paas-home"
@@ -100,7 +102,9 @@ class Platform:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [PAAS, "server", "--home", str(self.home), "--port", str(self.port),
-             "--router-port", str(self.router_port), *self.server_args],
+             "--router-port", str(self.router_port),
+             *(("--router-https-port", str(self.https_port)) if self.https_port else ()),
+             *self.server_args],
             stdout=log, stderr=subprocess.STDOUT, env=self.env(**self.server_env),
         )
         deadline = time.monotonic() + timeout

@@ -180,6 +180,27 @@ class Client:
         return dict(self.request("DELETE", api_path("apps", app, "domains", host),
                                  timeout=self.ROLLOUT_TIMEOUT))
 
+    # certificates -----------------------------------------------------------------------
+    #: An automatic certificate waits for the CA to validate and issue (up to minutes).
+    ISSUE_TIMEOUT = 300.0
+
+    def certs(self, app: str) -> dict[str, Any]:
+        return dict(self.request("GET", api_path("apps", app, "certs")))
+
+    def add_cert(self, app: str, certificate: str, key: str) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("apps", app, "certs"),
+                                 {"certificate": certificate, "key": key},
+                                 timeout=self.ROLLOUT_TIMEOUT))
+
+    def remove_cert(self, app: str) -> dict[str, Any]:
+        return dict(self.request("DELETE", api_path("apps", app, "certs"),
+                                 timeout=self.ROLLOUT_TIMEOUT))
+
+    def update_certs(self, app: str, **switches: bool) -> dict[str, Any]:
+        """``auto``, ``redirect`` and ``hsts`` switches; turning ``auto`` on issues."""
+        return dict(self.request("PATCH", api_path("apps", app, "certs"), switches,
+                                 timeout=self.ISSUE_TIMEOUT))
+
     # formation, add-ons, autoscaling ----------------------------------------------------
     #: Scaling waits for new web replicas to pass their health check and old ones to drain.
     SCALE_TIMEOUT = 600.0

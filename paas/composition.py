@@ -9,8 +9,10 @@ Kubernetes, whose HPA and KEDA objects scale instead), never discovered later.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import docker
+from cryptography import x509
 from cryptography.fernet import Fernet
 
 from paas.autoscale.loop import Autoscaler
@@ -18,6 +20,7 @@ from paas.autoscale.queue import QueueProbe, RedisQueueProbe
 from paas.builder.docker_builder import DockerBuilder
 from paas.builder.port import Builder
 from paas.builder.registry import PublishingBuilder, ensure_image
+from paas.domain.certs import trusted_subjects
 from paas.domain.scaling import Behavior
 from paas.errors import InvalidInput
 from paas.logsink import LogSink
@@ -32,6 +35,7 @@ from paas.server.platform import Platform
 from paas.services.addons import AddonService, NoAddons
 from paas.services.autoscale import ScalingStrategy
 from paas.services.backups import BackupScheduler
+from paas.services.certs import TlsPorts, router_sites
 from paas.services.formation import FormationService
 from paas.services.platform import build_services
 from paas.settings import Settings
@@ -47,6 +51,8 @@ from paas.store.secrets import (
     write_key_file,
 )
 from paas.store.sql import SqlStore
+from paas.tls.acme_issuer import AcmeIssuer
+from paas.tls.files import CertFiles
 
 
 def check(settings: Settings) -> None:
@@ -99,16 +105,44 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
         loops.append(loop)
         return loop
 
+    cert_files = CertFiles(settings.cert_dir, settings.acme_challenge_dir)
+    tls = _docker_tls(settings, cert_files)
+    runtime = DockerRuntime(engine, settings, tls=lambda: router_sites(store, cert_files))
     services = build_services(
-        store=store, runtime=DockerRuntime(engine, settings), builder=builder,
+        store=store, runtime=runtime, builder=builder,
         addon_provider=DockerAddons(engine, settings), scaling=docker_scaling,
         repos=repos, logbook=logbook, platform_domain=settings.domain,
         # one host: every replica's memory limit is admitted against the engine's memory
         bounds=settings.replicas, host_memory=DockerEngine(engine),
-        backup_files=BackupFiles(settings.backups_dir))
+        backup_files=BackupFiles(settings.backups_dir), tls=tls)
     scheduled_backups = BackupScheduler(services.backups, say)
-    return Platform(settings, store, repos, services,
-                    background=(*(a.run for a in loops), scheduled_backups.run))
+    background = [*(a.run for a in loops), scheduled_backups.run]
+    if services.certs is not None and tls.issuer is not None:
+        background.append(services.certs.run)
+    return Platform(settings, store, repos, services, background=tuple(background))
+
+
+#: The host's CA bundle (Debian's ca-certificates): an uploaded chain may end below one.
+SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+def _docker_tls(settings: Settings, files: CertFiles) -> TlsPorts:
+    """Uploads work on any router; ACME needs the HTTPS listener the CA's users reach."""
+    issuer = None
+    if settings.router_https_port is not None:
+        issuer = AcmeIssuer(settings.acme, settings.acme_account_key, files)
+    trusted: list[frozenset[x509.Name]] = []
+
+    def trusted_issuers() -> frozenset[x509.Name]:
+        if not trusted:  # read once, when the first upload needs it
+            try:
+                trusted.append(trusted_subjects(SYSTEM_CA_BUNDLE.read_bytes()))
+            except OSError:
+                trusted.append(frozenset())
+        return trusted[0]
+
+    return TlsPorts(files=files, issuer=issuer, trusted=trusted_issuers,
+                    interval=settings.acme.interval)
 
 
 def _docker_autoscaler(settings: Settings, engine: docker.DockerClient, store: Store,

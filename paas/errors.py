@@ -77,3 +77,9 @@ class BackupFailed(PaasError):
     """
 
     status = 422
+
+
+class CertificateNotIssued(PaasError):
+    """The ACME CA did not issue: ``message`` carries the CA's own reason."""
+
+    status = 502

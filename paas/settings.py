@@ -294,6 +294,25 @@ class RegistrySettings:
         return {"username": self.username, "password": self.password or ""}
 
 
+LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
+
+
+@dataclass(frozen=True)
+class AcmeSettings:
+    """Where automatic certificates come from (``paas certs:auto:enable``)."""
+
+    directory: str = field(default_factory=lambda: _env("PAAS_ACME_DIRECTORY") or LETS_ENCRYPT)
+    #: Contact of the ACME account: the CA's expiry and incident mail goes there.
+    email: str | None = field(default_factory=lambda: _env("PAAS_ACME_EMAIL"))
+    #: CA bundle that verifies the ACME server's own HTTPS (a private or test CA);
+    #: None: the system's.
+    ca_bundle: Path | None = field(default_factory=lambda: _env_path("PAAS_ACME_CA_BUNDLE"))
+    #: Seconds between renewal checks; also how soon a failed issuance is tried again
+    #: (an hour keeps far below Let's Encrypt's failed-validation limit).
+    interval: float = field(
+        default_factory=lambda: float(_env("PAAS_ACME_INTERVAL") or 3600.0))
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=default_home)
@@ -301,6 +320,8 @@ class Settings:
     port: int = 7070
     router_host: str | None = None
     router_port: int = 8080
+    #: Published port of the router's TLS listener; None: HTTP only.
+    router_https_port: int | None = None
     domain: str = "localhost"
     #: Seconds a new web replica has to answer its health check before the deploy fails.
     health_timeout: float = 60.0
@@ -318,6 +339,7 @@ class Settings:
         default_factory=lambda: float(_env("PAAS_AUTOSCALE_INTERVAL") or 5.0))
     autoscale_window: float = field(
         default_factory=lambda: float(_env("PAAS_AUTOSCALE_WINDOW") or 300.0))
+    acme: AcmeSettings = field(default_factory=lambda: AcmeSettings())
     #: Docker: let app containers reach link-local addresses (169.254.0.0/16, the
     #: cloud metadata service). Off: a host firewall rule drops that traffic.
     allow_metadata: bool = field(
@@ -355,6 +377,20 @@ class Settings:
     @property
     def router_dir(self) -> Path:
         return self.home / "router"
+
+    @property
+    def cert_dir(self) -> Path:
+        """Certificates and their keys (0600), mounted read-only into the router."""
+        return self.router_dir / "certs"
+
+    @property
+    def acme_challenge_dir(self) -> Path:
+        """ACME HTTP-01 answers, served by the router as files."""
+        return self.router_dir / "acme"
+
+    @property
+    def acme_account_key(self) -> Path:
+        return self.home / "acme" / "account.key"
 
     @property
     def public_router_host(self) -> str:

@@ -15,6 +15,7 @@ from paas.cli import (
     apps,
     auth,
     autoscale,
+    certs,
     config,
     domains,
     logs,
@@ -42,7 +43,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 for module in (server, stack, auth, users, tokens, apps, access, config, releases, domains,
-               ps, autoscale, addons, pg, logs, run):
+               certs, ps, autoscale, addons, pg, logs, run):
     for command in module.COMMANDS:
         cli.add_command(command)
 

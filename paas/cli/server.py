@@ -16,6 +16,16 @@ from paas.settings import Settings, default_home
 @click.option("--port", default=7070, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--router-host", default=None, help="Router address (default: --host).")
 @click.option("--router-port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--router-https-port", type=click.IntRange(1, 65535), default=None,
+              help="Router HTTPS port (default: 443 when --router-port is 80, else off).")
+@click.option("--acme-directory", default=None, metavar="URL",
+              help="ACME directory for automatic certificates "
+                   "(env PAAS_ACME_DIRECTORY; default Let's Encrypt production).")
+@click.option("--acme-email", default=None,
+              help="Contact of the ACME account: expiry notices (env PAAS_ACME_EMAIL).")
+@click.option("--acme-ca-bundle", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="CA bundle that verifies a private ACME server "
+                                 "(env PAAS_ACME_CA_BUNDLE).")
 @click.option("--domain", default="localhost", show_default=True, envvar="PAAS_DOMAIN",
               help="Apps answer at NAME.DOMAIN.")
 @click.option("--home", type=click.Path(path_type=Path), default=None,
@@ -37,7 +47,9 @@ from paas.settings import Settings, default_home
               help="Replicas a process type of an app may run (env "
                    "PAAS_MAX_REPLICAS_PER_TYPE; 10); an admin raises it per app with "
                    "`paas apps:limits`.")
-def server(host: str, port: int, router_host: str | None, router_port: int, domain: str,
+def server(host: str, port: int, router_host: str | None, router_port: int,
+           router_https_port: int | None, acme_directory: str | None,
+           acme_email: str | None, acme_ca_bundle: Path | None, domain: str,
            home: Path | None, runtime: str, autoscale_interval: float | None,
            autoscale_window: float | None, allow_metadata: bool | None,
            max_replicas: int | None) -> None:
@@ -51,6 +63,7 @@ def server(host: str, port: int, router_host: str | None, router_port: int, doma
         port=port,
         router_host=router_host,
         router_port=router_port,
+        router_https_port=router_https_port or (443 if router_port == 80 else None),
         domain=domain.lower().strip("."),
         runtime=runtime,
     )
@@ -58,6 +71,10 @@ def server(host: str, port: int, router_host: str | None, router_port: int, doma
         settings = replace(settings, autoscale_interval=autoscale_interval)
     if autoscale_window is not None:
         settings = replace(settings, autoscale_window=autoscale_window)
+    acme = settings.acme
+    settings = replace(settings, acme=replace(
+        acme, directory=acme_directory or acme.directory, email=acme_email or acme.email,
+        ca_bundle=acme_ca_bundle.resolve() if acme_ca_bundle else acme.ca_bundle))
     if allow_metadata:
         settings = replace(settings, allow_metadata=True)
     if max_replicas is not None:

@@ -16,6 +16,15 @@ from dataclasses import dataclass
 from paas.domain.names import RESERVED_HOSTS, ROUTER_CONTROL_HOST, reads_as_ip_address
 from paas.domain.release import StaticMount, WebProtocol
 from paas.router.nginxconf import Block, Directive, render
+from paas.router.tls import (
+    Https,
+    TlsSite,
+    acme_challenge,
+    hsts_headers,
+    tls_defaults,
+    tls_hosts,
+    tls_server,
+)
 
 #: Host name the platform uses to talk to the router itself (generation checks); a
 #: reserved name, which no app may claim as a domain.
@@ -79,11 +88,10 @@ def routable_hosts(hosts: Sequence[str]) -> list[str]:
             if not reads_as_ip_address(h) and h.lower().rstrip(".") not in RESERVED_HOSTS]
 
 
-def _server(route: Route) -> list[Block]:
-    hosts = routable_hosts(route.hosts)
-    if not hosts:
-        return []
-    upstream = f"app_{route.app.replace('-', '_')}"
+def _locations(route: Route, upstream: str, headers: Sequence[Directive] = ()
+               ) -> list[Block]:
+    """``headers`` go into every location: nginx drops the server's ``add_header`` in a
+    location that has its own (the static ones set Cache-Control)."""
     locations: list[Block] = []
     for mount, directory in route.static:
         locations.append(
@@ -95,16 +103,26 @@ def _server(route: Route) -> list[Block]:
                     # A year for content-hashed names (they change when the file
                     # does), an hour for the rest; see STATIC_CACHE.
                     Directive("add_header", ["Cache-Control", "$paas_static_cache"]),
+                    *headers,
                     Directive("access_log", ["off"]),
                 ],
             )
         )
     if route.upstreams:
-        locations.append(Block("location", ["/"], _proxy(route, upstream)))
+        locations.append(Block("location", ["/"], [*headers, *_proxy(route, upstream)]))
     else:
         locations.append(
             Block("location", ["/"], [Directive("return", ["503", "no web process running\n"])])
         )
+    return locations
+
+
+def _server(route: Route, site: TlsSite | None = None, https: Https | None = None
+            ) -> list[Block]:
+    hosts = routable_hosts(route.hosts)
+    if not hosts:
+        return []
+    upstream = f"app_{route.app.replace('-', '_')}"
     blocks: list[Block] = []
     if route.upstreams:
         blocks.append(
@@ -121,17 +139,30 @@ def _server(route: Route) -> list[Block]:
                  Directive("keepalive_timeout", ["1s"])],
             )
         )
-    blocks.append(
-        Block(
-            "server",
-            [],
-            [
-                Directive("listen", [str(LISTEN_PORT)]),
-                Directive("server_name", hosts),
-                *locations,
-            ],
-        )
-    )
+    secure = tls_hosts(hosts, site, https)
+    redirected = secure if site is not None and site.redirect else ()
+    challenge = [acme_challenge()] if site is not None and site.acme else []
+    plain = tuple(h for h in hosts if h not in redirected)
+    if plain:
+        blocks.append(Block("server", [], [
+            Directive("listen", [str(LISTEN_PORT)]),
+            Directive("server_name", list(plain)),
+            *challenge,
+            *_locations(route, upstream),
+        ]))
+    if redirected and https is not None:
+        port = "" if https.public_port == 443 else f":{https.public_port}"
+        blocks.append(Block("server", [], [
+            Directive("listen", [str(LISTEN_PORT)]),
+            Directive("server_name", list(redirected)),
+            *challenge,
+            # 308, not 301: a POST stays a POST with its body.
+            Block("location", ["/"], [
+                Directive("return", ["308", f"https://$host{port}$request_uri"])]),
+        ]))
+    if secure and site is not None and https is not None:
+        blocks.append(tls_server(site, secure,
+                                 _locations(route, upstream, hsts_headers(site))))
     return blocks
 
 
@@ -140,9 +171,11 @@ CONTROL_FROM = ("127.0.0.1",)
 
 
 def render_config(routes: Sequence[Route], generation: int,
-                  control_from: Sequence[str] = CONTROL_FROM) -> str:
+                  control_from: Sequence[str] = CONTROL_FROM, https: Https | None = None
+                  ) -> str:
     """The whole nginx config; ``control_from`` are the source addresses (or CIDRs)
-    allowed to read the generation, every other source gets 403."""
+    allowed to read the generation, every other source gets 403. With ``https``, a TLS
+    listener and the apps' TLS servers."""
     http: list[Directive | Block] = [
         Directive("include", ["/etc/nginx/mime.types"]),
         Directive("default_type", ["application/octet-stream"]),
@@ -186,8 +219,11 @@ def render_config(routes: Sequence[Route], generation: int,
             ],
         ),
     ]
+    if https is not None:
+        http += tls_defaults(https)
     for route in sorted(routes, key=lambda r: r.app):
-        http += _server(route)
+        site = https.sites.get(route.app) if https is not None else None
+        http += _server(route, site, https)
     return render(
         [
             Directive("worker_processes", ["auto"]),

@@ -19,6 +19,7 @@ from paas.services.addons import AddonProvider, AddonService
 from paas.services.apps import AppService, SourceRepos
 from paas.services.autoscale import AutoscaleService, ScalingStrategy
 from paas.services.backups import BackupService, BackupStore
+from paas.services.certs import CertService, TlsPorts
 from paas.services.config import ConfigService
 from paas.services.deploy import AppLocks, Deployer
 from paas.services.destroy import DestroyService
@@ -48,6 +49,9 @@ class Services:
     #: Kept for recovery at start-up only.
     runtime: Runtime
     logbook: LogBook | None
+    #: HTTPS certificates; None on a runtime that terminates TLS elsewhere (Kubernetes:
+    #: cert-manager).
+    certs: CertService | None = None
 
     def recover(self, say: LogSink) -> None:
         """After a server (re)start: interrupted releases are failed, add-ons run again
@@ -78,6 +82,7 @@ def build_services(
     locks: AppLocks | None = None,
     bounds: ReplicaBounds | None = None,
     host_memory: HostMemory | None = None,
+    tls: TlsPorts | None = None,
 ) -> Services:
     """Hand each use case exactly its ports; the one place services are constructed.
 
@@ -107,4 +112,5 @@ def build_services(
         destroy=DestroyService(store, runtime, locks, addons, repos, logbook),
         runtime=runtime,
         logbook=logbook,
+        certs=CertService(store, runtime, locks, tls) if tls is not None else None,
     )

@@ -10,6 +10,7 @@ from typing import Protocol
 from paas.domain.addons import Addon
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
+from paas.domain.certs import AppTls
 from paas.domain.limits import AppLimits
 from paas.domain.release import Build, Release, ReleaseStatus
 
@@ -113,4 +114,14 @@ class Store(Protocol):
     def delete_addon(self, app: str, kind: str) -> None: ...
     def list_addons(self, app: str | None = None) -> list[Addon]:
         """Add-ons of ``app``, or of every app (for reconcile at server start)."""
+        ...
+
+    # TLS ----------------------------------------------------------------------------
+    def get_tls(self, app: str) -> AppTls:
+        """The app's TLS state (an empty one when never set); NotFound for no app."""
+        ...
+
+    def put_tls(self, tls: AppTls) -> AppTls: ...
+    def list_tls(self) -> list[AppTls]:
+        """Every app's stored TLS state (the router and the renewal loop read them)."""
         ...

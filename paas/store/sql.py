@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from paas.domain.addons import Addon
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
+from paas.domain.certs import AppTls, Certificate
 from paas.domain.limits import AppLimits
 from paas.domain.release import Build, Release, ReleaseStatus
 from paas.errors import Conflict, NotFound
@@ -136,6 +137,44 @@ app_resources = sa.Table(
     sa.Column("max_per_app", sa.Integer, nullable=True),
     sa.Column("writable_root", sa.Boolean, nullable=False, default=False),
 )
+
+
+# TLS: one row per app with a certificate or a TLS switch set; the certificate's public
+# parts only (the key lives in a 0600 file the router reads). A new table: older
+# databases gain it through create_all.
+app_tls = sa.Table(
+    "app_tls",
+    metadata,
+    sa.Column("app", sa.String(64), sa.ForeignKey("apps.name", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("cert", sa.Text, nullable=True),
+    sa.Column("auto", sa.Boolean, nullable=False, default=False),
+    sa.Column("redirect", sa.Boolean, nullable=False, default=True),
+    sa.Column("hsts", sa.Boolean, nullable=False, default=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+
+def _cert_to_json(cert: Certificate | None) -> str | None:
+    if cert is None:
+        return None
+    return json.dumps({"hosts": list(cert.hosts), "issuer": cert.issuer,
+                       "not_before": cert.not_before.isoformat(),
+                       "not_after": cert.not_after.isoformat(),
+                       "fingerprint": cert.fingerprint, "ocsp_url": cert.ocsp_url,
+                       "chain_pem": cert.chain_pem, "source": cert.source})
+
+
+def _cert_from_json(text: str | None) -> Certificate | None:
+    if text is None:
+        return None
+    d = json.loads(text)
+    return Certificate(hosts=tuple(d["hosts"]), issuer=d["issuer"],
+                       not_before=datetime.fromisoformat(d["not_before"]),
+                       not_after=datetime.fromisoformat(d["not_after"]),
+                       fingerprint=d["fingerprint"], ocsp_url=d["ocsp_url"],
+                       chain_pem=d["chain_pem"], source=d["source"])
 
 
 def _now() -> datetime:
@@ -602,3 +641,36 @@ class SqlStore:
                       created_at=_aware(r.created_at))
                 for r in c.execute(query)
             ]
+
+    # TLS ----------------------------------------------------------------------------
+    @staticmethod
+    def _tls(row: Any) -> AppTls:
+        return AppTls(app=row.app, cert=_cert_from_json(row.cert), auto=bool(row.auto),
+                      redirect=bool(row.redirect), hsts=bool(row.hsts),
+                      last_error=row.last_error,
+                      last_attempt_at=_aware(row.last_attempt_at)
+                      if row.last_attempt_at else None)
+
+    def get_tls(self, app: str) -> AppTls:
+        with self._tx() as c:
+            if c.execute(apps.select().where(apps.c.name == app)).first() is None:
+                raise NotFound(f"app {app!r} not found")
+            row = c.execute(app_tls.select().where(app_tls.c.app == app)).first()
+        return self._tls(row) if row is not None else AppTls(app)
+
+    def put_tls(self, tls: AppTls) -> AppTls:
+        values = {"cert": _cert_to_json(tls.cert), "auto": tls.auto,
+                  "redirect": tls.redirect, "hsts": tls.hsts, "last_error": tls.last_error,
+                  "last_attempt_at": tls.last_attempt_at}
+        with self._tx() as c:
+            if c.execute(apps.select().where(apps.c.name == tls.app)).first() is None:
+                raise NotFound(f"app {tls.app!r} not found")
+            done = c.execute(app_tls.update().where(app_tls.c.app == tls.app).values(**values))
+            if done.rowcount == 0:
+                c.execute(app_tls.insert().values(app=tls.app, **values))
+        return tls
+
+    def list_tls(self) -> list[AppTls]:
+        with self._tx() as c:
+            return [self._tls(r)
+                    for r in c.execute(app_tls.select().order_by(app_tls.c.app))]

@@ -20,11 +20,13 @@ from paas.server.auth import bootstrap_admin, hash_token, new_token
 from paas.server.context import ApiContext
 from paas.server.git_http import Repos
 from paas.server.receive import Receiver
+from paas.services.certs import TlsPorts
 from paas.services.platform import build_services
 from paas.settings import Settings
 from paas.store.backups import BackupFiles
 from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
+from paas.tls.files import CertFiles
 from tests.fakes import FakeRuntime, NoBuilder, RecordingScaling
 from tests.services.fakes import FakeAddons
 
@@ -82,7 +84,9 @@ def make_platform(tmp: Path) -> ApiPlatform:
         store=store, runtime=runtime, builder=NoBuilder(),
         addon_provider=FakeAddons(), scaling=lambda _f, _a: RecordingScaling(),
         repos=repos, logbook=None, platform_domain=settings.domain,
-        backup_files=BackupFiles(settings.backups_dir))
+        backup_files=BackupFiles(settings.backups_dir),
+        tls=TlsPorts(files=CertFiles(settings.cert_dir, settings.acme_challenge_dir),
+                     issuer=None, trusted=frozenset))
     ctx = ApiContext(settings, store, repos, Receiver(settings, services.deploys, store),
                      services, hook_secret="s")
     return ApiPlatform(ctx, runtime, Client(PlatformAPI(ctx)), token)

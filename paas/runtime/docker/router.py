@@ -11,17 +11,21 @@ import http.client
 import os
 import tempfile
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from paas.errors import DeployFailed, RuntimeUnavailable
 from paas.router.config import CONTROL_HOST, LISTEN_PORT, Route, render_config
+from paas.router.tls import HTTPS_LISTEN_PORT, Https, TlsSite
 from paas.runtime.docker import labels as L
 from paas.runtime.docker.engine import Container, Engine, EngineError, ImageMissing, Spec
 from paas.settings import Settings
 
 CONF_DIR = "/etc/paas-router"
 STATIC_DIR = "/srv/static"
+
+#: The apps' TLS sites, read at every reload (certificates change without a deploy).
+TlsSource = Callable[[], Mapping[str, TlsSite]]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -36,8 +40,10 @@ def write_atomic(path: Path, text: str) -> None:
 class Router:
     """The nginx container in front of every app; the runtime hands it the routes."""
 
-    def __init__(self, engine: Engine, settings: Settings, network: str) -> None:
+    def __init__(self, engine: Engine, settings: Settings, network: str,
+                 tls: TlsSource | None = None) -> None:
         self.engine = engine
+        self.tls = tls
         self.settings = settings
         self.network = network
         self.name = L.router_name(settings.instance)
@@ -54,9 +60,22 @@ class Router:
                                                   **{L.ROLE: L.ROLE_ROUTER}))
         return found[0] if found else None
 
+    def _https(self) -> Https | None:
+        port = self.settings.router_https_port
+        if port is None:
+            return None
+        return Https(port, self.tls() if self.tls is not None else {})
+
     def ensure(self, routes: list[Route]) -> Container:
         """Start the router when absent or configured differently; keeps a healthy one."""
         port_label = f"{self.settings.public_router_host}:{self.settings.router_port}"
+        ports = {f"{LISTEN_PORT}/tcp": (self.settings.public_router_host,
+                                        self.settings.router_port)}
+        if self.settings.router_https_port is not None:
+            port_label += f",{self.settings.public_router_host}:" \
+                          f"{self.settings.router_https_port}"
+            ports[f"{HTTPS_LISTEN_PORT}/tcp"] = (self.settings.public_router_host,
+                                                 self.settings.router_https_port)
         current = self._find()
         try:
             if current is not None and current.labels.get(L.ROUTER_PORT) == port_label:
@@ -74,8 +93,7 @@ class Router:
                 command=("nginx", "-c", f"{CONF_DIR}/nginx.conf", "-g", "daemon off;"),
                 name=self.name,
                 network=self.network,
-                ports={f"{LISTEN_PORT}/tcp": (self.settings.public_router_host,
-                                              self.settings.router_port)},
+                ports=ports,
                 volumes={
                     str(self.settings.router_dir): (CONF_DIR, "ro"),
                     str(self.static_dir): (STATIC_DIR, "ro"),
@@ -141,7 +159,8 @@ class Router:
         generation = time.time_ns()
         previous = self.conf_path.read_text() if self.conf_path.exists() else None
         write_atomic(self.conf_path, render_config(routes, generation,
-                                                   control_from=self._control_sources()))
+                                                   control_from=self._control_sources(),
+                                                   https=self._https()))
         code, output = self.engine.exec(
             container.id, ["nginx", "-t", "-q", "-c", f"{CONF_DIR}/nginx.conf"])
         if code != 0:

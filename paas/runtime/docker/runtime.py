@@ -44,7 +44,7 @@ from paas.runtime.docker.plan import (
     Unroute,
     converge,
 )
-from paas.runtime.docker.router import Router
+from paas.runtime.docker.router import Router, TlsSource
 from paas.runtime.docker.static import StaticFiles
 from paas.runtime.port import OneOff, ProcessInfo
 from paas.settings import Settings
@@ -136,6 +136,7 @@ class DockerRuntime:
         static: StaticPublishing | None = None,
         probe: HealthProbe = answers,
         max_parallel: int = START_BATCH,
+        tls: TlsSource | None = None,
     ) -> None:
         self.settings = settings
         self.instance = settings.instance
@@ -147,7 +148,7 @@ class DockerRuntime:
             raise ValueError("DockerRuntime needs a docker client or an engine")
         self.engine: Engine = found
         self.networks = AppNetworks(self.engine, settings)
-        real_router = Router(self.engine, settings, self.network)
+        real_router = Router(self.engine, settings, self.network, tls)
         self.router: Routing = router or real_router
         if static is None:
             if client is None:

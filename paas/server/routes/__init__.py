@@ -7,6 +7,7 @@ from paas.server.routes import (
     addons,
     apps,
     backups,
+    certs,
     formation,
     lifecycle,
     logs,
@@ -18,4 +19,5 @@ from paas.server.routes import (
 
 def all_routes() -> list[Route]:
     return [*apps.ROUTES, *lifecycle.ROUTES, *users.ROUTES, *logs.ROUTES, *run.ROUTES,
-            *formation.ROUTES, *addons.ROUTES, *backups.ROUTES, *openapi.ROUTES]
+            *formation.ROUTES, *addons.ROUTES, *backups.ROUTES, *certs.ROUTES,
+            *openapi.ROUTES]
