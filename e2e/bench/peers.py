@@ -7,7 +7,14 @@ Columns:
   settings the platform puts in its images (``buildpacks/python/gunicorn_conf.py``), its
   access log to a file, and the 200 KB static file from nginx.
 - ``paas``: the same app pushed to a fresh ``paas server``, through the router's
-  published port, the way users reach it.
+  published port on 127.0.0.1. The engine forwards loopback connections to a published
+  port with docker-proxy, its userland proxy: one more process and two more sockets
+  per request.
+- ``paas-dnat``: the same router reached at this host's own address. Connections from
+  other machines (and to a non-loopback address of this one) are forwarded by the
+  kernel's DNAT rules instead, with no userland hop: what remote users get. For this
+  column the bench publishes the router on 0.0.0.0 for its duration (``--loopback-only``
+  publishes on 127.0.0.1 and skips the column).
 - ``piku``: only when piku is installed beside us (``PIKU_ROOT``, see ``_piku``); the
   column is skipped otherwise.
 
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -175,6 +183,17 @@ def _piku(big_file: bytes) -> Column | None:
     return column
 
 
+def host_address() -> str | None:
+    """This host's address on its default route (a UDP connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("198.51.100.1", 9))
+        except OSError:
+            return None
+        address = str(s.getsockname()[0])
+    return None if address.startswith("127.") else address
+
+
 def _ratio(value: float | None, against: float | None) -> str:
     return f"{value / against:.2f}" if value is not None and against else "-"
 
@@ -187,12 +206,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--loopback-only", action="store_true",
+                    help="publish the router on 127.0.0.1 only; no paas-dnat column")
     args = ap.parse_args()
+    dnat_ip = None if args.loopback_only else host_address()
     subprocess.run(["paas", "stack", "build"], check=True, stdout=subprocess.DEVNULL)
     big_file = os.urandom(200 * 1024)
     with tempfile.TemporaryDirectory(prefix="paas-peers-") as tmp_name:
         tmp = Path(tmp_name)
-        p = Platform(tmp / "platform")
+        p = Platform(tmp / "platform", server_args=(
+            ("--router-host", "0.0.0.0") if dnat_ip else ()))
         try:
             p.start()
             p.login()
@@ -206,8 +229,10 @@ def main() -> None:
             paas = Column("paas", f"http://127.0.0.1:{p.router_port}", "bflask.localhost")
             _wait(p.router_port, "bflask.localhost")
             _wait(p.router_port, "btornado.localhost")
+            dnat = (Column("paas-dnat", f"http://{dnat_ip}:{p.router_port}", "bflask.localhost")
+                    if dnat_ip else None)
             with host_baseline(tmp / "host", big_file) as host:
-                columns = [c for c in (host, paas, _piku(big_file)) if c is not None]
+                columns = [c for c in (host, paas, dnat, _piku(big_file)) if c is not None]
                 run_rounds(columns, paas, args.rounds, args.seconds)
         finally:
             p.cleanup()
@@ -222,9 +247,8 @@ def run_rounds(columns: list[Column], paas: Column, rounds: int, seconds: int) -
         jobs += [
             lambda c=c: c.measure("flask", "/", 32, seconds),
             lambda c=c: c.measure("static", "/static/big.bin", 32, seconds),
+            lambda c=c: c.measure("sleep", "/sleep", 32, seconds),
         ]
-        if c.name != "piku":
-            jobs.append(lambda c=c: c.measure("sleep", "/sleep", 32, seconds))
     jobs.append(lambda: paas.measure("tornado", "/slow", 200, seconds, "btornado.localhost"))
     loads: list[str] = []
     for r in range(rounds):
@@ -254,8 +278,10 @@ def print_table(columns: list[Column], paas: Column, rounds: int, seconds: int,
     print()
     print("| figure | req/s | of its limit |")
     print("|---|---|---|")
-    for column in (host, paas):
+    for column in columns:
         sleep = column.median("sleep")
+        if sleep is None:
+            continue
         print(f"| {column.name}: 50 ms endpoint, wrk -c32 (limit {SLEEP_LIMIT:,.0f}) | "
               f"{_rate(sleep)} | {_ratio(sleep, SLEEP_LIMIT)} |")
     tornado = paas.median("tornado")
