@@ -5,6 +5,10 @@ replicas. nginx buffers requests and responses so a slow client never holds a gu
 sync worker; it speaks HTTP or uwsgi to the app as the build says; websockets pass
 through. A generation number served at ``/__paas/generation`` lets the platform confirm a
 reload took effect before it stops old replicas.
+
+The router writes the one access line per request (the apps' servers do not: see
+``ACCESS_LOG``), each starting with ``app=NAME`` so ``paas logs`` can pick an app's lines
+out of the router's output and merge them with its replicas' lines.
 """
 
 from __future__ import annotations
@@ -35,6 +39,31 @@ class Route:
     protocol: WebProtocol = WebProtocol.HTTP
     #: Static mounts with the router-side directory (relative to STATIC_ROOT) they map to.
     static: tuple[tuple[StaticMount, str], ...] = ()
+
+
+#: The router's access line, Heroku-router style: ``app=`` first, so one app's lines are
+#: found by prefix (``app_of``). ``escape=default`` writes quotes and bytes outside
+#: printable ASCII in a request path as ``\xHH``: a client cannot forge a line or an app.
+ACCESS_FORMAT = (
+    'app=$paas_app method=$request_method path="$request_uri" host=$host '
+    'fwd="$remote_addr" status=$status bytes=$body_bytes_sent '
+    "request_time=$request_time upstream_time=$upstream_response_time "
+    "upstream=$upstream_addr"
+)
+#: Buffered: one pipe write per 32 KiB or second, not one per request. The engine's log
+#: driver still stores one record per line (about 5 us of dockerd CPU each, measured on
+#: 2 cores): the reason apps behind this router write no access line of their own.
+ACCESS_LOG = ("/dev/stdout", "paas_router", "buffer=32k", "flush=1s")
+_APP_FIELD = "app="
+
+
+def app_of(access_line: str) -> tuple[str, str] | None:
+    """``(app, rest of the line)`` of a router access line; None for other output
+    (nginx's warnings, requests for no app)."""
+    if not access_line.startswith(_APP_FIELD):
+        return None
+    app, _, rest = access_line[len(_APP_FIELD):].partition(" ")
+    return (app, rest) if app and app != "-" else None
 
 
 #: Idle connections each nginx worker keeps open to an app's replicas.
@@ -114,6 +143,7 @@ def _server(route: Route) -> list[Block]:
             [
                 Directive("listen", [str(LISTEN_PORT)]),
                 Directive("server_name", list(route.hosts)),
+                Directive("set", ["$paas_app", route.app]),
                 *locations,
             ],
         )
@@ -125,8 +155,8 @@ def render_config(routes: Sequence[Route], generation: int) -> str:
     http: list[Directive | Block] = [
         Directive("include", ["/etc/nginx/mime.types"]),
         Directive("default_type", ["application/octet-stream"]),
-        # Buffered: one write per 32 KiB or second, not a pipe write per request.
-        Directive("access_log", ["/dev/stdout", "combined", "buffer=32k", "flush=1s"]),
+        Directive("log_format", ["paas_router", "escape=default", ACCESS_FORMAT]),
+        Directive("access_log", list(ACCESS_LOG)),
         Directive("error_log", ["/dev/stderr", "warn"]),
         Directive("sendfile", ["on"]),
         Directive("tcp_nopush", ["on"]),
@@ -149,6 +179,7 @@ def render_config(routes: Sequence[Route], generation: int) -> str:
             [
                 Directive("listen", [str(LISTEN_PORT), "default_server"]),
                 Directive("server_name", [CONTROL_HOST]),
+                Directive("set", ["$paas_app", "-"]),
                 Block("location", ["=", "/__paas/generation"],
                       [Directive("access_log", ["off"]),
                        Directive("return", ["200", str(generation)])]),
