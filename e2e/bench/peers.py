@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -44,7 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from e2e.bench.serving import _add_big_file, _deploy, _wait, wrk
+from e2e.bench.serving import _add_big_file, _deploy, _wait
 from e2e.harness import APPS, ROOT, Platform, free_port
 
 GUNICORN_CONF = ROOT / "buildpacks" / "python" / "gunicorn_conf.py"
@@ -82,6 +83,24 @@ http {{
 """
 
 
+def wrk_answers(url: str, connections: int, seconds: int, host: str | None
+                ) -> tuple[float, int]:
+    """(successful answers a second, error answers): wrk's own rate counts a 502 as
+    served, and a peer that sheds load with fast 502s must not look faster for it."""
+    args = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", url]
+    if host:
+        args[1:1] = ["-H", f"Host: {host}"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in ([\d.]+)(m?s)", out)
+    if rate is None or total is None:
+        raise SystemExit(f"wrk printed no rate:\n{out}")
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    good = int(total.group(1)) - errors
+    return float(rate.group(1)) * good / max(1, int(total.group(1))), errors
+
+
 def loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -93,13 +112,16 @@ class Column:
     name: str
     url: str
     host: str | None = None
-    #: figure -> one measurement per round
+    #: figure -> one measurement per round (successful answers a second)
     runs: dict[str, list[float]] = field(default_factory=dict)
+    #: figure -> error answers (non-2xx/3xx) over all rounds
+    errors: dict[str, int] = field(default_factory=dict)
 
     def measure(self, figure: str, path: str, connections: int, seconds: int,
                 host: str | None = None) -> None:
-        rate = wrk(self.url + path, connections, seconds, host or self.host)
+        rate, errors = wrk_answers(self.url + path, connections, seconds, host or self.host)
         self.runs.setdefault(figure, []).append(rate)
+        self.errors[figure] = self.errors.get(figure, 0) + errors
 
     def median(self, figure: str) -> float | None:
         values = self.runs.get(figure)
@@ -176,7 +198,7 @@ def _piku(big_file: bytes) -> Column | None:
     column = Column("piku", f"http://127.0.0.1:{os.environ.get('PIKU_PORT', '80')}",
                     "benchflask.piku.localhost")
     try:
-        wrk(column.url + "/", 1, 1, column.host)
+        wrk_answers(column.url + "/", 1, 1, column.host)
     except subprocess.CalledProcessError:
         print("piku: installed but not answering; skipping its column")
         return None
@@ -196,6 +218,11 @@ def host_address() -> str | None:
 
 def _ratio(value: float | None, against: float | None) -> str:
     return f"{value / against:.2f}" if value is not None and against else "-"
+
+
+def _errors(column: Column, figure: str) -> str:
+    count = column.errors.get(figure, 0)
+    return f" ({count:,} errors)" if count else ""
 
 
 def _rate(value: float | None) -> str:
@@ -268,11 +295,12 @@ def print_table(columns: list[Column], paas: Column, rounds: int, seconds: int,
         f"{c.name} / host" for c in others) + " |"
     print(f"\nmedians of {rounds} interleaved rounds, wrk {seconds} s each, req/s; "
           f"load averages after each round: {'; '.join(loads)}\n")
+    print("(successful answers a second; error answers over all rounds in brackets)\n")
     print(head)
     print("|" + "---|" * (1 + len(columns) + len(others)))
     for figure, label in (("flask", "Flask `/`, wrk -c32"),
                           ("static", "200 KB static file, wrk -c32")):
-        cells = [_rate(c.median(figure)) for c in columns]
+        cells = [_rate(c.median(figure)) + _errors(c, figure) for c in columns]
         ratios = [_ratio(c.median(figure), host.median(figure)) for c in others]
         print(f"| {label} | " + " | ".join(cells + ratios) + " |")
     print()
@@ -283,7 +311,7 @@ def print_table(columns: list[Column], paas: Column, rounds: int, seconds: int,
         if sleep is None:
             continue
         print(f"| {column.name}: 50 ms endpoint, wrk -c32 (limit {SLEEP_LIMIT:,.0f}) | "
-              f"{_rate(sleep)} | {_ratio(sleep, SLEEP_LIMIT)} |")
+              f"{_rate(sleep)}{_errors(column, 'sleep')} | {_ratio(sleep, SLEEP_LIMIT)} |")
     tornado = paas.median("tornado")
     print(f"| paas: Tornado 100 ms endpoint, wrk -c200 (limit {TORNADO_LIMIT:,.0f}) | "
           f"{_rate(tornado)} | {_ratio(tornado, TORNADO_LIMIT)} |")
