@@ -6,6 +6,10 @@ sync worker; it speaks HTTP or uwsgi to the app as the build says; websockets pa
 through. A generation number served at ``/__paas/generation`` lets the platform confirm a
 reload took effect before it stops old replicas; it answers only the addresses in
 ``control_from`` (the platform's), never an app container that reaches the router.
+
+The router writes the one access line per request (the apps' servers do not: see
+``ACCESS_LOG``), each starting with ``app=NAME`` so ``paas logs`` can pick an app's lines
+out of the router's output and merge them with its replicas' lines.
 """
 
 from __future__ import annotations
@@ -47,6 +51,31 @@ class Route:
     protocol: WebProtocol = WebProtocol.HTTP
     #: Static mounts with the router-side directory (relative to STATIC_ROOT) they map to.
     static: tuple[tuple[StaticMount, str], ...] = ()
+
+
+#: The router's access line, Heroku-router style: ``app=`` first, so one app's lines are
+#: found by prefix (``app_of``). ``escape=default`` writes quotes and bytes outside
+#: printable ASCII in a request path as ``\xHH``: a client cannot forge a line or an app.
+ACCESS_FORMAT = (
+    'app=$paas_app method=$request_method path="$request_uri" host=$host '
+    'fwd="$remote_addr" status=$status bytes=$body_bytes_sent '
+    "request_time=$request_time upstream_time=$upstream_response_time "
+    "upstream=$upstream_addr"
+)
+#: Buffered: one pipe write per 32 KiB or second, not one per request. The engine's log
+#: driver still stores one record per line (about 5 us of dockerd CPU each, measured on
+#: 2 cores): the reason apps behind this router write no access line of their own.
+ACCESS_LOG = ("/dev/stdout", "paas_router", "buffer=32k", "flush=1s")
+_APP_FIELD = "app="
+
+
+def app_of(access_line: str) -> tuple[str, str] | None:
+    """``(app, rest of the line)`` of a router access line; None for other output
+    (nginx's warnings, requests for no app)."""
+    if not access_line.startswith(_APP_FIELD):
+        return None
+    app, _, rest = access_line[len(_APP_FIELD):].partition(" ")
+    return (app, rest) if app and app != "-" else None
 
 
 #: Idle connections each nginx worker keeps open to an app's replicas.
@@ -147,6 +176,7 @@ def _server(route: Route, site: TlsSite | None = None, https: Https | None = Non
         blocks.append(Block("server", [], [
             Directive("listen", [str(LISTEN_PORT)]),
             Directive("server_name", list(plain)),
+            Directive("set", ["$paas_app", route.app]),
             *challenge,
             *_locations(route, upstream),
         ]))
@@ -155,6 +185,7 @@ def _server(route: Route, site: TlsSite | None = None, https: Https | None = Non
         blocks.append(Block("server", [], [
             Directive("listen", [str(LISTEN_PORT)]),
             Directive("server_name", list(redirected)),
+            Directive("set", ["$paas_app", route.app]),
             *challenge,
             # 308, not 301: a POST stays a POST with its body.
             Block("location", ["/"], [
@@ -162,7 +193,8 @@ def _server(route: Route, site: TlsSite | None = None, https: Https | None = Non
         ]))
     if secure and site is not None and https is not None:
         blocks.append(tls_server(site, secure,
-                                 _locations(route, upstream, hsts_headers(site))))
+                                 _locations(route, upstream, hsts_headers(site)),
+                                 head=[Directive("set", ["$paas_app", route.app])]))
     return blocks
 
 
@@ -179,8 +211,8 @@ def render_config(routes: Sequence[Route], generation: int,
     http: list[Directive | Block] = [
         Directive("include", ["/etc/nginx/mime.types"]),
         Directive("default_type", ["application/octet-stream"]),
-        # Buffered: one write per 32 KiB or second, not a pipe write per request.
-        Directive("access_log", ["/dev/stdout", "combined", "buffer=32k", "flush=1s"]),
+        Directive("log_format", ["paas_router", "escape=default", ACCESS_FORMAT]),
+        Directive("access_log", list(ACCESS_LOG)),
         Directive("error_log", ["/dev/stderr", "warn"]),
         Directive("sendfile", ["on"]),
         Directive("tcp_nopush", ["on"]),
@@ -203,6 +235,7 @@ def render_config(routes: Sequence[Route], generation: int,
             [
                 Directive("listen", [str(LISTEN_PORT), "default_server"]),
                 Directive("server_name", [CONTROL_HOST]),
+                Directive("set", ["$paas_app", "-"]),
                 # allow/deny run in nginx's access phase, after any ``return`` in the
                 # same location: the answer comes from a named location that only a
                 # request past the access check reaches (try_files' fallback).

@@ -106,7 +106,10 @@ def tls_defaults(https: Https) -> list[Directive | Block]:
     return out
 
 
-def tls_server(site: TlsSite, hosts: Sequence[str], locations: Sequence[Block]) -> Block:
+def tls_server(site: TlsSite, hosts: Sequence[str], locations: Sequence[Block],
+               head: Sequence[Directive] = ()) -> Block:
+    """``head``: server-level directives of the app (the ``$paas_app`` its access lines
+    start with)."""
     assert site.cert_file is not None and site.key_file is not None
     stapling: list[Directive] = []
     if site.stapling:
@@ -116,6 +119,7 @@ def tls_server(site: TlsSite, hosts: Sequence[str], locations: Sequence[Block]) 
     return Block("server", [], [
         Directive("listen", [str(HTTPS_LISTEN_PORT), "ssl", "http2"]),
         Directive("server_name", list(hosts)),
+        *head,
         Directive("ssl_certificate", [site.cert_file]),
         Directive("ssl_certificate_key", [site.key_file]),
         *stapling,

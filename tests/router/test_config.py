@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from paas.domain.release import StaticMount, WebProtocol
-from paas.router.config import CONTROL_HOST, LISTEN_PORT, STATIC_ROOT, Route, render_config
+from paas.router.config import (
+    CONTROL_HOST,
+    LISTEN_PORT,
+    STATIC_ROOT,
+    Route,
+    app_of,
+    render_config,
+)
 
 
 def _server_blocks(text):
@@ -63,7 +70,23 @@ def test_top_level_structure():
     assert "    map $http_upgrade $connection_upgrade {\n" in text
     # an empty Connection header keeps upstream connections alive (keepalive below)
     assert "        '' \"\";\n" in text
-    assert "    access_log /dev/stdout combined buffer=32k flush=1s;\n" in text
+    assert "    access_log /dev/stdout paas_router buffer=32k flush=1s;\n" in text
+    assert '    log_format paas_router escape=default "app=$paas_app method=' in text
+
+
+def test_each_server_names_its_app_for_the_access_line():
+    text = render_config([WEB], 3)
+    control, shop = _server_blocks(text)
+    assert "        set $paas_app -;\n" in control
+    assert "        set $paas_app shop;\n" in shop
+
+
+def test_app_of_an_access_line():
+    assert app_of('app=shop method=GET path="/" status=200') == (
+        "shop", 'method=GET path="/" status=200')
+    assert app_of("app=- method=GET") is None  # a request for no app
+    assert app_of("2026/12/03 08:00:00 [warn] 7#7: something") is None
+    assert app_of("app= method=GET") is None
 
 
 def test_route_gets_upstream_with_its_replicas():

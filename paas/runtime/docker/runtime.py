@@ -177,6 +177,9 @@ class DockerRuntime:
             "PAAS_APP": app.name,
             "PAAS_RELEASE": release.label,
             "PAAS_PROCESS_TYPE": process_type,
+            # The router writes the access lines (paas logs shows them as "router"),
+            # so the app's server need not: see paas.router.config.ACCESS_LOG.
+            "PAAS_ACCESS_LOG": "router",
         }
 
     def _spec(self, app: App, release: Release, process_type: str, role: str,
