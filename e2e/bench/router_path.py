@@ -260,10 +260,10 @@ def main() -> None:
             print("|---|---|" + "---|" * (len(PathCpu.PARTS) + 1))
             for v in variants:
                 for figure, per in v.cpu_us.items():
-                    parts = [statistics.median(per[part]) for part in PathCpu.PARTS]
+                    medians = [statistics.median(per[part]) for part in PathCpu.PARTS]
                     print(f"| {v.name} | {figure} | "
-                          + " | ".join(f"{c:,.0f}" for c in parts)
-                          + f" | {sum(parts):,.0f} |")
+                          + " | ".join(f"{c:,.0f}" for c in medians)
+                          + f" | {sum(medians):,.0f} |")
             print(f"\nload average after: {loadavg()}")
         finally:
             p.cleanup()
