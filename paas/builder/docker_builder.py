@@ -132,6 +132,7 @@ class DockerBuilder:
             static=plan.static,
             port=plan.port,
             summary=plan.summary,
+            health=plan.health,
         )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from paas.domain.health import DEFAULT as DEFAULT_CHECK
+from paas.domain.health import HealthCheck
 from paas.domain.release import StaticMount, WebProtocol
 from paas.settings import DEBIAN_STACKS, StackImages
 
@@ -114,6 +116,9 @@ class BuildPlan:
     port: int = 5000
     summary: str = ""
     notes: tuple[str, ...] = ()
+    health: HealthCheck = DEFAULT_CHECK
+    #: Where the check was declared (None: the platform's default check).
+    health_source: str | None = None
 
     @property
     def stack(self) -> Stack | None:
@@ -128,4 +133,6 @@ class BuildPlan:
         lines += [f"Process {name}: {cmd}" for name, cmd in self.processes.items()]
         if self.release_command:
             lines.append(f"Release phase: {self.release_command}")
+        if self.health_source is not None:
+            lines.append(f"Health check: {self.health.describe()} (from {self.health_source})")
         return lines

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from paas.domain.health import DEFAULT as DEFAULT_CHECK
+from paas.domain.health import HealthCheck
+
 
 class WebProtocol(StrEnum):
     """How the router talks to the web process: plain HTTP, or uWSGI's binary protocol."""
@@ -41,6 +44,9 @@ class Build:
     port: int = 5000
     #: Human summary of what was detected (framework, server), for ``releases`` and logs.
     summary: str = ""
+    #: What a new web replica must answer before it gets traffic (from the source; the
+    #: config vars of ``paas healthcheck:set`` override it at each rollout).
+    health: HealthCheck = DEFAULT_CHECK
 
 
 class ReleaseStatus(StrEnum):
