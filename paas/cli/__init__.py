@@ -17,6 +17,7 @@ from paas.cli import (
     autoscale,
     config,
     domains,
+    healthcheck,
     logs,
     pg,
     ps,
@@ -42,7 +43,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 for module in (server, stack, auth, users, tokens, apps, access, config, releases, domains,
-               ps, autoscale, addons, pg, logs, run):
+               healthcheck, ps, autoscale, addons, pg, logs, run):
     for command in module.COMMANDS:
         cli.add_command(command)
 
