@@ -106,7 +106,8 @@ def test_failed_build_and_crashing_release_leave_the_running_release_serving(
     platform.commit_all(repo, "crash")
     pushed = _push(platform, repo)
     assert pushed.code != 0
-    assert "web process exited; the previous release keeps serving" in pushed.err
+    assert "web process exited with code " in pushed.err
+    assert "(v1 keeps serving): last log lines: " in pushed.err
     assert "boom at import" in pushed.err
     assert platform.get("steady") == (200, "Hello from paas! release=v1\n")
     listed = platform.paas("apps")
