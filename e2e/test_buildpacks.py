@@ -161,6 +161,7 @@ def test_bad_pushes_are_rejected_with_the_reason_and_keep_the_release(
     platform.commit_all(repo, "missing entry point")
     pushed = _push(platform, repo)
     assert pushed.code != 0
-    assert "web process exited; the previous release keeps serving" in pushed.err
+    assert "web process exited with code " in pushed.err
+    assert "keeps serving): last log lines: " in pushed.err
     assert "No module named 'nosuch'" in pushed.err
     assert platform.get("guarded") == serving

@@ -245,5 +245,5 @@ def test_run_before_the_first_deploy_is_a_clear_error(platform: Platform) -> Non
     assert platform.paas("apps:create", "not-deployed", "--no-remote").code == 0
     r = platform.paas("run", "-a", "not-deployed", "--", "ls")
     assert r.code == 1
-    assert r.err == ("error: not-deployed has no deployed release to run: "
-                     "deploy it first with `git push paas main`\n")
+    assert r.err == ("error: not-deployed has no build to run yet: push it first with "
+                     "`git push paas main` (a build that failed leaves nothing to run)\n")

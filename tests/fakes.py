@@ -48,6 +48,8 @@ class FakeRuntime:
     #: Makes the one-off ``start_oneoff`` returns; the requests are kept in ``started``.
     oneoff: Callable[[], OneOff] | None = None
     started: list[tuple[str, int, list[str], bool, int, int]] = field(default_factory=list)
+    #: app -> replicas ``processes`` lists after the web one (a crash-looping worker).
+    more_processes: dict[str, list[ProcessInfo]] = field(default_factory=dict)
 
     def deploy(self, app: App, release: Release, formation: Mapping[str, int],
                log: LogSink) -> None:
@@ -70,7 +72,8 @@ class FakeRuntime:
 
     def processes(self, app: str) -> list[ProcessInfo]:
         rel = self.serving.get(app)
-        return [ProcessInfo("web", f"{app}-web", rel.version, "running")] if rel else []
+        web = [ProcessInfo("web", f"{app}-web", rel.version, "running")] if rel else []
+        return web + self.more_processes.get(app, [])
 
     def destroy(self, app: str) -> None:
         self.destroyed.append(app)

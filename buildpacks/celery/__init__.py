@@ -6,6 +6,10 @@ the app gets ``worker: celery -A <module> worker`` at scale 0, so deploying neve
 work nobody asked for, and the push says how to start it. ``beat`` is added when a beat
 schedule is configured (``beat_schedule``, ``CELERY_BEAT_SCHEDULE``,
 ``add_periodic_task``). A Procfile that runs celery itself keeps its own lines.
+
+A broker URL in the code whose transport needs a package celery does not install by
+itself (``redis://`` needs ``celery[redis]``, ``sqs://`` ``celery[sqs]``) is flagged in
+the push: the worker would otherwise crash at start with an ImportError.
 """
 
 from __future__ import annotations
@@ -14,7 +18,14 @@ import ast
 import shlex
 from collections.abc import Mapping
 
-from buildpacks.python import call_name, declared, module_name, modules, pick
+from buildpacks.python import (
+    call_name,
+    declared,
+    declared_extras,
+    module_name,
+    modules,
+    pick,
+)
 from paas.builder.plan import ProcessSetup
 from paas.builder.source import SourceTree
 from paas.domain.celery import is_celery_worker
@@ -60,6 +71,48 @@ def _has_schedule(src: SourceTree) -> bool:
     return False
 
 
+#: Broker URL scheme -> (the celery extra that brings its transport, packages that count
+#: as having it).
+_TRANSPORTS = {
+    "redis": ("redis", ("redis",)),
+    "rediss": ("redis", ("redis",)),
+    "sqs": ("sqs", ("boto3", "pycurl")),
+}
+#: Config var names that hold a broker URL of a known scheme (the Redis add-on's).
+_URL_VARS = {"REDIS_URL": "redis", "REDISCLOUD_URL": "redis", "REDIS_TLS_URL": "rediss"}
+
+
+def broker_schemes(src: SourceTree) -> set[str]:
+    """Broker schemes the code names: URL literals (``redis://localhost``) and the
+    config var names a broker URL is read from (``os.environ["REDIS_URL"]``)."""
+    found: set[str] = set()
+    for _, tree in modules(src, max_depth=2):
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+                continue
+            scheme, sep, _ = node.value.partition("://")
+            if sep and scheme.lower() in _TRANSPORTS:
+                found.add(scheme.lower())
+            elif node.value in _URL_VARS:
+                found.add(_URL_VARS[node.value])
+    return found
+
+
+def missing_extras(schemes: set[str], names: frozenset[str], extras: frozenset[str]
+                   ) -> list[str]:
+    """Warnings for each broker scheme whose transport package the app does not get."""
+    out = []
+    for extra in sorted({_TRANSPORTS[s][0] for s in schemes}):
+        packages = next(p for e, p in _TRANSPORTS.values() if e == extra)
+        if extra in extras or any(p in names for p in packages):
+            continue
+        url = next(s for s in sorted(schemes) if _TRANSPORTS[s][0] == extra)
+        out.append(f"Warning: the code names a {url}:// broker but the app does not depend "
+                   f"on celery[{extra}]: the worker will fail to connect; require "
+                   f"'celery[{extra}]' instead of 'celery'")
+    return out
+
+
 def _runs_celery(command: str, sub: str) -> bool:
     try:
         words = shlex.split(command)
@@ -70,8 +123,19 @@ def _runs_celery(command: str, sub: str) -> bool:
 
 
 def setup(src: SourceTree, processes: Mapping[str, str]) -> ProcessSetup | None:
-    if "celery" not in declared(src):
+    names = declared(src)
+    if "celery" not in names:
         return None
+    warnings = tuple(missing_extras(broker_schemes(src), names,
+                                    declared_extras(src, "celery")))
+    found = _workers(src, processes)
+    if found is None:
+        return ProcessSetup(notes=warnings) if warnings else None
+    return ProcessSetup(processes=found.processes, notes=found.notes + warnings)
+
+
+def _workers(src: SourceTree, processes: Mapping[str, str]) -> ProcessSetup | None:
+    """The worker (and beat) types to add, or the note that says how."""
     if any(is_celery_worker(cmd) for cmd in processes.values()):
         return None
     candidates: list[tuple[tuple[object, ...], str, str]] = []

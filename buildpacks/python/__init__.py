@@ -328,34 +328,55 @@ def dependencies(src: SourceTree, stacks: Sequence[Stack] = ALL_DEBIAN_STACKS
 
 
 # Helpers for framework buildpacks -----------------------------------------------------
-def declared(src: SourceTree) -> frozenset[str]:
-    """Normalised names of every package any manifest of the app mentions.
+def requirement_lines(src: SourceTree) -> tuple[str, ...]:
+    """Every requirement line any manifest of the app holds, extras included.
 
-    Frameworks look here before they look at code: a Flask() call in an app that does
-    not depend on Flask is not a Flask app. Broken manifests count as empty here; the
-    dependency step reports them.
+    Broken manifests count as empty here; the dependency step reports them.
     """
-    names: set[str] = set()
+    lines: list[str] = []
     for path in src.paths(".txt"):
         if path.rsplit("/", 1)[-1].startswith("requirements") or path.startswith(
             "requirements/"
         ):
-            names |= M.requirement_names((src.read(path) or "").splitlines())
+            lines += (src.read(path) or "").splitlines()
     try:
         pyproject = _pyproject(src) or {}
-        names |= M.requirement_names(M.pep621(pyproject) or ())
+        lines += M.pep621(pyproject) or ()
         for extra in pyproject.get("project", {}).get("optional-dependencies", {}).values():
-            names |= M.requirement_names(extra)
-        names |= {M.normalize(k) for k in
-                  pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {})}
+            lines += extra
+        try:
+            lines += M.poetry_requirements(pyproject)
+        except BuildFailed:
+            lines += pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {})
         if src.has("Pipfile") or src.has("Pipfile.lock"):
-            names |= M.requirement_names(M.pipfile_requirements(src))
+            lines += M.pipfile_requirements(src)
         if src.has("setup.py"):
-            names |= M.requirement_names(M.setup_py_requirements(src.read("setup.py") or "")
-                                         or ())
+            lines += M.setup_py_requirements(src.read("setup.py") or "") or ()
     except BuildFailed:
         pass
-    return frozenset(names)
+    return tuple(lines)
+
+
+def declared(src: SourceTree) -> frozenset[str]:
+    """Normalised names of every package any manifest of the app mentions.
+
+    Frameworks look here before they look at code: a Flask() call in an app that does
+    not depend on Flask is not a Flask app.
+    """
+    return frozenset(M.requirement_names(requirement_lines(src)) - {"python"})
+
+
+def declared_extras(src: SourceTree, package: str) -> frozenset[str]:
+    """The extras the app asks of ``package`` (``celery[redis,sqs]``: redis, sqs)."""
+    wanted = M.normalize(package)
+    extras: set[str] = set()
+    for line in requirement_lines(src):
+        if M.requirement_name(line) != wanted:
+            continue
+        m = re.match(r"^\s*[A-Za-z0-9._-]+\s*\[([^\]]*)\]", line)
+        if m:
+            extras |= {M.normalize(e.strip()) for e in m.group(1).split(",") if e.strip()}
+    return frozenset(extras)
 
 
 def modules(src: SourceTree, max_depth: int = 1) -> Iterator[tuple[str, ast.Module]]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import cast
 
+from paas.builder.healthcheck import declared_check
 from paas.builder.plan import (
     ALL_DEBIAN_STACKS,
     BuildPlan,
@@ -166,6 +167,7 @@ def make_plan(src: SourceTree, packs: Buildpacks,
         )
 
     processes = _procfile(src)
+    health, health_source = declared_check(src)
     found: list[WebServer] = []
     for fw in packs.frameworks:
         found += _detect(fw, src)
@@ -203,6 +205,8 @@ def make_plan(src: SourceTree, packs: Buildpacks,
             env=setup.env,
             summary="Python app",
             notes=notes + setup.notes,
+            health=health,
+            health_source=health_source,
         )
     return BuildPlan(
         dependencies=deps,
@@ -217,4 +221,6 @@ def make_plan(src: SourceTree, packs: Buildpacks,
         summary=f"{web.framework} app detected: {web.reason}",
         notes=notes + web.notes + setup.notes,
         writable_root=web.writable_root,
+        health=health,
+        health_source=health_source,
     )

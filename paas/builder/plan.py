@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from paas.domain.health import DEFAULT as DEFAULT_CHECK
+from paas.domain.health import HealthCheck
 from paas.domain.release import StaticMount, WebProtocol
 from paas.settings import DEBIAN_STACKS, StackImages
 
@@ -118,6 +120,9 @@ class BuildPlan:
     summary: str = ""
     notes: tuple[str, ...] = ()
     writable_root: bool = False
+    health: HealthCheck = DEFAULT_CHECK
+    #: Where the check was declared (None: the platform's default check).
+    health_source: str | None = None
 
     @property
     def stack(self) -> Stack | None:
@@ -132,4 +137,6 @@ class BuildPlan:
         lines += [f"Process {name}: {cmd}" for name, cmd in self.processes.items()]
         if self.release_command:
             lines.append(f"Release phase: {self.release_command}")
+        if self.health_source is not None:
+            lines.append(f"Health check: {self.health.describe()} (from {self.health_source})")
         return lines

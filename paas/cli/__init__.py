@@ -18,6 +18,7 @@ from paas.cli import (
     certs,
     config,
     domains,
+    healthcheck,
     logs,
     pg,
     ps,
@@ -43,7 +44,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 for module in (server, stack, auth, users, tokens, apps, access, config, releases, domains,
-               certs, ps, autoscale, addons, pg, logs, run):
+               certs, healthcheck, ps, autoscale, addons, pg, logs, run):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -46,6 +46,13 @@ def ps(app: Application, app_name: str) -> None:
     for r in rows:
         app.echo(f"{r['type']:<10} {r['name']:<{width}}  {r['state']:<10} {r['release']:<5} "
                  f"up {format_uptime(r['uptime']):<7} {sizes.get(r['type'], '')}".rstrip())
+        if r.get("exit_code") is not None:
+            app.echo(f"{'':<10} {crash_line(r['exit_code'], r.get('last_log'))}")
+
+
+def crash_line(exit_code: int, last_log: str | None) -> str:
+    """Why a replica is not running: the engine only says ``restarting``."""
+    return f"exited with code {exit_code}" + (f": {last_log}" if last_log else "")
 
 
 def _scale(app: Application, app_name: str, changes: tuple[str, ...]) -> None:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from paas.domain.health import DEFAULT as DEFAULT_CHECK
+from paas.domain.health import HealthCheck
+
 
 class WebProtocol(StrEnum):
     """How the router talks to the web process: plain HTTP, or uWSGI's binary protocol."""
@@ -43,6 +46,9 @@ class Build:
     summary: str = ""
     #: The app writes under /app at run time (SQLite): a writable root filesystem.
     writable_root: bool = False
+    #: What a new web replica must answer before it gets traffic (from the source; the
+    #: config vars of ``paas healthcheck:set`` override it at each rollout).
+    health: HealthCheck = DEFAULT_CHECK
 
 
 class ReleaseStatus(StrEnum):

@@ -10,6 +10,10 @@ reload took effect before it stops old replicas; it answers only the addresses i
 The router writes the one access line per request (the apps' servers do not: see
 ``ACCESS_LOG``), each starting with ``app=NAME`` so ``paas logs`` can pick an app's lines
 out of the router's output and merge them with its replicas' lines.
+
+Apps get the headers Heroku's router sends: ``X-Forwarded-For`` with the client's
+address appended, ``X-Forwarded-Proto``, ``X-Forwarded-Port`` (the port the client
+connected to: the one in its Host header, else its scheme's) and ``X-Request-Start``.
 """
 
 from __future__ import annotations
@@ -77,6 +81,11 @@ def app_of(access_line: str) -> tuple[str, str] | None:
     app, _, rest = access_line[len(_APP_FIELD):].partition(" ")
     return (app, rest) if app and app != "-" else None
 
+#: The port the client connected to, as it wrote it in its Host header; without one the
+#: scheme's default. nginx's own ``$server_port`` is the router container's port, not
+#: the one published on the host.
+FORWARDED_PORT = "$paas_forwarded_port"
+_HOST_PORT = "~:([0-9]+)$"
 
 #: Idle connections each nginx worker keeps open to an app's replicas.
 UPSTREAM_KEEPALIVE = 32
@@ -88,6 +97,8 @@ def _proxy(route: Route, upstream: str) -> list[Directive]:
             Directive("include", ["/etc/nginx/uwsgi_params"]),
             Directive("uwsgi_param", ["HTTP_X_FORWARDED_PROTO", "$scheme"]),
             Directive("uwsgi_param", ["HTTP_X_FORWARDED_FOR", "$proxy_add_x_forwarded_for"]),
+            Directive("uwsgi_param", ["HTTP_X_FORWARDED_PORT", FORWARDED_PORT]),
+            Directive("uwsgi_param", ["HTTP_X_REQUEST_START", "t=${msec}"]),
             Directive("uwsgi_pass", [upstream]),
             Directive("uwsgi_read_timeout", ["60s"]),
         ]
@@ -98,6 +109,7 @@ def _proxy(route: Route, upstream: str) -> list[Directive]:
         Directive("proxy_set_header", ["X-Real-IP", "$remote_addr"]),
         Directive("proxy_set_header", ["X-Forwarded-For", "$proxy_add_x_forwarded_for"]),
         Directive("proxy_set_header", ["X-Forwarded-Proto", "$scheme"]),
+        Directive("proxy_set_header", ["X-Forwarded-Port", FORWARDED_PORT]),
         Directive("proxy_set_header", ["X-Forwarded-Host", "$host"]),
         Directive("proxy_set_header", ["X-Request-Start", "t=${msec}"]),
         Directive("proxy_set_header", ["Upgrade", "$http_upgrade"]),
@@ -226,6 +238,10 @@ def render_config(routes: Sequence[Route], generation: int,
         Block("map", ["$uri", "$paas_static_cache"],
               [Directive(HASHED_NAME, ["public, max-age=31536000, immutable"]),
                Directive("default", ["public, max-age=3600"])]),
+        Block("map", ["$scheme", "$paas_scheme_port"],
+              [Directive("https", ["443"]), Directive("default", ["80"])]),
+        Block("map", ["$http_host", FORWARDED_PORT],
+              [Directive(_HOST_PORT, ["$1"]), Directive("default", ["$paas_scheme_port"])]),
         Block("map", ["$http_upgrade", "$connection_upgrade"],
               # '' keeps the upstream connection alive; websockets ask for an upgrade.
               [Directive("default", ["upgrade"]), Directive("''", [""])]),

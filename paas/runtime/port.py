@@ -23,6 +23,9 @@ class ProcessInfo:
     release: int
     state: str
     started_at: datetime | None = None
+    #: For a replica that exited (a crash loop): its exit code and last log line.
+    exit_code: int | None = None
+    last_log: str | None = None
 
 
 #: Output streams of a one-off command, numbered as the Docker engine numbers them.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from paas.domain import config as cfg
+from paas.domain.health import check_config
 from paas.domain.release import Build, Release
 from paas.logsink import LogSink
 from paas.services.deploy import Deployer
@@ -29,6 +30,7 @@ class ConfigService:
         changes = dict(changes)
         # Checked before taking the lock, so bad input never waits for or blocks a deploy.
         cfg.with_set({}, changes)
+        check_config(changes)  # a bad health check value would fail every rollout
 
         def change(current: Release | None) -> tuple[Build | None, Mapping[str, str], str]:
             base = current.config if current else {}

@@ -9,10 +9,12 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from paas import wire
 from paas.domain.app import App
+from paas.domain.release import Release
 from paas.errors import Conflict, InvalidInput
 from paas.runtime.port import OneOff, Runtime
 from paas.store.port import Store
@@ -60,11 +62,24 @@ class OneOffService:
         """Validate the request and start the command; nothing runs on bad input."""
         command = validate_command(body.get("command"))
         tty, rows, cols = console_size(body)
-        release = self.store.current_release(app.name)
-        if release is None or release.build is None:
-            raise Conflict(f"{app.name} has no deployed release to run: "
-                           "deploy it first with `git push paas main`")
-        return self.runtime.start_oneoff(app, release, command, tty, rows, cols)
+        return self.runtime.start_oneoff(app, self.runnable(app.name), command, tty, rows,
+                                         cols)
+
+    def runnable(self, app: str) -> Release:
+        """The current release; before the first one succeeded, the newest build with
+        the current config, so ``paas run python manage.py migrate`` can fix what keeps
+        the first deploy from passing its health check (Heroku runs one-offs only on a
+        release; a first deploy that cannot pass without a one-off needs this)."""
+        current = self.store.current_release(app)
+        if current is not None and current.build is not None:
+            return current
+        built = [r for r in self.store.list_releases(app) if r.build is not None]
+        if not built:
+            raise Conflict(f"{app} has no build to run yet: push it first with "
+                           "`git push paas main` (a build that failed leaves nothing to run)")
+        newest = max(built, key=lambda r: r.version)
+        config = current.config if current is not None else newest.config
+        return replace(newest, config=config)
 
 
 def pipe(oneoff: OneOff, read_exactly: Callable[[int], bytes],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from paas.domain.autoscale import AutoscalePolicy, Metric
+from paas.domain.health import HealthCheck
 from paas.domain.release import Build, StaticMount, WebProtocol
 
 
@@ -19,6 +20,8 @@ def build_to_dict(b: Build) -> dict[str, Any]:
         "port": b.port,
         "summary": b.summary,
         "writable_root": b.writable_root,
+        "health": {"path": b.health.path, "status": b.health.status,
+                   "timeout": b.health.timeout},
     }
 
 
@@ -33,7 +36,17 @@ def build_from_dict(d: dict[str, Any]) -> Build:
         port=int(d.get("port", 5000)),
         summary=d.get("summary", ""),
         writable_root=bool(d.get("writable_root", False)),
+        health=_health(d.get("health")),
     )
+
+
+def _health(d: dict[str, Any] | None) -> HealthCheck:
+    """Builds recorded before checks were configurable have the default one."""
+    if not d:
+        return HealthCheck()
+    timeout = d.get("timeout")
+    return HealthCheck(path=d.get("path", "/"), status=d.get("status"),
+                       timeout=None if timeout is None else float(timeout))
 
 
 def policy_to_dict(p: AutoscalePolicy) -> dict[str, Any]:

@@ -100,3 +100,40 @@ def test_gunicorn_env(processes, files, env):
         assert setup is None
     else:
         assert ("GUNICORN_CMD_ARGS" in setup.env) is env
+
+
+TASKS_REDIS = "from celery import Celery\napp = Celery('tasks', broker='redis://redis:6379/0')\n"
+
+
+@pytest.mark.parametrize(("reqs", "files", "warned"), [
+    ("celery\n", {"tasks.py": TASKS_REDIS}, True),
+    ("celery[redis]\n", {"tasks.py": TASKS_REDIS}, False),
+    ("celery[sqs, redis]>=5\n", {"tasks.py": TASKS_REDIS}, False),
+    ("celery\nredis\n", {"tasks.py": TASKS_REDIS}, False),  # the transport's package
+    ("celery\n", {"tasks.py": "import os\nfrom celery import Celery\n"
+                              "app = Celery('t', broker=os.environ['REDIS_URL'])\n"}, True),
+    ("celery\n", {"tasks.py": "from celery import Celery\napp = Celery('t', "
+                              "broker='amqp://guest@rabbit//')\n"}, False),  # py-amqp comes along
+])
+def test_a_broker_url_without_its_celery_extra_is_flagged(reqs, files, warned):
+    setup = celery_pack.setup(_src(files, reqs), {})
+    warnings = [n for n in setup.notes if n.startswith("Warning:")]
+    assert bool(warnings) == warned
+    if warned:
+        assert warnings == ["Warning: the code names a redis:// broker but the app does not "
+                            "depend on celery[redis]: the worker will fail to connect; "
+                            "require 'celery[redis]' instead of 'celery'"]
+
+
+def test_the_broker_warning_holds_when_the_procfile_runs_the_worker():
+    setup = celery_pack.setup(_src({"tasks.py": TASKS_REDIS}, "celery\n"),
+                              {"worker": "celery -A tasks worker"})
+    assert setup is not None and setup.processes == {}
+    assert setup.notes[0].startswith("Warning: the code names a redis:// broker")
+
+
+def test_pyproject_extras_count():
+    tree = SourceTree(files={"pyproject.toml": '[project]\nname = "x"\nversion = "1"\n'
+                                               'dependencies = ["celery[redis]>=5"]\n',
+                             "tasks.py": TASKS_REDIS})
+    assert not [n for n in celery_pack.setup(tree, {}).notes if n.startswith("Warning")]

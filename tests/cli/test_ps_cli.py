@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from paas.cli.ps import format_formation, format_uptime
+from paas.runtime.port import ProcessInfo
 from tests.cli.conftest import Paas
 
 
@@ -55,3 +56,16 @@ def test_bad_scale_arguments_are_one_line_errors(paas: Paas) -> None:
         assert (r.exit_code, r.stdout, r.stderr) == (1, "", message), args
     assert paas("ps", "-a", "shop").stdout.startswith("=== shop v1: web=1\n")
 
+
+
+def test_ps_says_why_a_crash_looping_replica_is_not_running(paas: Paas) -> None:
+    paas.api.deployed_app("shop")
+    paas.api.runtime.more_processes["shop"] = [ProcessInfo(
+        "worker", "shop-worker", 1, "restarting", exit_code=3,
+        last_log="ImportError: No module named 'redis'")]
+    r = paas("ps", "-a", "shop")
+    assert (r.exit_code, r.stderr) == (0, ""), r.output
+    assert r.stdout.splitlines()[-2:] == [
+        "worker     shop-worker  restarting v1    up -",
+        "           exited with code 3: ImportError: No module named 'redis'",
+    ]

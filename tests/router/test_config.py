@@ -317,3 +317,25 @@ def test_nginx_serves_the_generation_only_to_the_platform(tmp_path, control_from
         assert body == expected[1]
     else:
         assert "9" not in body
+
+
+def test_apps_get_the_forwarded_headers_herokus_router_sends():
+    text = render_config([Route("shop", ("shop.local.test",), ("10.0.0.2:5000",))], 1)
+    app = _server_blocks(text)[1]
+    # the client's address appended to what it sent, the scheme, and the port it used
+    assert "            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n" in app
+    assert "            proxy_set_header X-Forwarded-Proto $scheme;\n" in app
+    assert "            proxy_set_header X-Forwarded-Port $paas_forwarded_port;\n" in app
+    # the port from the Host header (the router's own is the container's, not the
+    # host's), else the scheme's default
+    assert ("    map $http_host $paas_forwarded_port {\n"
+            "        ~:([0-9]+)$ $1;\n"
+            "        default $paas_scheme_port;\n    }\n") in text
+    assert "        https 443;\n        default 80;\n" in text
+
+
+def test_uwsgi_apps_get_the_same_headers():
+    text = render_config([Route("shop", ("shop.local.test",), ("10.0.0.2:5000",),
+                                WebProtocol.UWSGI)], 1)
+    assert "uwsgi_param HTTP_X_FORWARDED_PORT $paas_forwarded_port;" in text
+    assert 'uwsgi_param HTTP_X_REQUEST_START "t=${msec}";' in text

@@ -66,16 +66,28 @@ def test_bad_commands_are_refused(command, message):
         validate_command(command)
 
 
-def test_run_before_the_first_deploy_is_a_clear_conflict(store):
+def test_run_before_any_build_is_a_clear_conflict(store):
     runtime = FakeRuntime(oneoff=FakeOneOff)
-    with pytest.raises(Conflict, match="shop has no deployed release to run: deploy it first"):
+    with pytest.raises(Conflict, match="shop has no build to run yet: push it first"):
         OneOffService(store, runtime).start(store.get_app("shop"), {"command": ["ls"]})
     # a config-only release (no build yet) is no better
     store.set_release_status("shop", store.add_release("shop", None, {"A": "b"}, "cfg", "x")
                              .version, ReleaseStatus.SUCCEEDED)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="no build to run yet"):
         OneOffService(store, runtime).start(store.get_app("shop"), {"command": ["ls"]})
     assert runtime.started == []
+
+
+def test_run_before_the_first_release_uses_the_newest_build_and_the_current_config(store):
+    """A first deploy that failed its health check left a build: a one-off can run on
+    it (to migrate, say) with the config set since."""
+    build = Build(image="img:v1", commit="c" * 40, processes={"web": "gunicorn app:app"})
+    failed = store.add_release("shop", build, {"A": "old"}, "Deploy c", "x")
+    store.set_release_status("shop", failed.version, ReleaseStatus.FAILED)
+    store.set_release_status("shop", store.add_release("shop", None, {"A": "new"}, "cfg", "x")
+                             .version, ReleaseStatus.SUCCEEDED)
+    release = OneOffService(store, FakeRuntime()).runnable("shop")
+    assert release.build == build and release.config == {"A": "new"}
 
 
 def test_run_starts_the_current_release_with_the_terminal_size(store):

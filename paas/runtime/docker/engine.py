@@ -62,6 +62,10 @@ class Container:
     started_at: datetime | None = None
     #: Names of the networks the container is attached to.
     networks: tuple[str, ...] = ()
+    #: Exit code of the last run of its process (0 while it never exited).
+    exit_code: int = 0
+    #: Times the engine restarted it after an exit (its restart policy).
+    restarts: int = 0
 
     @property
     def running(self) -> bool:
@@ -290,10 +294,13 @@ def _started_at(raw: str) -> datetime | None:
 
 
 def _value(c: SdkContainer) -> Container:
+    state = c.attrs.get("State") or {}
     return Container(
         id=str(c.id), name=c.name or "", labels=dict(c.labels), state=str(c.status),
-        started_at=_started_at(c.attrs.get("State", {}).get("StartedAt", "")),
+        started_at=_started_at(state.get("StartedAt", "")),
         networks=tuple(sorted((c.attrs.get("NetworkSettings") or {}).get("Networks") or {})),
+        exit_code=int(state.get("ExitCode") or 0),
+        restarts=int(c.attrs.get("RestartCount") or 0),
     )
 
 

@@ -1,8 +1,10 @@
 """Waiting for a new web replica to answer before it gets traffic.
 
-"Answers" means any HTTP response below 500 on ``/`` (a 404 is an app that runs; a 502
-or a refused connection is not), as Heroku's boot check and Dokku's default checks do.
-uWSGI replicas speak the uwsgi protocol, so for them an accepted TCP connection counts.
+By default "answers" means any HTTP response below 500 on ``/`` (a 404 is an app that
+runs; a 502 or a refused connection is not), as Heroku's boot check and Dokku's default
+checks do; an app's ``HealthCheck`` names another path and status. uWSGI replicas speak
+the uwsgi protocol, so for them an accepted TCP connection counts. A probe returns what
+it got (status, or the error) rather than a bool, so a failure can say which it was.
 """
 
 from __future__ import annotations
@@ -12,26 +14,36 @@ import socket
 import time
 from collections.abc import Callable
 
+from paas.domain.health import Answer
+
 POLL = 0.05
 
 
-def answers_http(host: str, port: int, timeout: float = 2.0) -> bool:
+def _error(e: Exception) -> str:
+    if isinstance(e, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(e, TimeoutError | socket.timeout):
+        return "timed out"
+    return str(e) or type(e).__name__
+
+
+def answers_http(host: str, port: int, path: str = "/", timeout: float = 2.0) -> Answer:
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        conn.request("GET", "/", headers={"Host": "localhost", "User-Agent": "paas-health"})
-        return conn.getresponse().status < 500
-    except (OSError, http.client.HTTPException):
-        return False
+        conn.request("GET", path, headers={"Host": "localhost", "User-Agent": "paas-health"})
+        return Answer(status=conn.getresponse().status)
+    except (OSError, http.client.HTTPException) as e:
+        return Answer(error=_error(e))
     finally:
         conn.close()
 
 
-def accepts_tcp(host: str, port: int, timeout: float = 2.0) -> bool:
+def accepts_tcp(host: str, port: int, timeout: float = 2.0) -> Answer:
     try:
         with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+            return Answer(accepted=True)
+    except OSError as e:
+        return Answer(error=_error(e))
 
 
 def wait_until(

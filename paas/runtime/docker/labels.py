@@ -11,6 +11,8 @@ APP = "paas.app"
 ROLE = "paas.role"
 PROCESS = "paas.process-type"
 RELEASE = "paas.release"
+#: A replica's number within its type and release: the ``1`` of ``DYNO=web.1``.
+NUMBER = "paas.number"
 ROUTER_PORT = "paas.router-port"
 CONFIG_HASH = "paas.config-hash"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -21,10 +22,11 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from paas.domain.app import App
 from paas.domain.formation import desired
+from paas.domain.health import Answer, HealthCheck, explain, listening_ports, with_config
 from paas.domain.logs import LogLine
 from paas.domain.release import Build, Release, StaticMount, WebProtocol
 from paas.domain.sizes import Size, size_of
-from paas.errors import DeployFailed, PaasError, RuntimeUnavailable
+from paas.errors import DeployFailed, InvalidInput, PaasError, RuntimeUnavailable
 from paas.logsink import LogSink
 from paas.router.config import Route as RouterRoute
 from paas.runtime.docker import confine, oneoff
@@ -76,13 +78,41 @@ class StaticPublishing(Protocol):
     def prune(self, app: str, keep: int | None) -> None: ...
 
 
-#: Whether a web replica at (ip, port) answers, by the release's protocol.
-HealthProbe = Callable[[str, int, WebProtocol], bool]
+#: What a web replica at (ip, port) answers to the check, by the release's protocol.
+HealthProbe = Callable[[str, int, WebProtocol, HealthCheck], Answer]
+
+#: Seconds the replicas of other types (celery workers) a rollout started are watched:
+#: one that exits within them is crash-looping, and the push says so.
+CRASH_WATCH = 5.0
+#: Files that list a container's TCP sockets; read through an exec, from inside its
+#: network namespace, to tell "listens on a hard-coded port" from "never started".
+PROC_NET_TCP = ("cat", "/proc/net/tcp", "/proc/net/tcp6")
 
 
-def answers(ip: str, port: int, protocol: WebProtocol) -> bool:
+def answers(ip: str, port: int, protocol: WebProtocol, check: HealthCheck) -> Answer:
     """uWSGI speaks its own protocol: for it an accepted TCP connection counts."""
-    return accepts_tcp(ip, port) if protocol is WebProtocol.UWSGI else answers_http(ip, port)
+    if protocol is WebProtocol.UWSGI:
+        return accepts_tcp(ip, port)
+    return answers_http(ip, port, check.path)
+
+
+
+def last_line(log: str) -> str:
+    """The last non-blank line of a log, as ``paas ps`` and the push quote it."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+def dyno_numbers(taken: Collection[int], count: int) -> list[int]:
+    """The ``count`` lowest replica numbers (from 1) not in ``taken``: Heroku's ``DYNO``
+    is ``web.1``, ``web.2``, ... and a replaced replica takes the freed number again."""
+    out: list[int] = []
+    n = 1
+    while len(out) < count:
+        if n not in taken:
+            out.append(n)
+        n += 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -137,6 +167,7 @@ class DockerRuntime:
         probe: HealthProbe = answers,
         max_parallel: int = START_BATCH,
         tls: TlsSource | None = None,
+        crash_watch: float = CRASH_WATCH,
     ) -> None:
         self.settings = settings
         self.instance = settings.instance
@@ -157,6 +188,7 @@ class DockerRuntime:
         self.static: StaticPublishing = static
         self.probe = probe
         self.max_parallel = max_parallel
+        self.crash_watch = crash_watch
         self._live: dict[str, _Live] = {}
         self._router_lock = threading.Lock()
 
@@ -169,11 +201,15 @@ class DockerRuntime:
         labels = {L.ROLE: role, **({L.APP: app} if app else {})}
         return self.engine.containers(L.selector(self.instance, **labels))
 
-    def _env(self, app: App, release: Release, process_type: str) -> dict[str, str]:
+    def _env(self, app: App, release: Release, process_type: str, number: int = 1
+             ) -> dict[str, str]:
+        """The config, then what the platform sets: ``DYNO`` as Heroku sets it
+        (``web.1``), which Heroku-targeted settings check to pick production."""
         assert release.build is not None
         return {
             **dict(release.config),
             "PORT": str(release.build.port),
+            "DYNO": f"{process_type}.{number}",
             "PAAS_APP": app.name,
             "PAAS_RELEASE": release.label,
             "PAAS_PROCESS_TYPE": process_type,
@@ -183,9 +219,9 @@ class DockerRuntime:
         }
 
     def _spec(self, app: App, release: Release, process_type: str, role: str,
-              command: str) -> Spec:
+              command: str, number: int = 1) -> Spec:
         """A replica, or a release phase (``process_type`` release: it runs at the web
-        size, like one-off runs), confined to its size."""
+        size, like one-off runs), confined to its size; ``number`` is its ``DYNO``'s."""
         build = release.build
         assert build is not None
         suffix = secrets.token_hex(3)
@@ -197,13 +233,14 @@ class DockerRuntime:
             hostname=f"{process_type}-{suffix}",
             init=True,
             network=self.networks.name(app.name),
-            environment=self._env(app, release, process_type),
+            environment=self._env(app, release, process_type, number),
             labels={
                 L.INSTANCE: self.instance,
                 L.ROLE: role,
                 L.APP: app.name,
                 L.PROCESS: process_type,
                 L.RELEASE: str(release.version),
+                L.NUMBER: str(number),
             },
             restart=role == L.ROLE_APP,
             stop_signal="SIGTERM",
@@ -218,10 +255,11 @@ class DockerRuntime:
         return size_of(app.sizes, "web" if process_type in ("run", "release") else
                        process_type)
 
-    def _start(self, app: App, release: Release, process_type: str) -> Container:
+    def _start(self, app: App, release: Release, process_type: str, number: int
+               ) -> Container:
         assert release.build is not None
         spec = self._spec(app, release, process_type, L.ROLE_APP,
-                          release.build.processes[process_type])
+                          release.build.processes[process_type], number)
         try:
             container = self.engine.create(spec)
             try:
@@ -234,17 +272,24 @@ class DockerRuntime:
         return container
 
     def _start_batch(self, app: App, release: Release, process_type: str, count: int,
-                     started: list[Container]) -> list[Container]:
+                     started: list[Container], leaving: Collection[str] = ()
+                     ) -> list[Container]:
         """Start ``count`` replicas at once (a batch of the plan, so ``count`` is
         bounded): the engine's create and start calls take a few hundred milliseconds
         each, and a scale to N should not wait N times that. Each one that started is
-        added to ``started`` before the first error is raised, so it can be removed."""
+        added to ``started`` before the first error is raised, so it can be removed.
+
+        Each gets the lowest ``DYNO`` number no replica of its type and release that
+        stays (not in ``leaving``) holds."""
         batch: list[Container] = []
+        taken = {int(c.labels.get(L.NUMBER, "0") or 0) for c in self._containers(app.name)
+                 if c.labels.get(L.PROCESS) == process_type and c.id not in leaving
+                 and c.labels.get(L.RELEASE) == str(release.version)}
 
-        def one(_: int) -> None:
-            batch.append(self._start(app, release, process_type))
+        def one(number: int) -> None:
+            batch.append(self._start(app, release, process_type, number))
 
-        errors = _bounded(range(count), one, self.max_parallel)
+        errors = _bounded(dyno_numbers(taken, count), one, self.max_parallel)
         started.extend(batch)
         if errors:
             raise errors[0]
@@ -308,25 +353,28 @@ class DockerRuntime:
         current = [_replica(c, network) for c in self._containers(app.name)]
         plan = converge(current, release.version, desired(formation, build.processes),
                         fresh=fresh, max_parallel=self.max_parallel)
-        self._execute(plan, app, release, build, log)
+        started = self._execute(plan, app, release, build, log)
+        self._report_crashes([c for c in started if c.labels.get(L.PROCESS) != "web"], log)
 
     def _execute(self, plan: Plan, app: App, release: Release, build: Build,
-                 log: LogSink) -> None:
-        """Run the plan's steps in order. Until the route switched, any failure removes
-        what the plan started and leaves the rest as it was; after it, the new release
-        serves, and a failure only leaves surplus replicas for the next convergence."""
+                 log: LogSink) -> list[Container]:
+        """Run the plan's steps in order; the replicas it started. Until the route
+        switched, any failure removes what the plan started and leaves the rest as it
+        was; after it, the new release serves, and a failure only leaves surplus
+        replicas for the next convergence."""
         started: list[Container] = []
         batch: list[Container] = []
         switched = False
+        leaving = frozenset(plan.stopped())
         try:
             for step in plan.steps:
                 if isinstance(step, Start):
                     log(f"-----> Starting {step.count} {step.process_type} replica(s) "
                         f"of {release.label}")
                     batch = self._start_batch(app, release, step.process_type, step.count,
-                                              started)
+                                              started, leaving)
                 elif isinstance(step, AwaitHealthy):
-                    self._wait_healthy(batch, build)
+                    self._wait_healthy(batch, app, release, build)
                 elif isinstance(step, Stop):
                     if switched:
                         log(f"-----> Stopping {len(step.ids)} {step.why}")
@@ -350,30 +398,107 @@ class DockerRuntime:
             if isinstance(e, EngineError):
                 raise DeployFailed(f"cannot deploy {release.label}: {e.message}") from e
             raise
+        return started
 
-    def _wait_healthy(self, containers: list[Container], build: Build) -> None:
-        timeout = self.settings.health_timeout
+    def _check(self, release: Release, build: Build) -> HealthCheck:
+        """The build's check with the config's overrides (``paas healthcheck:set``)."""
+        try:
+            return with_config(build.health, release.config)
+        except InvalidInput as e:
+            raise DeployFailed(f"bad health check: {e.message}") from e
+
+    def _listening(self, cid: str) -> frozenset[int] | None:
+        """The TCP ports the container listens on; None when it cannot be told (the
+        container is gone, or has no ``cat``)."""
+        try:
+            _code, out = self.engine.exec(cid, PROC_NET_TCP)
+        except EngineError:
+            return None
+        found = listening_ports(out)
+        return found if found or "sl" in out else None
+
+    def _wait_healthy(self, containers: list[Container], app: App, release: Release,
+                      build: Build) -> None:
+        check = self._check(release, build)
+        timeout = check.timeout or self.settings.health_timeout
+        live = self._live.get(app.name)
+        serving = f"v{live.release}" if live is not None else None
 
         def one(c: Container) -> None:
             ip = self.engine.ip(c.id, self.networks.name(c.labels.get(L.APP, ""))) or ""
+            last: list[Answer] = []
+            ended: list[Container] = []
 
             def running() -> bool:
+                # restarted by the engine between two polls: it exited all the same
                 now = self.engine.inspect(c.id)
-                return now is not None and now.state in ("running", "created")
+                up = now is not None and now.state in ("running", "created") \
+                    and now.restarts == 0
+                if now is not None and not up:
+                    ended.append(now)
+                return up
 
-            why = wait_until(lambda: bool(ip) and self.probe(ip, build.port,
-                                                             build.web_protocol),
-                             running, timeout)
-            if why is not None:
-                what = "exited" if why == "exited" else f"did not answer within {timeout:.0f}s"
-                raise DeployFailed(
-                    f"web process {what}; the previous release keeps serving",
-                    log=self.engine.logs(c.id, LOG_TAIL),
-                )
+            def passes() -> bool:
+                if not ip:
+                    return False
+                answer = self.probe(ip, build.port, build.web_protocol, check)
+                last[:] = [answer]
+                return answer.passes(check)
+
+            why = wait_until(passes, running, timeout)
+            if why is None:
+                return
+            exited = ended[-1].exit_code if why == "exited" and ended else None
+            answer = last[-1] if last else None
+            listening = None
+            if exited is None and (answer is None or answer.status is None):
+                listening = self._listening(c.id)
+            log = self.engine.logs(c.id, LOG_TAIL)
+            raise DeployFailed(
+                explain(check, build.port, timeout, exit_code=exited, answer=answer,
+                        listening=listening, log=log, serving=serving),
+                log=log,
+            )
 
         errors = _bounded(containers, one, self.max_parallel)
         if errors:
             raise errors[0]
+
+    def _report_crashes(self, started: list[Container], log: LogSink) -> None:
+        """Watch the non-web replicas a rollout started for ``crash_watch`` seconds and
+        say in the push which ones exited, with their code and last log line: the
+        engine restarts them forever, and without this the push succeeds in silence."""
+        if not started or self.crash_watch <= 0:
+            return
+        deadline = time.monotonic() + self.crash_watch
+        # Seen between two runs (exited or restarting): the engine keeps the exit code
+        # only until the next start, so a replica seen running again after a restart is
+        # kept apart, and reported without a code if it is never caught down.
+        crashed: dict[str, Container] = {}
+        restarted: dict[str, Container] = {}
+        while True:
+            for c in started:
+                if c.id in crashed:
+                    continue
+                now = self.engine.inspect(c.id)
+                if now is None:
+                    continue
+                if now.state not in ("running", "created"):
+                    crashed[c.id] = now
+                elif now.restarts > 0:
+                    restarted[c.id] = now
+            if len(crashed) == len(started) or time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+        for cid, c in restarted.items():
+            crashed.setdefault(cid, c)
+        for c in sorted(crashed.values(), key=lambda c: c.name):
+            ptype = c.labels.get(L.PROCESS, "?")
+            line = last_line(self.engine.logs(c.id, LOG_TAIL))
+            how = (f"exited with code {c.exit_code}" if not c.running
+                   else f"restarted {c.restarts} time(s)")
+            log(f" !     {ptype}.{c.labels.get(L.NUMBER, '?')} is crash-looping: {how}"
+                + (f": {line}" if line else "") + f" (see `paas logs -p {ptype}`)")
 
     def run_release_phase(self, app: App, release: Release, log: LogSink) -> None:
         build = release.build
@@ -399,17 +524,29 @@ class DockerRuntime:
             raise DeployFailed(f"release phase failed with exit code {code}")
 
     def processes(self, app: str) -> list[ProcessInfo]:
-        out = [
-            ProcessInfo(
+        """Every replica; one that exited (and is restarting, or stopped) carries its
+        exit code and last log line, so ``paas ps`` says why it is not running."""
+        out = []
+        for c in self._containers(app):
+            # The engine keeps the exit code only while the replica is down (a crash loop
+            # shows as restarting); once it runs again the code is gone.
+            down = c.state not in ("running", "created")
+            out.append(ProcessInfo(
                 process_type=c.labels.get(L.PROCESS, "?"),
                 name=c.name,
                 release=int(c.labels.get(L.RELEASE, "0")),
                 state=c.state,
                 started_at=c.started_at,
-            )
-            for c in self._containers(app)
-        ]
+                exit_code=c.exit_code if down else None,
+                last_log=self._last_log(c.id) if down else None,
+            ))
         return sorted(out, key=lambda p: (p.process_type, p.name))
+
+    def _last_log(self, cid: str) -> str | None:
+        try:
+            return last_line(self.engine.logs(cid, LOG_TAIL)) or None
+        except EngineError:
+            return None
 
     def destroy(self, app: str) -> None:
         self._live.pop(app, None)
@@ -476,7 +613,8 @@ class DockerRuntime:
             self._streams(),
             image=release.build.image,
             command=command,
-            environment=self._env(app, release, "run"),
+            # Heroku numbers one-off dynos at random: run.4821
+            environment=self._env(app, release, "run", 1000 + secrets.randbelow(9000)),
             labels={L.INSTANCE: self.instance, L.APP: app.name,
                     L.RELEASE: str(release.version)},
             network=network,

@@ -39,6 +39,8 @@ def ps(ctx: ApiContext, request: Request, name: str) -> Response:
                 "state": p.state,
                 "started_at": p.started_at.isoformat() if p.started_at else None,
                 "uptime": (now - p.started_at).total_seconds() if p.started_at else None,
+                "exit_code": p.exit_code,
+                "last_log": p.last_log,
             }
             for p in view.processes
         ],

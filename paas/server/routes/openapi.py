@@ -235,7 +235,8 @@ PATHS: Schema = {
                               ("command",))),
     },
     "/v1/apps/{name}/ps": {
-        "get": _op("Every replica: type, state, release, uptime; formation and queues",
+        "get": _op("Every replica: type, state, release, uptime (and the exit code and "
+                   "last log line of one that exited); formation and queues",
                    _json({"type": "object"}), 403, 404, 503, params=_APP),
     },
     "/v1/apps/{name}/scale": {

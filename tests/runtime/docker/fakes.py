@@ -33,6 +33,9 @@ class FakeEngine:
         self.helper_result = (0, "")
         self.fail_create: Callable[[Spec], bool] = lambda spec: False
         self.crash: Callable[[Spec], bool] = lambda spec: False  # exits right after start
+        #: The exit code a crashed container reports, and the log every container has.
+        self.crash_code = 1
+        self.log_text = "Traceback: boom"
         self.exec_result = (0, "")
         self.exit_code = 0
         #: The host's memory, as the engine's info reports it.
@@ -100,8 +103,9 @@ class FakeEngine:
         return c
 
     def start(self, cid: str) -> None:
-        state = "exited" if self.crash(self.specs[cid]) else "running"
-        self.all[cid] = replace(self.all[cid], state=state)
+        crashed = self.crash(self.specs[cid])
+        self.all[cid] = replace(self.all[cid], state="exited" if crashed else "running",
+                                exit_code=self.crash_code if crashed else 0)
         self.calls.append(("start", cid))
 
     def stop(self, cid: str, timeout: float) -> None:
@@ -117,7 +121,7 @@ class FakeEngine:
         return cid if c is not None and network in c.networks else None
 
     def logs(self, cid: str, tail: int) -> str:
-        return "Traceback: boom"
+        return self.log_text
 
     def output(self, cid: str) -> Iterator[str]:
         return iter(["migrating", "done"])

@@ -10,6 +10,7 @@ import pytest
 
 from paas.domain.addons import Addon
 from paas.domain.app import App
+from paas.domain.health import Answer
 from paas.domain.release import Build, Release
 from paas.errors import RuntimeUnavailable
 from paas.runtime.docker import firewall
@@ -43,7 +44,9 @@ class Host:
         self.settings = Settings(home=home, health_timeout=0.2, **settings)  # type: ignore[arg-type]
         self.runtime = DockerRuntime(
             None, self.settings, engine=port, router=self.router, static=NoStatic(),
-            probe=lambda ip, _port, _proto: self.engine.inspect(ip) is not None)
+            probe=lambda ip, _port, _proto, _check: Answer(
+                status=200 if self.engine.inspect(ip) is not None else None),
+            crash_watch=0)
         self.addons = DockerAddons(None, self.settings, ready_timeout=0.05, engine=port,
                                    sleep=lambda _s: None)
 

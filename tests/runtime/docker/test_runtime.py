@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from paas.domain.app import App
+from paas.domain.health import Answer, HealthCheck
 from paas.domain.release import Build, Release, WebProtocol
 from paas.errors import DeployFailed
 from paas.runtime.docker.engine import Engine, Spec
@@ -32,12 +34,15 @@ class Platform:
         port: Engine = self.engine  # the fake is typed against the port
         self.runtime = DockerRuntime(
             None, Settings(home=home, health_timeout=0.2), engine=port, router=self.router,
-            static=NoStatic(), probe=self.answers, max_parallel=max_parallel)
+            static=NoStatic(), probe=self.answers, max_parallel=max_parallel,
+            crash_watch=0)
         self.log: list[str] = []
 
-    def answers(self, ip: str, port: int, protocol: WebProtocol) -> bool:
+    def answers(self, ip: str, port: int, protocol: WebProtocol, check: HealthCheck
+                ) -> Answer:
         c = self.engine.inspect(ip)
-        return c is not None and c.running
+        return Answer(status=200) if c is not None and c.running else Answer(
+            error="connection refused")
 
     def deploy(self, version: int, **formation: int) -> None:
         self.runtime.deploy(APP, release(version), formation, self.log.append)
@@ -116,8 +121,9 @@ def test_failed_health_check_leaves_the_old_release_serving(p: Platform) -> None
     p.deploy(1, web=2, worker=1)
     serving, workers, calls = p.engine.running(), p.engine.running("worker"), len(p.routes())
     p.engine.crash = lambda spec: of(2, spec)
-    with pytest.raises(DeployFailed, match="web process exited; the previous release keeps "
-                                           "serving") as failed:
+    with pytest.raises(DeployFailed, match=r"web process exited with code 1 \(v1 keeps "
+                                           r"serving\): last log lines: Traceback: boom"
+                       ) as failed:
         p.deploy(2, web=2, worker=1)
     assert failed.value.log == "Traceback: boom"
     assert p.engine.running() == serving and p.engine.running("worker") == workers
@@ -198,3 +204,100 @@ def test_processes_and_destroy(p: Platform) -> None:
     last_route = [args for op, args in p.engine.calls if op == "route"][-1]
     assert last_route == {} and p.engine.calls[-2][0] == "remove_labelled"
     assert p.engine.calls[-1] == ("remove_network", p.runtime.networks.name("shop"))
+
+
+# health checks that explain themselves ------------------------------------------------
+PROC_NET_80 = ("  sl  local_address rem_address   st\n"
+               "   0: 00000000:0050 00000000:0000 0A 00000000:00000000\n")
+
+
+def checked(p: Platform, answer: Answer) -> list[HealthCheck]:
+    """Make every probe get ``answer``; the checks the probes were given."""
+    seen: list[HealthCheck] = []
+
+    def probe(ip: str, port: int, protocol: WebProtocol, check: HealthCheck) -> Answer:
+        seen.append(check)
+        return answer
+
+    p.runtime.probe = probe
+    return seen
+
+
+def test_a_configured_check_that_gets_500_names_status_and_path(p: Platform) -> None:
+    build = replace(BUILD, health=HealthCheck("/health", 200, 0.2))
+    seen = checked(p, Answer(status=500))
+    with pytest.raises(DeployFailed) as failed:
+        p.runtime.deploy(APP, release(1, build), {"web": 1}, p.log.append)
+    assert str(failed.value.message) == ("web process answered 500 on /health: "
+                                         "last log lines: Traceback: boom")
+    assert seen[0] == HealthCheck("/health", 200, 0.2)
+    assert p.engine.running() == []
+
+
+def test_config_vars_override_the_builds_check(p: Platform) -> None:
+    seen = checked(p, Answer(status=204))
+    rel = replace(release(1), config={"PAAS_HEALTHCHECK_PATH": "/ready",
+                                      "PAAS_HEALTHCHECK_STATUS": "204"})
+    p.runtime.deploy(APP, rel, {"web": 1}, p.log.append)
+    assert seen[0] == HealthCheck("/ready", 204)
+
+
+def test_a_hard_coded_port_is_found_in_the_containers_sockets(p: Platform) -> None:
+    checked(p, Answer(error="connection refused"))
+    p.engine.exec_result = (0, PROC_NET_80)
+    p.engine.log_text = "serving on port 80"
+    with pytest.raises(DeployFailed, match=r"^nothing is listening on PORT=5000; the app "
+                                           r"listens on 80: last log lines: serving on port "
+                                           r"80$"):
+        p.deploy(1)
+    execs = [c[1] for c in p.engine.calls if c[0] == "exec"]
+    assert [e[1] for e in execs] == [("cat", "/proc/net/tcp", "/proc/net/tcp6")]  # type: ignore[index]
+
+
+def test_only_a_release_that_serves_is_said_to_keep_serving(p: Platform) -> None:
+    p.engine.crash = lambda spec: True
+    with pytest.raises(DeployFailed) as first:
+        p.deploy(1)
+    assert "serving" not in first.value.message
+    p.engine.crash = lambda spec: False
+    p.deploy(2)
+    p.engine.crash = lambda spec: of(3, spec)
+    with pytest.raises(DeployFailed, match=r"\(v2 keeps serving\)"):
+        p.deploy(3)
+
+
+# DYNO ---------------------------------------------------------------------------------
+def dynos(p: Platform, process_type: str = "web") -> list[str]:
+    return sorted(p.engine.specs[c].environment["DYNO"] for c in p.engine.running(process_type))
+
+
+def test_each_replica_gets_its_dyno_name(p: Platform) -> None:
+    p.deploy(1, web=2, worker=1)
+    assert dynos(p) == ["web.1", "web.2"] and dynos(p, "worker") == ["worker.1"]
+    p.deploy(1, web=3, worker=1)  # a scale-up takes the next free number
+    assert dynos(p) == ["web.1", "web.2", "web.3"]
+    p.deploy(2, web=2, worker=1)  # a new release numbers from 1 again
+    assert dynos(p) == ["web.1", "web.2"]
+    p.runtime.restart(APP, release(2), {"web": 2, "worker": 1}, ["web"], p.log.append)
+    assert dynos(p) == ["web.1", "web.2"]  # the replaced replicas' numbers are reused
+
+
+# crash loops --------------------------------------------------------------------------
+def test_a_crash_looping_worker_is_reported_in_the_rollout(p: Platform) -> None:
+    p.runtime.crash_watch = 0.2
+    p.engine.crash = lambda spec: spec.labels["paas.process-type"] == "worker"
+    p.engine.crash_code = 3
+    p.engine.log_text = "connecting\nImportError: redis"
+    p.deploy(1, web=1, worker=1)
+    assert (" !     worker.1 is crash-looping: exited with code 3: ImportError: redis "
+            "(see `paas logs -p worker`)") in p.log
+    worker = next(i for i in p.runtime.processes("shop") if i.process_type == "worker")
+    assert (worker.exit_code, worker.last_log) == (3, "ImportError: redis")
+    web = next(i for i in p.runtime.processes("shop") if i.process_type == "web")
+    assert (web.exit_code, web.last_log) == (None, None)
+
+
+def test_healthy_workers_are_not_reported(p: Platform) -> None:
+    p.runtime.crash_watch = 0.2
+    p.deploy(1, web=1, worker=1)
+    assert not any("crash-looping" in line for line in p.log)
