@@ -94,7 +94,7 @@ def release_objects(
         )
     if has_web:
         objects.append(routing.service(app, settings))
-        objects.append(routing.ingress(app, settings))
+        objects.append(routing.route(app, settings))
         if lb.WEB in autoscaled or replicas[lb.WEB] > 1:
             objects.append(routing.disruption_budget(app, settings))
     return objects

@@ -1,7 +1,9 @@
 """The kubernetes Runtime: a release becomes objects, applied, watched, undone on failure.
 
-A deploy goes: namespace and config Secret -> release Job (must succeed; on failure
-nothing else changes) -> Deployments, Service, Ingress, PDB -> watch the rollout until
+The deploy use case runs the release phase (``run_release_phase``, a Job per release,
+never rerun) before ``deploy``; ``deploy``, ``restart`` and scaling never run it.
+A deploy goes: namespace and config Secret -> Deployments, Service, route (HTTPRoute or
+Ingress), PDB -> watch the rollout until
 every Deployment is fully up or the timeout passes -> on failure re-apply the objects as
 they were before and say why (warning events, the new pods' last log lines) -> prune what
 no longer belongs to the app. Replicas of the previous release keep serving throughout:
@@ -210,6 +212,18 @@ class KubernetesRuntime:
             )
         log(f"{release.label} is up: {', '.join(rolling) or 'no processes'}")
         self._prune(app.name, objects, build.processes, {release.version, previous})
+        if lb.WEB in formation or lb.WEB in build.processes:
+            self._apply_listeners(app)
+
+    def _apply_listeners(self, app: App | None, name: str | None = None) -> None:
+        """The app's HTTPS listeners on the shared Gateway (with Gateway routing and TLS),
+        or none: applying an empty list under the app's own field manager removes exactly
+        the listeners this app added."""
+        if self._settings.routing != "gateway" or not self._settings.cluster_issuer:
+            return
+        app_name = app.name if app is not None else str(name)
+        self._api.apply(routing.gateway_listeners(app, app_name, self._settings),
+                        field_manager=routing.listener_field_manager(app_name))
 
     def _wait_rollout(self, app: str, names: Sequence[str]) -> str | None:
         """None when every Deployment is up; else why not."""
@@ -456,13 +470,17 @@ class KubernetesRuntime:
     # -- lifecycle -------------------------------------------------------------------
 
     def destroy(self, app: str) -> None:
-        """Deleting the namespace takes every object of the app with it."""
+        """Deleting the namespace takes every object of the app with it; its listeners on
+        the shared Gateway go first."""
+        self._apply_listeners(None, app)
         self._api.delete("v1", "Namespace", self._ns(app))
 
     def update_routes(self, app: App) -> None:
-        """Re-apply the Ingress with the app's hosts; only where a web Ingress exists."""
-        if self._list(app.name, (("networking.k8s.io/v1", "Ingress"),)):
-            self._api.apply(routing.ingress(app, self._settings))
+        """Re-apply the route with the app's hosts; only where web is routed already."""
+        route = routing.route(app, self._settings)
+        if self._list(app.name, ((route["apiVersion"], route["kind"]),)):
+            self._api.apply(route)
+            self._apply_listeners(app)
 
     def reconcile(self, apps: list[tuple[App, Release | None]]) -> None:
         """Re-apply each app's current release as stored; no release phase, no waiting.

@@ -19,6 +19,7 @@ ROLLBACK_KINDS = (
     ("apps/v1", "Deployment"),
     ("v1", "Service"),
     ("networking.k8s.io/v1", "Ingress"),
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"),
     ("policy/v1", "PodDisruptionBudget"),
 )
 AUTOSCALE_KINDS = (

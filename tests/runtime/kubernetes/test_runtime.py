@@ -60,7 +60,7 @@ def test_release_job_then_workloads_and_waits():
         "Deployment/worker",
         "Deployment/beat",
         "Service/web",
-        "Ingress/web",
+        "HTTPRoute/web",
     } <= set(order)
     assert (
         "watch",
@@ -148,7 +148,7 @@ def test_failed_first_deploy_removes_what_it_created():
     fake = FakeKube(failing=("Deployment",))
     with pytest.raises(DeployFailed, match="nothing was running"):
         runtime(fake).deploy(APP, release(version=1), {"web": 1}, lambda _: None)
-    assert not [k for k in fake.objects if k[0] in ("Deployment", "Service", "Ingress")]
+    assert not [k for k in fake.objects if k[0] in ("Deployment", "Service", "HTTPRoute")]
 
 
 def test_rollout_that_never_becomes_ready_times_out_on_the_watch_clock():
