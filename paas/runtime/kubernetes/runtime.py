@@ -68,6 +68,15 @@ class KubernetesRuntime:
         """In-cluster credentials in a pod, else ``$KUBECONFIG``; settings from env."""
         return cls(ClusterApi(load_client(kubeconfig, context)), KubernetesSettings.from_env())
 
+    @property
+    def api(self) -> KubeApi:
+        """The cluster connection, shared with the add-on provider."""
+        return self._api
+
+    @property
+    def settings(self) -> KubernetesSettings:
+        return self._settings
+
     # -- helpers ---------------------------------------------------------------------
 
     def _ns(self, app: str) -> str:
