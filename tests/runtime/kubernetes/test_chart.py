@@ -35,6 +35,10 @@ VALUES = {
         "redis": {"externalUrl": "redis://redis.corp:6379/0"},
         "persistence": {"storageClass": "fast", "size": "50Gi"},
     },
+    "ingress-routing-legacy-profile": {
+        "apps": {"routing": "ingress", "ingressProfile": "ingress-nginx",
+                 "ingressClass": "legacy", "clusterIssuer": "letsencrypt"},
+    },
     "bundled-services-no-ingress": {
         "server": {"ingress": {"enabled": False}, "service": {"type": "NodePort"}},
         "redis": {"enabled": True},
@@ -86,7 +90,8 @@ def test_template_names_follow_component_kind():
     for path in (CHART / "templates").glob("*.yaml"):
         component, _, kind = path.stem.partition("-")
         assert component in {"server", "docker", "registry", "redis"} and kind, path.name
-        assert rendered[path.name] or path.name == "server-secret.yaml", path.name
+        optional = {"server-secret.yaml", "server-role.yaml", "server-rolebinding.yaml"}
+        assert rendered[path.name] or path.name in optional, path.name
         for doc in rendered[path.name]:
             assert doc["kind"].lower() == short.get(kind, kind), path.name
 
@@ -147,3 +152,20 @@ def test_rbac_is_least_privilege():
 def test_external_docker_mode_needs_a_host():
     with pytest.raises(helm.HelmError, match=r"docker\.host is required"):
         render({"docker": {"mode": "external"}})
+
+
+def test_gateway_routing_is_the_default_and_tls_may_patch_only_that_gateway():
+    objs = objects({"apps": {"clusterIssuer": "letsencrypt",
+                             "gateway": {"name": "edge", "namespace": "gw", "section": "http"}}})
+    env = env_of(objs)
+    assert env["PAAS_K8S_ROUTING"] == "gateway"
+    assert (env["PAAS_K8S_GATEWAY"], env["PAAS_K8S_GATEWAY_NAMESPACE"],
+            env["PAAS_K8S_GATEWAY_SECTION"]) == ("edge", "gw", "http")
+    assert env["PAAS_K8S_INGRESS_PROFILE"] == "nginx-org"
+    role = by(objs, "Role", "-listeners")
+    assert role["metadata"]["namespace"] == "gw"
+    assert role["rules"] == [{"apiGroups": ["gateway.networking.k8s.io"],
+                              "resources": ["gateways"], "resourceNames": ["edge"],
+                              "verbs": ["get", "patch"]}]
+    assert by(objs, "RoleBinding", "-listeners")["roleRef"]["name"] == role["metadata"]["name"]
+    assert not [o for o in objects({}) if o["kind"] == "Role"]
