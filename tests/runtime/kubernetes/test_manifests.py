@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import pytest
 
+from paas.domain.release import Release
 from paas.errors import InvalidInput
 from paas.runtime.kubernetes import autoscaling, labels, manifests, routing, sidecar, workloads
 from paas.runtime.kubernetes.settings import KubernetesSettings
@@ -362,3 +363,12 @@ def test_simple_commands_exec_so_the_server_gets_sigterm(line, body):
 def test_namespace_prefix_is_configurable():
     s = KubernetesSettings(namespace_prefix="apps-")
     assert labels.namespace("shop", s) == "apps-shop"
+
+
+def test_config_secret_of_an_empty_config_has_no_data_to_re_apply():
+    """The API server stores ``data: {}`` as absent: applying it again to the immutable
+    Secret would be refused as a change."""
+    case = CASES[0]
+    empty = manifests.config_secret(case.app, Release("shop", 1, FULL, config={}),
+                                    case.settings)
+    assert "data" not in empty and empty["immutable"] is True
