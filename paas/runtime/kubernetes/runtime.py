@@ -143,6 +143,7 @@ class KubernetesRuntime:
         build = workloads.build_of(release)
         if not build.release_command:
             return
+        self._refuse_undeployable(app, release)
         self._ensure(app, release)
         ns, name = self._ns(app.name), lb.release_job(release.version)
         job = self._api.get("batch/v1", "Job", name, ns)
@@ -182,6 +183,13 @@ class KubernetesRuntime:
             )
         for line in tail:
             log(line)
+
+    def _refuse_undeployable(self, app: App, release: Release) -> None:
+        """What ``deploy`` would refuse, refused before the release command runs: a
+        migration must not run for a release that then cannot be deployed (a queue
+        autoscaler whose broker the release's config no longer names)."""
+        if any(o["kind"] == "ScaledObject" for o in self._list(app.name, state.AUTOSCALE_KINDS)):
+            autoscaling.broker_objects(app, release.config, self._settings)
 
     def _job_tail(self, app: str, release: Release) -> list[str]:
         selector = (

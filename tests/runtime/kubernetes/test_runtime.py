@@ -6,7 +6,7 @@ import pytest
 
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
-from paas.errors import DeployFailed
+from paas.errors import DeployFailed, PaasError
 from paas.runtime.kubernetes.runtime import KubernetesRuntime
 from paas.runtime.kubernetes.settings import KubernetesSettings
 from tests.runtime.kubernetes.apps import FULL, WHEN, build, release
@@ -384,3 +384,18 @@ def test_paas_run_on_a_cluster_streams_the_pod_output_then_its_exit_code(tty):
     oneoff.close()
     assert [c for c in fake.calls if c[0] == "delete"] == [("delete", "Pod", "run-1")]
     assert ("Pod", NS, "run-1") not in fake.objects
+
+
+def test_release_phase_is_not_run_for_a_release_the_deploy_would_refuse():
+    """A queue autoscaler needs the broker in the release's config: a release without it
+    is refused before its release command (migrations) runs, not after."""
+    fake = FakeKube()
+    fake.add({
+        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "metadata": {"name": "worker", "namespace": NS, "labels": {
+            "app.kubernetes.io/managed-by": "paas", "paas.io/app": "shop",
+            "paas.io/process-type": "worker"}},
+    })
+    with pytest.raises(PaasError, match="broker"):
+        runtime(fake).run_release_phase(APP, release(b=FULL, version=3), [].append)
+    assert "Job/release-v3" not in fake.applied()
