@@ -230,15 +230,21 @@ def test_run_starts_a_pod_of_the_release_and_removes_it(
 
 def test_rollback_releases_the_old_build_again(
         platform: Platform, shop: AppUnderTest, kube: Any) -> None:
+    # v1's config names no broker: the worker's queue policy would refuse the rollback.
+    refused = platform.paas("rollback", "v1", "-a", shop.name)
+    assert refused.code != 0 and "queue autoscaling needs a broker" in refused.text
+    assert release_of(web(kube, shop)) == "v3"
+    r = platform.paas("autoscale:unset", "worker", "-a", shop.name)
+    assert r.code == 0, r.text
     r = platform.paas("rollback", "v1", "-a", shop.name)
     assert r.code == 0, r.text
     dep = web(kube, shop)
-    assert release_of(dep) == "v4"
-    image_v1 = dep.spec.template.spec.containers[0].image
-    config_v1 = config_of(kube, shop, "v4")
-    assert "GREETING" not in config_v1
-    assert image_v1.startswith(platform.server_env["PAAS_REGISTRY"])
-    assert_release_job_ran_once(kube, shop, "v4")
+    assert release_of(dep) == "v5"  # v4 is the refused attempt
+    assert "GREETING" not in config_of(kube, shop, "v5")
+    assert dep.spec.template.spec.containers[0].image.startswith(
+        platform.server_env["PAAS_REGISTRY"])
+    assert_release_job_ran_once(kube, shop, "v5")
+    assert "release-v4" not in jobs(kube, shop)
 
 
 def test_destroy_removes_the_namespace(
