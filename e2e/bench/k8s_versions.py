@@ -61,7 +61,8 @@ def run_version(version: str, pytest_args: list[str]) -> Row:
             subprocess.run(
                 [sys.executable, "-m", "pytest", str(ROOT / "e2e" / "kubernetes"), "-q",
                  "-p", "no:cacheprovider", f"--junitxml={report}", *pytest_args],
-                env={**env, "KUBECONFIG": kubeconfig, "CI": "true"}, cwd=ROOT, check=False)
+                env={**env, "KUBECONFIG": kubeconfig, "CI": "true"}, cwd=ROOT, check=False,
+                stdout=sys.stderr)  # stdout carries only the table
             row.journey_seconds = time.monotonic() - t1
             if report.exists():
                 suite = ET.parse(report).getroot().find("testsuite")
