@@ -21,7 +21,10 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from paas.settings import Settings
+from paas.runtime.docker import firewall
+from paas.runtime.docker import labels as L
+from paas.runtime.docker.engine import DockerEngine
+from paas.settings import Settings, StackImages
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = Path(__file__).resolve().parent / "apps"
@@ -174,3 +177,20 @@ class Platform:
             # an image may have gone already, with a child removed just before
             with contextlib.suppress(docker.errors.NotFound):
                 client.images.remove(img.id, force=True)
+
+
+def _firewall_helper() -> tuple[DockerEngine, str, dict[str, str]]:
+    return (DockerEngine(docker.from_env()), StackImages().router,
+            {L.INSTANCE: "e2e-firewall", L.ROLE: L.ROLE_HELPER})
+
+
+def metadata_rule_present() -> bool:
+    """Whether the host's metadata firewall rule (shared by every paas instance) is in."""
+    return firewall.metadata_block_present(*_firewall_helper())
+
+
+def remove_metadata_rule_if_unused() -> None:
+    """Remove the shared metadata rule when no app network on the host still uses it:
+    what the suite put there goes, what protects another instance stays."""
+    if not list(Path("/sys/class/net").glob(firewall.BLOCKED_BRIDGE_PREFIX + "*")):
+        firewall.remove_metadata_block(*_firewall_helper())

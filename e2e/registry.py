@@ -32,7 +32,9 @@ class Registry:
             return data
 
     def tags(self, repository: str) -> list[str]:
-        return sorted(str(t) for t in self.get(f"/v2/{repository}/tags/list").get("tags") or [])
+        tags = self.get(f"/v2/{repository}/tags/list").get("tags") or []
+        assert isinstance(tags, list)
+        return sorted(str(t) for t in tags)
 
 
 @contextmanager

@@ -43,7 +43,8 @@ def _fetch(p: Platform, app: str, path: str) -> tuple[int, dict[str, str], str]:
 def test_flask_factory_package_with_static_files_served_by_nginx(platform: Platform) -> None:
     _, out = _deploy(platform, "flask-factory", "shop")
     assert "remote: -----> Flask app detected: create_app() in shop/__init__.py" in out
-    assert "remote: -----> Python 3.11 (from .python-version)" in out
+    assert ("remote: -----> Stack: Python 3.11 on Debian bookworm, "
+            "paas-stack/python:3.11-bookworm-r3 (from .python-version)") in out
     assert "gunicorn --config /opt/paas/gunicorn.conf.py 'shop:create_app()'" in out
     assert platform.get("shop") == (200, "shop from a factory, release=v1\n")
 
@@ -135,13 +136,15 @@ def test_bad_pushes_are_rejected_with_the_reason_and_keep_the_release(
     assert re.search(r"app\.py line \d+: invalid syntax", pushed.err), pushed.err
     assert platform.get("guarded") == serving
 
-    # a Python the stack does not have
+    # a Python no stack has
     (repo / "app.py").write_text(app_py)
-    (repo / ".python-version").write_text("3.12\n")
-    platform.commit_all(repo, "python 3.12")
+    (repo / ".python-version").write_text("3.15\n")
+    platform.commit_all(repo, "python 3.15")
     pushed = _push(platform, repo)
     assert pushed.code != 0
-    assert "offers Python 3.11 only" in pushed.err
+    assert ("Push rejected: .python-version asks for Python 3.15: no stack offers 3.15 or "
+            "later (stacks: Python 3.11 on Debian bookworm, Python 3.13 on Debian trixie)"
+            ) in pushed.err
 
     # two ways of declaring dependencies
     (repo / ".python-version").unlink()

@@ -17,6 +17,7 @@ import docker
 
 from e2e.harness import Platform, Result, http_get
 from paas.domain.release import ReleaseStatus
+from paas.store.secrets import load_secret_box
 from paas.store.sql import SqlStore
 
 
@@ -52,7 +53,7 @@ def _push_in_background(p: Platform, repo: Path) -> tuple[threading.Thread, list
 
 
 def _statuses(p: Platform, app: str) -> list[tuple[int, ReleaseStatus]]:
-    store = SqlStore(f"sqlite:///{p.home / 'paas.db'}")
+    store = SqlStore(f"sqlite:///{p.home / 'paas.db'}", secrets=load_secret_box(p.home, {}))
     return [(r.version, r.status) for r in sorted(store.list_releases(app),
                                                   key=lambda r: r.version)]
 

@@ -167,12 +167,13 @@ def test_users_see_and_push_only_apps_they_may_access(platform: Platform) -> Non
                  ("access:add", "bob", "-a", "owned"),
                  ("apps:destroy", "owned", "--confirm", "owned")):
         r = bob(*args)
-        assert (r.code, r.err) == (1, "error: you (bob) have no access to app owned\n"), args
+        # What a missing app answers: a stranger cannot tell that "owned" exists.
+        assert (r.code, r.err) == (1, "error: app owned not found\n"), args
     own_repo = platform.new_repo("flask-hello", "bobs-own")
     pushed = bob_git("push", git_url, "main", cwd=own_repo)
-    assert pushed.code != 0 and "no access to app owned" in pushed.err
+    assert pushed.code != 0 and "app owned not found" in pushed.err
     cloned = bob_git("clone", "-q", git_url, str(bob_home / "clone"), cwd=bob_home)
-    assert cloned.code != 0 and "no access to app owned" in cloned.err
+    assert cloned.code != 0 and "app owned not found" in cloned.err
     assert bob("users").err.startswith("error: only an admin")
 
     assert platform.paas("access:add", "bob", "-a", "owned").code == 0
@@ -189,6 +190,14 @@ def test_users_see_and_push_only_apps_they_may_access(platform: Platform) -> Non
     assert bob("config:set", "WHO=bob", "-a", "owned").code == 0
     assert _release_lines(platform, "owned")[0][1] == "Set WHO"
     assert "bob" in platform.paas("releases", "-a", "owned").out.splitlines()[1]
+    # A collaborator works on the app but cannot end the owner's control of it.
+    r = bob("apps:destroy", "owned", "--confirm", "owned")
+    assert (r.code, r.err) == (
+        1, "error: only the owner of owned (admin) or an admin can destroy it\n")
+    r = bob("apps:transfer", "owned", "bob", "--confirm", "owned")
+    assert (r.code, r.err) == (
+        1, "error: only the owner of owned (admin) or an admin can transfer it\n")
+    assert platform.get("owned")[0] == 200
 
     assert platform.paas("access:remove", "bob", "-a", "owned").code == 0
     assert bob("config", "-a", "owned").code == 1
@@ -225,4 +234,4 @@ def test_destroy_removes_containers_and_state(platform: Platform) -> None:
                                                  "paas.app=doomed"]}) == []
     assert not (platform.home / "repos" / "doomed.git").exists()
     r = platform.paas("apps:destroy", "doomed", "--confirm", "doomed")
-    assert (r.code, r.err) == (1, "error: app 'doomed' not found\n")
+    assert (r.code, r.err) == (1, "error: app doomed not found\n")

@@ -37,7 +37,8 @@ def app(platform: Platform) -> Iterator[Path]:
 def _run_containers(p: Platform, command: list[str] | None = None) -> list[str]:
     """One-off containers of the app (running ones with ``command``, when given)."""
     client = docker.from_env()
-    found = client.containers.list(all=command is None, filters={"label": [
+    # ignore_removed: a one-off may end between the listing and its inspection
+    found = client.containers.list(all=command is None, ignore_removed=True, filters={"label": [
         f"paas.instance={p.instance}", f"paas.app={APP}", "paas.role=run"]})
     return [c.name or "" for c in found
             if command is None or c.attrs["Config"]["Cmd"] == command]
@@ -63,8 +64,11 @@ class Follower:
         self.seen: list[str] = []
         assert self.proc.stdout is not None
         out = self.proc.stdout
-        threading.Thread(target=lambda: [self.lines.put(x.rstrip("\n")) for x in out],
-                         daemon=True).start()
+        def pump() -> None:
+            for x in out:
+                self.lines.put(x.rstrip("\n"))
+
+        threading.Thread(target=pump, daemon=True).start()
 
     def wait_for(self, pattern: str, timeout: float = 300.0) -> str:
         deadline = time.monotonic() + timeout
@@ -109,7 +113,7 @@ def test_logs_show_build_release_and_replica_lines_with_prefixes(
     assert len(platform.paas("logs", "-a", APP, "-n", "3").out.splitlines()) == 3
 
     for bad, message in ((["-a", APP, "-p", "Web!"], "invalid process type"),
-                         (["-a", "no-such-app"], "app 'no-such-app' not found")):
+                         (["-a", "no-such-app"], "app no-such-app not found")):
         r = platform.paas("logs", *bad)
         assert r.code == 1 and message in r.err, r.text
 

@@ -20,6 +20,8 @@ from paas.errors import DeployFailed, InvalidInput, PaasError
 
 #: Seconds without a byte (not even a keep-alive) before a followed log stream is lost.
 FOLLOW_READ_TIMEOUT = 60.0
+#: A capture or restore of a big database takes minutes; the answer comes at the end.
+BACKUP_TIMEOUT = 6 * 3600.0
 
 #: A request path whose every segment is escaped; only :func:`api_path` makes one.
 ApiPath = NewType("ApiPath", str)
@@ -129,6 +131,10 @@ class Client:
         return dict(self.request("DELETE", api_path("apps", app), params={"confirm": confirm},
                                  timeout=self.ROLLOUT_TIMEOUT))
 
+    def transfer_app(self, app: str, to: str, confirm: str) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("apps", app, "transfer"),
+                                 {"to": to, "confirm": confirm}))
+
     def access(self, app: str) -> dict[str, Any]:
         return dict(self.request("GET", api_path("apps", app, "access")))
 
@@ -185,6 +191,16 @@ class Client:
         return dict(self.request("POST", api_path("apps", app, "scale"), {"changes": changes},
                                  timeout=self.SCALE_TIMEOUT))
 
+    def resize(self, app: str, sizes: list[str]) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("apps", app, "ps", "resize"),
+                                 {"sizes": sizes}, timeout=self.SCALE_TIMEOUT))
+
+    def limits(self, app: str) -> dict[str, Any]:
+        return dict(self.request("GET", api_path("apps", app, "limits")))
+
+    def set_limits(self, app: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return dict(self.request("PUT", api_path("apps", app, "limits"), changes))
+
     def restart(self, app: str, process_type: str | None) -> dict[str, Any]:
         return dict(self.request("POST", api_path("apps", app, "ps", "restart"),
                                  {"type": process_type}, timeout=self.SCALE_TIMEOUT))
@@ -196,9 +212,64 @@ class Client:
         return dict(self.request("POST", api_path("apps", app, "addons"), {"kind": kind},
                                  timeout=self.SCALE_TIMEOUT))
 
-    def destroy_addon(self, app: str, kind: str) -> dict[str, Any]:
+    def destroy_addon(self, app: str, kind: str, final_backup: bool = False
+                      ) -> dict[str, Any]:
         return dict(self.request("DELETE", api_path("apps", app, "addons", kind),
-                                 timeout=self.SCALE_TIMEOUT))
+                                 params={"backup": "1" if final_backup else "0"},
+                                 timeout=BACKUP_TIMEOUT if final_backup else self.SCALE_TIMEOUT))
+
+    # add-on data: report, backups, console -------------------------------------------
+    def addon_info(self, app: str, kind: str) -> dict[str, Any]:
+        return dict(self.request("GET", api_path("apps", app, "addons", kind, "info")))
+
+    def backups(self, app: str) -> dict[str, Any]:
+        return dict(self.request("GET", api_path("apps", app, "backups")))
+
+    def capture_backup(self, app: str, kind: str) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("apps", app, "addons", kind, "backups"),
+                                 timeout=BACKUP_TIMEOUT))
+
+    def restore_backup(self, app: str, kind: str, backup_id: str | None, confirm: str
+                       ) -> dict[str, Any]:
+        return dict(self.request("POST", api_path("apps", app, "addons", kind, "restore"),
+                                 {"backup": backup_id, "confirm": confirm},
+                                 timeout=BACKUP_TIMEOUT))
+
+    def schedule_backups(self, app: str, kind: str, at: str, keep: int) -> dict[str, Any]:
+        return dict(self.request("PUT", api_path("apps", app, "addons", kind, "schedule"),
+                                 {"at": at, "keep": keep}))
+
+    def unschedule_backups(self, app: str, kind: str) -> dict[str, Any]:
+        return dict(self.request("DELETE", api_path("apps", app, "addons", kind, "schedule")))
+
+    def download_backup(self, app: str, backup_id: str, sink: BinaryIO) -> int:
+        """Stream a backup into ``sink``; the number of bytes written."""
+        try:
+            resp = self.session.get(f"{self.url}{api_path('apps', app, 'backups', backup_id)}",
+                                    stream=True, timeout=(self.timeout, FOLLOW_READ_TIMEOUT))
+        except requests.ConnectionError as e:
+            raise self._unreachable() from e
+        written = 0
+        with resp:
+            if resp.status_code >= 400:
+                raise PaasError(_error_of(resp.status_code, resp.reason, resp.content))
+            try:
+                for chunk in resp.iter_content(chunk_size=1024 * 1024):
+                    sink.write(chunk)
+                    written += len(chunk)
+            except requests.RequestException as e:
+                raise PaasError(f"lost the download from {self.url}: {e}") from e
+        expected = resp.headers.get("Content-Length")
+        if expected is not None and int(expected) != written:
+            raise PaasError(f"the download of {backup_id} ended early ({written} of "
+                            f"{expected} bytes)")
+        return written
+
+    def open_console(self, app: str, kind: str, command: str | None, tty: bool, rows: int,
+                     cols: int) -> RunConnection:
+        """The add-on's client (psql) attached like ``paas run``."""
+        return self._upgrade(api_path("apps", app, "addons", kind, "console"),
+                             {"command": command, "tty": tty, "rows": rows, "cols": cols})
 
     def autoscale(self, app: str) -> dict[str, Any]:
         return dict(self.request("GET", api_path("apps", app, "autoscale")))
@@ -246,14 +317,18 @@ class Client:
     def open_run(self, app: str, command: list[str], tty: bool, rows: int, cols: int
                  ) -> RunConnection:
         """Start ``paas run`` and take the connection over (HTTP Upgrade to paas-run)."""
+        return self._upgrade(api_path("apps", app, "run"),
+                             {"command": command, "tty": tty, "rows": rows, "cols": cols})
+
+    def _upgrade(self, path: ApiPath, request: dict[str, Any]) -> RunConnection:
+        """POST ``request`` to ``path`` and take the connection over (paas-run frames)."""
         parts = urlsplit(self.url)
         https = parts.scheme == "https"
         host = parts.hostname or "127.0.0.1"
         port = parts.port or (443 if https else 80)
-        body = json.dumps({"command": command, "tty": tty, "rows": rows, "cols": cols}
-                          ).encode()
+        body = json.dumps(request).encode()
         head = (
-            f"POST {parts.path.rstrip('/')}{api_path('apps', app, 'run')} HTTP/1.1\r\n"
+            f"POST {parts.path.rstrip('/')}{path} HTTP/1.1\r\n"
             f"Host: {parts.netloc}\r\n"
             f"Authorization: {self.auth}\r\n"
             "Content-Type: application/json\r\n"

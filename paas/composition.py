@@ -8,7 +8,10 @@ HPA and KEDA objects scale instead), never discovered later.
 
 from __future__ import annotations
 
+import os
+
 import docker
+from cryptography.fernet import Fernet
 
 from paas.autoscale.loop import Autoscaler
 from paas.autoscale.queue import QueueProbe, RedisQueueProbe
@@ -19,6 +22,7 @@ from paas.domain.scaling import Behavior
 from paas.errors import InvalidInput
 from paas.logsink import LogSink
 from paas.runtime.docker.addons import DockerAddons
+from paas.runtime.docker.engine import DockerEngine
 from paas.runtime.docker.metrics import DockerMetrics
 from paas.runtime.docker.runtime import DockerRuntime, connect
 from paas.runtime.kubernetes.addon_provider import KubernetesAddons
@@ -28,12 +32,21 @@ from paas.server.git_http import Repos
 from paas.server.platform import Platform
 from paas.services.addons import AddonService
 from paas.services.autoscale import ScalingStrategy
+from paas.services.backups import BackupScheduler
 from paas.services.formation import FormationService
 from paas.services.platform import build_services
 from paas.settings import Settings
 from paas.stack.debian import build_stack
+from paas.store.backups import BackupFiles
 from paas.store.logbook import LogBook
 from paas.store.port import Store
+from paas.store.secrets import (
+    KEY_ENV,
+    SecretBox,
+    home_lock,
+    load_secret_box,
+    write_key_file,
+)
 from paas.store.sql import SqlStore
 
 
@@ -57,7 +70,7 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.home.chmod(0o700)
     engine = engine or connect()
-    store = SqlStore(settings.db_url)
+    store = SqlStore(settings.db_url, secrets=load_secret_box(settings.home, os.environ))
     repos = Repos(settings.repos_dir)
     logbook = LogBook(settings.home / "logs")
     builder: Builder = DockerBuilder(engine, settings)
@@ -73,7 +86,10 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
             builder=PublishingBuilder(builder, engine, registry),
             addon_provider=addons,
             scaling=lambda _formation, _addons: ClusterAutoscaling(cluster),
-            repos=repos, logbook=logbook, platform_domain=settings.domain)
+            repos=repos, logbook=logbook, platform_domain=settings.domain,
+            # pods spread over nodes; the scheduler admits each against a node's memory
+            bounds=settings.replicas, host_memory=None,
+            backup_files=BackupFiles(settings.backups_dir))
         return Platform(settings, store, repos, services)
     if build_missing_stack:
         build_stack(settings.stack, settings.home / "cache", say, client=engine)
@@ -89,8 +105,13 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
     services = build_services(
         store=store, runtime=DockerRuntime(engine, settings), builder=builder,
         addon_provider=DockerAddons(engine, settings), scaling=docker_scaling,
-        repos=repos, logbook=logbook, platform_domain=settings.domain)
-    return Platform(settings, store, repos, services, background=tuple(a.run for a in loops))
+        repos=repos, logbook=logbook, platform_domain=settings.domain,
+        # one host: every replica's memory limit is admitted against the engine's memory
+        bounds=settings.replicas, host_memory=DockerEngine(engine),
+        backup_files=BackupFiles(settings.backups_dir))
+    scheduled_backups = BackupScheduler(services.backups, say)
+    return Platform(settings, store, repos, services,
+                    background=(*(a.run for a in loops), scheduled_backups.run))
 
 
 def _docker_autoscaler(settings: Settings, engine: docker.DockerClient, store: Store,
@@ -115,3 +136,31 @@ def _docker_autoscaler(settings: Settings, engine: docker.DockerClient, store: S
         behavior=Behavior(stabilization_seconds=settings.autoscale_window),
         interval=settings.autoscale_interval,
     )
+
+
+def rotate_secret_key(settings: Settings, say: LogSink) -> int:
+    """Seal every stored secret with a new key and retire the old ones; the server must be
+    stopped (its keys in memory would keep sealing with the old key).
+
+    With the key file: the new key is written first, ahead of the old ones (so a crash
+    at any point leaves every row readable), every row is resealed in one transaction,
+    then the file keeps the new key alone. With ``PAAS_SECRET_KEY`` the operator owns the
+    keys: put the new key first, run this, then drop the others from the variable.
+    """
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with home_lock(settings.home):
+        old = load_secret_box(settings.home, os.environ)
+        from_env = bool(os.environ.get(KEY_ENV, "").strip())
+        box = old if from_env else SecretBox([Fernet.generate_key(), *old.keys])
+        if not from_env:
+            write_key_file(settings.home, box.keys)
+        store = SqlStore(settings.db_url, secrets=box)
+        count = store.reseal_all()
+        store.engine.dispose()
+        if from_env:
+            say(f"Resealed {count} secrets with the first key of {KEY_ENV}; "
+                "drop the other keys from it now")
+        else:
+            write_key_file(settings.home, box.keys[:1])
+            say(f"Resealed {count} secrets with a new key; the old key is retired")
+        return count

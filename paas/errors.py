@@ -68,3 +68,12 @@ class RuntimeUnavailable(PaasError):
     """The container engine or cluster cannot be reached."""
 
     status = 503
+
+
+class BackupFailed(PaasError):
+    """A backup capture or restore did not complete; ``log`` holds the tool's errors.
+
+    A failed restore leaves the data as it was (it runs as one transaction).
+    """
+
+    status = 422

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paas.domain.limits import ReplicaBounds
 from paas.errors import InvalidInput
 
 
@@ -85,23 +86,164 @@ def _default_index_url() -> str | None:
     return url if url and url.startswith(("http://", "https://")) else None
 
 
-#: Bumped when the recipe of the built stack images changes, so hosts rebuild them.
-STACK_TAG = "bookworm-r2"
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
+        raise InvalidInput(f"{name} must be a whole number up to 6 digits, got {raw[:20]!r}")
+    return int(raw)
+
+
+def replica_bounds_from_env() -> ReplicaBounds:
+    """``PAAS_MAX_REPLICAS_PER_TYPE`` (10), ``PAAS_MAX_REPLICAS_PER_APP`` (20),
+    ``PAAS_MAX_REPLICAS_TOTAL`` (100, every app together), ``PAAS_MAX_PROCESS_TYPES`` (20)."""
+    d = ReplicaBounds()
+    return ReplicaBounds(
+        per_type=_env_int("PAAS_MAX_REPLICAS_PER_TYPE", d.per_type),
+        per_app=_env_int("PAAS_MAX_REPLICAS_PER_APP", d.per_app),
+        host=_env_int("PAAS_MAX_REPLICAS_TOTAL", d.host),
+        process_types=_env_int("PAAS_MAX_PROCESS_TYPES", d.process_types),
+    )
+
+
+#: Bumped when the recipe of the built router and redis images changes, so hosts rebuild
+#: them. They stay on bookworm whatever Pythons the app stacks offer.
+STACK_TAG = "bookworm-r3"
+#: Bumped when the recipe of the built Python stack images changes.
+PYTHON_STACK_REVISION = "r3"
+#: The PostgreSQL stack image's own tag (major version, suite, recipe revision).
+POSTGRES_TAG = "15-bookworm-r2"
+
+
+@dataclass(frozen=True)
+class PythonStack:
+    """One Python an app can be built on: its version and the image that carries it.
+
+    ``suite`` is the Debian release ``paas stack build`` bootstraps it from (None for an
+    image the operator provides, such as ``python:3.13-slim`` on a host with a registry);
+    ``packages`` are the Debian packages that give that Python and its venv module.
+    """
+
+    python: str
+    image: str
+    suite: str | None = None
+    packages: tuple[str, ...] = ("python3", "python3-venv")
+    #: debootstrap script to use when this host's debootstrap has none for ``suite``
+    #: (bookworm's has trixie and sid, not forky: the sid script bootstraps forky).
+    script: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the push output names the stack: ``Python 3.13 on Debian trixie``."""
+        return f"Python {self.python} on Debian {self.suite}" if self.suite \
+            else f"Python {self.python}"
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        return version_key(self.python)
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"3.13"`` -> ``(3, 13)``, for ordering stacks by their Python."""
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
+def debian_stack(python: str, suite: str, packages: tuple[str, ...] | None = None,
+                 script: str | None = None) -> PythonStack:
+    """A stack built from Debian: the image name records the release and the Python."""
+    return PythonStack(
+        python=python,
+        image=f"paas-stack/python:{python}-{suite}-{PYTHON_STACK_REVISION}",
+        suite=suite,
+        packages=packages or ("python3", "python3-venv"),
+        script=script,
+    )
+
+
+#: The Pythons ``paas stack build`` offers, one Debian release each (all on the same
+#: mirror): bookworm 3.11, trixie 3.13, forky 3.14 (forky's default python3 is not 3.14,
+#: so its packages are named).
+DEBIAN_STACKS = (
+    debian_stack("3.11", "bookworm"),
+    debian_stack("3.13", "trixie"),
+    debian_stack("3.14", "forky", ("python3.14", "python3.14-venv"), script="sid"),
+)
+#: The stack the router and redis images share a root file system with, and the one the
+#: platform builds when none exists yet (its root file system is the cheapest to make).
+BASELINE_PYTHON = "3.11"
+
+
+def _configured_stacks() -> tuple[PythonStack, ...]:
+    """``PAAS_PYTHON_STACKS`` (``3.12=python:3.12-slim,3.13=python:3.13-slim``), else
+    ``PAAS_STACK_IMAGE`` as the one stack (its Python in ``PAAS_STACK_PYTHON``, default
+    3.11), else the Debian-built set, or the part of it ``PAAS_PYTHONS`` (``3.11,3.13``)
+    keeps: a platform that offers fewer Pythons has fewer stacks to build, and its
+    default (the newest built) stays where the operator wants it."""
+    listed = _env("PAAS_PYTHON_STACKS")
+    if listed:
+        stacks = []
+        for item in listed.split(","):
+            version, sep, image = item.strip().partition("=")
+            if not sep or not re.fullmatch(r"\d+\.\d+", version.strip()) or not image.strip():
+                raise InvalidInput(f"PAAS_PYTHON_STACKS: {item.strip()!r} is not VERSION=IMAGE "
+                                   "(e.g. 3.13=python:3.13-slim)")
+            stacks.append(PythonStack(version.strip(), image.strip()))
+        return tuple(sorted(stacks, key=lambda s: s.key))
+    single = _env("PAAS_STACK_IMAGE")
+    if single:
+        return (PythonStack(_env("PAAS_STACK_PYTHON") or BASELINE_PYTHON, single),)
+    kept = _env("PAAS_PYTHONS")
+    if kept:
+        versions = {v.strip() for v in kept.split(",") if v.strip()}
+        unknown = versions - {s.python for s in DEBIAN_STACKS}
+        if unknown or not versions:
+            offered = ", ".join(s.python for s in DEBIAN_STACKS)
+            raise InvalidInput(f"PAAS_PYTHONS={kept!r}: the stacks offer {offered}")
+        return tuple(s for s in DEBIAN_STACKS if s.python in versions)
+    return DEBIAN_STACKS
 
 
 @dataclass(frozen=True)
 class StackImages:
     """Images the platform runs; built from Debian packages by ``paas stack build``."""
 
-    python: str = field(
-        default_factory=lambda: os.environ.get("PAAS_STACK_IMAGE", f"paas-stack/python:{STACK_TAG}")
-    )
+    #: Every Python apps may ask for, oldest first.
+    pythons: tuple[PythonStack, ...] = field(default_factory=_configured_stacks)
     router: str = field(
         default_factory=lambda: os.environ.get("PAAS_ROUTER_IMAGE", f"paas-stack/nginx:{STACK_TAG}")
     )
     redis: str = field(
         default_factory=lambda: os.environ.get("PAAS_REDIS_IMAGE", f"paas-stack/redis:{STACK_TAG}")
     )
+    #: ``postgres:15`` where a registry is reachable: ours keeps its entrypoint contract.
+    postgres: str = field(
+        default_factory=lambda: os.environ.get("PAAS_POSTGRES_IMAGE",
+                                               f"paas-stack/postgres:{POSTGRES_TAG}")
+    )
+
+    @property
+    def baseline(self) -> PythonStack:
+        """The stack built when none is (bookworm, like the router), else the oldest."""
+        return next((s for s in self.pythons if s.python == BASELINE_PYTHON), self.pythons[0])
+
+    @property
+    def python(self) -> str:
+        """The baseline stack's image: the one a cluster's build engine pulls, and the base
+        of the platform server image."""
+        return self.baseline.image
+
+    def select(self, versions: list[str] | tuple[str, ...]) -> tuple[PythonStack, ...]:
+        """The stacks for ``paas stack build --python X``; a version no stack has is an
+        error that lists the ones there are."""
+        chosen = []
+        for v in versions:
+            found = [s for s in self.pythons if s.python == v]
+            if not found:
+                offered = ", ".join(s.python for s in self.pythons)
+                raise InvalidInput(f"no stack offers Python {v} (stacks: {offered})")
+            chosen += found
+        return tuple(dict.fromkeys(chosen))
 
 
 @dataclass(frozen=True)
@@ -176,6 +318,13 @@ class Settings:
         default_factory=lambda: float(_env("PAAS_AUTOSCALE_INTERVAL") or 5.0))
     autoscale_window: float = field(
         default_factory=lambda: float(_env("PAAS_AUTOSCALE_WINDOW") or 300.0))
+    #: Docker: let app containers reach link-local addresses (169.254.0.0/16, the
+    #: cloud metadata service). Off: a host firewall rule drops that traffic.
+    allow_metadata: bool = field(
+        default_factory=lambda: (_env("PAAS_ALLOW_METADATA") or "").lower()
+        in ("1", "true", "yes"))
+    #: Upper bounds on replicas and process types, checked before anything starts.
+    replicas: ReplicaBounds = field(default_factory=replica_bounds_from_env)
 
     @property
     def instance(self) -> str:
@@ -193,6 +342,11 @@ class Settings:
     @property
     def repos_dir(self) -> Path:
         return self.home / "repos"
+
+    @property
+    def backups_dir(self) -> Path:
+        """Add-on backups, one 0700 folder per app."""
+        return self.home / "backups"
 
     @property
     def router_dir(self) -> Path:

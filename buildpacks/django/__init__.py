@@ -4,7 +4,12 @@ The settings module comes from manage.py's ``DJANGO_SETTINGS_MODULE``; the setti
 read, not imported: ``WSGI_APPLICATION`` / ``ASGI_APPLICATION``, ``STATIC_ROOT`` and
 ``STATIC_URL``, following ``from .base import *`` chains. ``STATIC_ROOT`` is evaluated for
 the usual forms (``BASE_DIR / "staticfiles"``, ``os.path.join(BASE_DIR, ...)``) so the
-router can serve what ``collectstatic`` gathers at build time.
+router can serve what ``collectstatic`` gathers at build time. The router serves a
+published copy (publish_static.py): unhashed names too, never ``staticfiles.json``.
+
+``DEBUG = True`` and a startproject ``SECRET_KEY`` are warned about at push (from
+Django's ``check --deploy`` list), without failing it; an app on SQLite is told that its
+database does not survive a release.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from dataclasses import replace
+from importlib import resources
 
 from buildpacks.python import declared
 from buildpacks.python.servers import gunicorn
@@ -24,7 +31,13 @@ PRIORITY = 30
 
 APP_DIR = "/app"
 _SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]""")
-_WANTED = ("WSGI_APPLICATION", "ASGI_APPLICATION", "STATIC_ROOT", "STATIC_URL")
+_WANTED = ("WSGI_APPLICATION", "ASGI_APPLICATION", "STATIC_ROOT", "STATIC_URL", "DEBUG",
+           "SECRET_KEY")
+#: Where the router's copy of STATIC_ROOT goes in the image.
+PUBLISHED_STATIC = "/app/.paas/static"
+PUBLISHER = "/opt/paas/django_static.py"
+_SQLITE = re.compile(r"django\.db\.backends\.sqlite3")
+_DATABASE_URL = re.compile(r"DATABASE_URL|dj_database_url|dj-database-url|\bPG(HOST|DATABASE)\b")
 
 
 class _Unknown(Exception):
@@ -76,9 +89,14 @@ class _Evaluator:
             return posixpath.dirname(str(self.eval(args[0])))
         if name == "join" and args:
             return posixpath.join(*(str(self.eval(a)) for a in args))
-        if name in ("get", "getenv") and len(args) == 2:
+        if name in ("get", "getenv") and (len(args) == 2 or node.keywords):
             # os.environ.get("STATIC_ROOT", default): the build has no app config.
-            return self.eval(args[1])
+            default = args[1] if len(args) == 2 else next(
+                (kw.value for kw in node.keywords if kw.arg == "default"), None)
+            if default is not None:
+                return self.eval(default)
+        if name in ("get", "getenv") and len(args) == 1 and not node.keywords:
+            return None
         raise _Unknown(name)
 
 
@@ -135,6 +153,35 @@ def _static_url(value: object) -> str | None:
     return "/" + url.strip("/") + "/"
 
 
+def _insecure_key(value: object) -> bool:
+    """Django's W009: a startproject key, or one too short or too plain to be secret."""
+    return isinstance(value, str) and (
+        value.startswith("django-insecure-") or len(value) < 50 or len(set(value)) < 5)
+
+
+def deploy_warnings(settings: dict[str, object], where: str) -> list[str]:
+    """What ``check --deploy`` would flag that the source alone shows; never fatal."""
+    warnings = []
+    if settings.get("DEBUG") is True:
+        warnings.append(f"Warning: DEBUG = True in {where}: error pages show settings and "
+                        "code to anyone; read it from the environment and leave it off")
+    if _insecure_key(settings.get("SECRET_KEY")):
+        warnings.append(f"Warning: SECRET_KEY in {where} is the startproject default or "
+                        "weak: set a long random one with `paas config:set SECRET_KEY=...` "
+                        "and read it from os.environ")
+    return warnings
+
+
+def _sqlite(src: SourceTree, settings_module: str) -> bool:
+    """Settings that name SQLite and no DATABASE_URL: the database lives in the
+    container's file system."""
+    package = settings_module.rpartition(".")[0]
+    texts = [src.read(p) or "" for p in src.paths(".py")
+             if p.startswith(package.replace(".", "/") + "/") or p == "settings.py"]
+    joined = "\n".join(texts)
+    return bool(_SQLITE.search(joined)) and not _DATABASE_URL.search(joined)
+
+
 def detect(src: SourceTree) -> WebServer | None:
     if "django" not in declared(src) or not src.has("manage.py"):
         return None
@@ -160,23 +207,34 @@ def detect(src: SourceTree) -> WebServer | None:
     steps: tuple[tuple[str, ...], ...] = ()
     static: tuple[StaticMount, ...] = ()
     root = settings.get("STATIC_ROOT")
+    files: dict[str, str] = {}
     if "STATIC_ROOT" in settings and root is not None:
         steps = (("python", "manage.py", "collectstatic", "--noinput"),)
         url = _static_url(settings.get("STATIC_URL"))
         if isinstance(root, str) and url and root.startswith(APP_DIR + "/"):
-            static = (StaticMount(url, posixpath.normpath(root)),)
+            root = posixpath.normpath(root)
+            steps += (("python", PUBLISHER, root, PUBLISHED_STATIC),)
+            files[PUBLISHER] = resources.files(__name__).joinpath(
+                "publish_static.py").read_text()
+            static = (StaticMount(url, PUBLISHED_STATIC),)
             notes.append(f"Static files: collectstatic at build, {url} served by nginx "
-                         f"from {static[0].path}")
+                         f"from {root} (unhashed names too; staticfiles.json never)")
         else:
             notes.append("Static files: collectstatic at build; STATIC_ROOT is not a "
                          "path inside the app, so nginx does not serve it")
     else:
         notes.append("Static files: STATIC_ROOT is not set, so no collectstatic; set "
                      "STATIC_ROOT = BASE_DIR / 'staticfiles' to have nginx serve them")
-    if not re.search(r"^\s*release\s*:", src.read("Procfile") or "", re.M):
+    notes += deploy_warnings(settings, _module_path(src, settings_module) or settings_module)
+    if _sqlite(src, settings_module):
+        notes.append("Tip: the database is SQLite, a file in the container: every release "
+                     "and every replica starts from its own empty copy. Use the PostgreSQL "
+                     "add-on (`paas addons:create postgres`, read DATABASE_URL), then "
+                     "migrate with a 'release: python manage.py migrate --noinput' line")
+    elif not re.search(r"^\s*release\s*:", src.read("Procfile") or "", re.M):
         notes.append("Tip: add 'release: python manage.py migrate --noinput' to the "
                      "Procfile to migrate once per release, before it takes traffic")
-    return gunicorn(
+    server = gunicorn(
         "Django",
         f"{module}:{attr}",
         f"{source} = {dotted} (settings {settings_module})",
@@ -185,3 +243,4 @@ def detect(src: SourceTree) -> WebServer | None:
         build_steps=steps,
         notes=tuple(notes),
     )
+    return replace(server, files={**server.files, **files})

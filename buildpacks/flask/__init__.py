@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import ast
 
-from buildpacks.python import call_name, declared, literal_kwargs, module_name, modules, pick
+from buildpacks.python import (
+    call_name,
+    declared,
+    literal_kwargs,
+    module_name,
+    modules,
+    own_server,
+    pick,
+)
 from buildpacks.python.servers import gunicorn
 from paas.builder.plan import WebServer
 from paas.builder.source import SourceTree
@@ -65,6 +73,9 @@ def detect(src: SourceTree) -> list[WebServer] | None:
     candidates: list[tuple[tuple[object, ...], str, str]] = []
     trees: dict[str, ast.Module] = {}
     for path, tree in modules(src):
+        server = own_server(tree)
+        if server is not None and server.native:
+            return None
         targets = _flask_targets(tree)
         if targets:
             trees[path] = tree

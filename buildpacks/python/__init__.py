@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from buildpacks.python import manifests as M
-from paas.builder.plan import GENERATED_DIR, Dependencies
+from paas.builder.plan import ALL_DEBIAN_STACKS, GENERATED_DIR, Dependencies, Stack
 from paas.builder.source import SourceTree
 from paas.errors import BuildFailed
 
 KIND = "language"
 
-#: The one Python the stack image (Debian bookworm) carries.
-STACK_PYTHON = "3.11"
-
 _INCLUDE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
 _LOCAL = re.compile(r"^\s*(?:-e\s+|--editable\s+)?(\.|\./|/|file:)")
-_PY_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 _REQS = f"{GENERATED_DIR}/requirements.txt"
 _CONSTRAINTS = f"{GENERATED_DIR}/constraints.txt"
 
@@ -167,47 +164,166 @@ def _setup_py(src: SourceTree) -> Dependencies:
                         generated=generated)
 
 
-def _python_version(src: SourceTree) -> tuple[str, str] | None:
-    """(major.minor, where it came from), checked against the stack; None if unpinned."""
-    found: list[tuple[str, str]] = []
+@dataclass(frozen=True)
+class PythonRequest:
+    """The Python an app asks for: a pinned ``major.minor``, or a requires-python range."""
+
+    where: str
+    #: As the file wrote it, for messages.
+    text: str
+    minor: tuple[int, int] | None = None
+    #: requires-python clauses as (operator, (major, minor)).
+    clauses: tuple[tuple[str, tuple[int, int]], ...] = ()
+
+    def allows(self, version: tuple[int, ...]) -> bool:
+        """Whether a stack's ``major.minor`` satisfies the range (patch levels are the
+        stack's own, so a clause's patch is ignored: ``>=3.12.1`` allows 3.12)."""
+        have = (version[0], version[1]) if len(version) > 1 else (version[0], 0)
+        return all(_CMP[op](have, want) for op, want in self.clauses)
+
+
+_CMP = {
+    ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+    "~=": lambda a, b: a >= b and a[0] == b[0],
+}
+_CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|~=|>|<)\s*(\d+)(?:\.(\d+|\*))?(?:\.(\d+|\*))?\s*$")
+#: ``3.13``, ``3.13.1``, ``python-3.13.1`` (Heroku's runtime.txt), ``cpython-3.13``.
+_PIN = re.compile(r"^(?:c?python-?)?(\d+)\.(\d+)(?:\.\d+)?(?:[a-z]+\d*)?$", re.I)
+
+
+def _pin_line(text: str) -> str | None:
+    """The version line of a .python-version or runtime.txt: comments and blank lines
+    are skipped (pyenv and uv do; Heroku's template starts with a comment)."""
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            return line
+    return None
+
+
+def _pin(text: str, where: str) -> PythonRequest:
+    m = _PIN.match(text)
+    if m is None:
+        raise BuildFailed(f"{where}: cannot read a Python version in {text!r}; only CPython "
+                          "stacks exist here: write e.g. 3.13")
+    return PythonRequest(where, text, minor=(int(m.group(1)), int(m.group(2))))
+
+
+def _requires_python(text: str) -> PythonRequest:
+    clauses: list[tuple[str, tuple[int, int]]] = []
+    for part in text.split(","):
+        m = _CLAUSE.match(part)
+        if m is None:
+            raise BuildFailed(f"pyproject.toml: cannot read requires-python {text!r}")
+        op, major, minor, patch = m.groups()
+        if minor in (None, "*"):
+            # >=3 / ==3.*: the whole major line
+            low, high = (int(major), 0), (int(major) + 1, 0)
+            clauses += {"==": [(">=", low), ("<", high)], "!=": [("<", low)]}.get(
+                op, [(op, low)])
+            continue
+        version = (int(major), int(minor))
+        if op == "~=" and patch not in (None, "*"):
+            op = "=="  # ~=3.12.1 stays within 3.12
+        clauses.append((op, version))
+    return PythonRequest("requires-python", text, clauses=tuple(clauses))
+
+
+def python_request(src: SourceTree) -> tuple[PythonRequest | None, PythonRequest | None]:
+    """(the pinned version, the requires-python range), each None when absent.
+
+    Pins come from .python-version, runtime.txt and Pipfile [requires]; two pins that
+    name different minors are a conflict the push reports rather than guesses at.
+    """
+    pins: list[PythonRequest] = []
     for path in (".python-version", "runtime.txt"):
-        text = (src.read(path) or "").strip()
-        if text:
-            found.append((text.splitlines()[0].strip(), path))
+        line = _pin_line(src.read(path) or "")
+        if line:
+            pins.append(_pin(line, path))
     pinned = M.pipfile_python(src)
     if pinned:
-        found.append((pinned, "Pipfile [requires]"))
-    minors: list[tuple[str, str, str]] = []
-    for text, where in found:
-        m = _PY_VERSION.search(text)
-        if m is None:
-            raise BuildFailed(f"{where}: cannot read a Python version in {text!r} "
-                              f"(write e.g. {STACK_PYTHON})")
-        minors.append((f"{m.group(1)}.{m.group(2)}", text, where))
-    if len({m for m, _, _ in minors}) > 1:
-        listed = ", ".join(f"{text} in {where}" for _, text, where in minors)
+        pins.append(_pin(pinned.strip(), "Pipfile [requires]"))
+    if len({p.minor for p in pins}) > 1:
+        listed = ", ".join(f"{p.text} in {p.where}" for p in pins)
         raise BuildFailed(f"conflicting Python versions: {listed}")
-    if not minors:
-        return None
-    minor, text, where = minors[0]
-    if minor != STACK_PYTHON:
-        raise BuildFailed(
-            f"{where} asks for Python {text}, but this platform's stack (Debian bookworm) "
-            f"offers Python {STACK_PYTHON} only: set {STACK_PYTHON} in {where} or remove it"
-        )
-    return minor, where
+    requires = (_pyproject(src) or {}).get("project", {}).get("requires-python")
+    return (pins[0] if pins else None,
+            _requires_python(str(requires)) if requires else None)
 
 
-def dependencies(src: SourceTree) -> Dependencies | None:
+def _dotted(version: tuple[int, ...]) -> str:
+    return ".".join(str(v) for v in version)
+
+
+def _not_built(stack: Stack, why: str) -> BuildFailed:
+    return BuildFailed(f"{why}, but its stack {stack.image} is not built on this platform: "
+                       f"run `paas stack build --python {stack.python}` on the platform host")
+
+
+def _offered(stacks: Sequence[Stack]) -> str:
+    return ", ".join(s.label for s in stacks)
+
+
+def choose_stack(src: SourceTree, stacks: Sequence[Stack]) -> tuple[Stack, str]:
+    """The stack to build on, and the line that says why.
+
+    A pin (``3.13``) takes the stack of that minor; a minor no stack has takes the
+    nearest later one of the same major (``3.12`` -> 3.13: newer than asked, but the
+    smallest step from it), else the push fails naming what exists. Without a pin,
+    the newest built stack that requires-python allows; without either, the newest
+    built stack. A stack the platform offers but has not built is an error with the
+    command that builds it, never a silent fallback to another Python.
+    """
+    ordered = sorted(stacks, key=lambda s: s.key)
+    pin, requires = python_request(src)
+    if pin is not None and pin.minor is not None:
+        asked = pin.minor
+        same = [s for s in ordered if s.key[:2] == asked]
+        later = [s for s in ordered if s.key[0] == asked[0] and s.key[:2] > asked]
+        if requires is not None and not requires.allows(asked):
+            raise BuildFailed(f"conflicting Python versions: {pin.text} in {pin.where}, "
+                              f"requires-python {requires.text} in pyproject.toml")
+        if same:
+            stack = ([s for s in same if s.built] or same)[-1]
+            why = f"from {pin.where}"
+        elif later:
+            stack = later[0]
+            why = (f"{pin.where} asks {_dotted(asked)}, which no stack has: "
+                   "the nearest later one")
+        else:
+            raise BuildFailed(f"{pin.where} asks for Python {pin.text}: no stack offers "
+                              f"{_dotted(asked)} or later (stacks: {_offered(ordered)})")
+        if not stack.built:
+            raise _not_built(stack, f"{pin.where} asks for Python {pin.text}")
+    else:
+        allowed = [s for s in ordered if requires is None or requires.allows(s.key)]
+        if not allowed:
+            raise BuildFailed(f"requires-python {requires.text if requires else ''} allows "
+                              f"none of the stacks ({_offered(ordered)})")
+        built = [s for s in allowed if s.built]
+        if not built:
+            if requires is not None:
+                raise _not_built(allowed[-1], f"requires-python {requires.text} allows "
+                                 f"Python {allowed[-1].python}")
+            raise BuildFailed("no Python stack is built on this platform: run "
+                              "`paas stack build` on the platform host")
+        stack = built[-1]
+        why = (f"the newest requires-python {requires.text} allows" if requires
+               else "the newest here; pin a version in .python-version")
+    return stack, f"Stack: {stack.label}, {stack.image} ({why})"
+
+
+def dependencies(src: SourceTree, stacks: Sequence[Stack] = ALL_DEBIAN_STACKS
+                 ) -> Dependencies | None:
     deps = _dependencies(src)
     if deps is None:
         return None
-    version = _python_version(src)
-    note = (f"Python {STACK_PYTHON} (from {version[1]})" if version
-            else f"Python {STACK_PYTHON} (the stack's; pin it in .python-version)")
+    stack, note = choose_stack(src, stacks)
     return Dependencies(
         manager=deps.manager, files=deps.files, pip_args=deps.pip_args,
-        python_version=STACK_PYTHON, notes=(note, *deps.notes), generated=deps.generated,
+        python_version=stack.python, stack=stack, notes=(note, *deps.notes),
+        generated=deps.generated,
     )
 
 
@@ -310,3 +426,105 @@ def pick(candidates: list[tuple[tuple[object, ...], str, str]]
         return []
     best = min(rank for rank, _, _ in candidates)
     return [(path, target) for rank, path, target in sorted(candidates) if rank == best]
+
+
+# Scripts that start their own server ------------------------------------------------
+def imports(tree: ast.Module, package: str) -> bool:
+    """Whether the module imports ``package`` or one of its submodules."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(
+            a.name == package or a.name.startswith(package + ".") for a in node.names
+        ):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (
+            (node.module or "") == package or (node.module or "").startswith(package + ".")
+        ):
+            return True
+    return False
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
+
+
+def _calls(nodes: list[ast.stmt]) -> list[ast.Call]:
+    return [n for stmt in nodes for n in ast.walk(stmt) if isinstance(n, ast.Call)]
+
+
+def _receiver(call: ast.Call) -> str:
+    """``app`` for ``app.run()``; "" when the call is not a method call on a name."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return func.value.id
+    return ""
+
+
+@dataclass(frozen=True)
+class OwnServer:
+    """A module that starts a server itself instead of (only) exposing an app object."""
+
+    #: For the plan: "Tornado HTTPServer hosting a WSGI app".
+    kind: str
+    framework: str
+    #: The server starts when the module is imported (so a WSGI server importing it
+    #: would start it inside its first worker).
+    at_import: bool
+    #: It must run as a script: importing it elsewhere cannot serve it.
+    native: bool
+    #: Hosts a WSGI app that gunicorn could serve better.
+    wsgi: bool = False
+    #: Builds a ``tornado.web.Application`` (the Tornado buildpack runs those).
+    tornado_application: bool = False
+
+
+def tornado_application_names(tree: ast.Module) -> set[str]:
+    """Names that build a tornado Application here: the class and local subclasses."""
+    names = {"Application"}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and any(
+            (isinstance(b, ast.Attribute) and b.attr == "Application")
+            or (isinstance(b, ast.Name) and b.id in names)
+            for b in node.bases
+        ):
+            names.add(node.name)
+    return names
+
+
+def own_server(tree: ast.Module) -> OwnServer | None:
+    """The server a module starts at import or under ``if __name__ == "__main__"``.
+
+    Read statically. At import means a top-level statement (not inside a function, a
+    class or the main guard). Under the main guard also counts the module's functions
+    the guard calls (``asyncio.run(main())``). A Flask ``app.run()`` under the main guard
+    is the development server for ``python app.py``: gunicorn serves that app instead,
+    so it is reported but not native.
+    """
+    top = [s for s in tree.body if not isinstance(
+        s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not _is_main_guard(s)]
+    guard = [s for s in tree.body if _is_main_guard(s)]
+    functions = {s.name: s for s in tree.body
+                 if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    called = {call_name(c) for c in _calls(guard)} | {
+        call_name(c) for c in _calls(top)}
+    main_calls = _calls(guard) + _calls([functions[n] for n in sorted(called & set(functions))])
+    flask_names = {t.id for s in tree.body if isinstance(s, ast.Assign)
+                   and call_name(s.value) in ("Flask", "create_app", "make_app")
+                   for t in s.targets if isinstance(t, ast.Name)}
+    every = {call_name(n) for n in ast.walk(tree)}
+    application = bool(every & tornado_application_names(tree))
+    for at_import, calls in ((True, _calls(top)), (False, main_calls)):
+        names = {call_name(c) for c in calls}
+        if imports(tree, "tornado") and names & {"listen", "start", "bind"} and (
+            every & {"HTTPServer", "WSGIContainer"} or application
+        ):
+            wsgi = "WSGIContainer" in every
+            kind = ("Tornado HTTPServer hosting a WSGI app" if wsgi else
+                    "Tornado Application" if application else "Tornado HTTPServer")
+            return OwnServer(kind, "Tornado", at_import, native=True, wsgi=wsgi,
+                             tornado_application=application)
+        if imports(tree, "aiohttp") and "run_app" in names:
+            return OwnServer("aiohttp web.run_app", "aiohttp", at_import, native=True)
+        if any(call_name(c) == "run" and _receiver(c) in flask_names for c in calls):
+            return OwnServer("Flask development server (app.run)", "Flask", at_import,
+                             native=at_import, wsgi=True)
+    return None

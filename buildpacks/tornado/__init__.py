@@ -12,7 +12,14 @@ import ast
 import shlex
 from importlib import resources
 
-from buildpacks.python import call_name, declared, literal_kwargs, modules, pick
+from buildpacks.python import (
+    call_name,
+    declared,
+    literal_kwargs,
+    modules,
+    pick,
+    tornado_application_names,
+)
 from paas.builder.plan import WebServer
 from paas.builder.source import SourceTree
 from paas.domain.release import StaticMount
@@ -22,19 +29,6 @@ PRIORITY = 35
 
 LAUNCHER = "/opt/paas/tornado_serve.py"
 _STARTS = ("start", "run", "run_sync")
-
-
-def _application_names(tree: ast.Module) -> set[str]:
-    """Names that build a tornado Application here: the class and local subclasses."""
-    names = {"Application"}
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and any(
-            (isinstance(b, ast.Attribute) and b.attr == "Application")
-            or (isinstance(b, ast.Name) and b.id in names)
-            for b in node.bases
-        ):
-            names.add(node.name)
-    return names
 
 
 def _imports_tornado(tree: ast.Module) -> bool:
@@ -57,17 +51,57 @@ def _is_script(tree: ast.Module) -> bool:
     return False
 
 
-def _static(src: SourceTree, path: str, tree: ast.Module) -> tuple[StaticMount, ...]:
-    """``static_path=`` given to the Application: Tornado serves it at /static/."""
-    apps = _application_names(tree)
+def _folder(node: ast.expr) -> str | None:
+    """The folder a ``static_path`` value names, relative to the script: the last string
+    of ``os.path.join(os.path.dirname(__file__), "static")``, ``BASE / "static"`` or a
+    plain relative string; None for anything else (an absolute or computed path)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        value = node.value.strip("/") if not node.value.startswith("/") else None
+        return value or None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return _folder(node.right)
+    if isinstance(node, ast.Call) and call_name(node) in ("join", "Path") and node.args:
+        return _folder(node.args[-1])
+    return None
+
+
+def _static_settings(tree: ast.Module, apps: set[str]) -> list[tuple[ast.expr, object]]:
+    """(static_path expression, static_url_prefix) pairs: keywords of an Application
+    call, and the ``settings = dict(static_path=...)`` or ``{"static_path": ...}`` an
+    Application subclass builds in ``__init__`` (Tornado's own demos do this)."""
+    found: list[tuple[ast.expr, object]] = []
+    scopes: list[ast.AST] = [n for n in tree.body if isinstance(n, ast.ClassDef)
+                             and n.name in apps]
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or call_name(node) not in apps:
-            continue
-        if any(kw.arg == "static_path" for kw in node.keywords):
-            prefix = literal_kwargs(node).get("static_url_prefix", "/static/")
-            base = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
-            if isinstance(prefix, str) and src.has_dir(f"{base}static"):
-                return (StaticMount("/" + prefix.strip("/") + "/", f"/app/{base}static"),)
+        if isinstance(node, ast.Call) and call_name(node) in apps:
+            scopes.append(node)
+    for scope in scopes:
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Call) and call_name(node) in (*apps, "dict", "__init__"):
+                kwargs = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+                if "static_path" in kwargs:
+                    prefix = literal_kwargs(node).get("static_url_prefix", "/static/")
+                    found.append((kwargs["static_path"], prefix))
+            elif isinstance(node, ast.Dict):
+                keys = [k.value if isinstance(k, ast.Constant) else None for k in node.keys]
+                if "static_path" in keys:
+                    values = dict(zip(keys, node.values, strict=True))
+                    prefix_node = values.get("static_url_prefix")
+                    prefix = (prefix_node.value if isinstance(prefix_node, ast.Constant)
+                              else "/static/")
+                    found.append((values["static_path"], prefix))
+    return found
+
+
+def _static(src: SourceTree, path: str, tree: ast.Module) -> tuple[StaticMount, ...]:
+    """``static_path`` of the Application: Tornado serves it at /static/, nginx does here."""
+    base = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+    for value, prefix in _static_settings(tree, tornado_application_names(tree)):
+        folder = _folder(value) or "static"
+        directory = f"{base}{folder}"
+        if isinstance(prefix, str) and ".." not in folder.split("/") \
+                and src.has_dir(directory):
+            return (StaticMount("/" + prefix.strip("/") + "/", f"/app/{directory}"),)
     return ()
 
 
@@ -79,7 +113,7 @@ def detect(src: SourceTree) -> list[WebServer] | None:
     for path, tree in modules(src):
         if not _imports_tornado(tree) or not _is_script(tree):
             continue
-        apps = _application_names(tree)
+        apps = tornado_application_names(tree)
         if any(call_name(n) in apps for n in ast.walk(tree)):
             trees[path] = tree
             candidates.append(((path.count("/"), path.endswith("__init__.py")), path, path))

@@ -66,13 +66,18 @@ def _on_term(signum: int, frame: FrameType | None) -> None:
     loop.call_soon_threadsafe(_drain)
 
 
+def install() -> None:
+    """The adjustments, for this launcher and for serve_script.py, which reuses them."""
+    tcpserver.TCPServer.listen = listen  # type: ignore[method-assign]
+    httpserver.HTTPServer.initialize = initialize  # type: ignore[method-assign]
+    signal.signal(signal.SIGTERM, _on_term)
+
+
 def main(argv: list[str]) -> None:
     if len(argv) < 2:
         sys.exit("usage: tornado_serve.py SCRIPT [ARGS...]")
     script = str(Path(argv[1]).resolve())
-    tcpserver.TCPServer.listen = listen  # type: ignore[method-assign]
-    httpserver.HTTPServer.initialize = initialize  # type: ignore[method-assign]
-    signal.signal(signal.SIGTERM, _on_term)
+    install()
     sys.argv = [script, *argv[2:]]
     sys.path.insert(0, str(Path(script).parent))
     runpy.run_path(script, run_name="__main__")

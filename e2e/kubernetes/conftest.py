@@ -4,31 +4,26 @@ the platform server out of the cluster under the chart's ServiceAccount (k8s_e2e
 from __future__ import annotations
 
 import subprocess
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from k8s_e2e import (
+
+from e2e.harness import Platform
+from e2e.kubernetes.k8s_e2e import (
     CHART,
     DOMAIN,
     GATEWAY,
     GATEWAY_SECTION,
     RELEASE,
+    ROLLOUT_TIMEOUT,
     SYSTEM_NS,
     helm_binary,
     require_cluster,
-    write_app,
 )
-
-from e2e.harness import Platform
 from e2e.registry import Registry, running_registry
-
-#: Short, so the journey of a release that never turns ready is rolled back quickly.
-ROLLOUT_TIMEOUT = 30
 
 
 @pytest.fixture(scope="session")
@@ -135,26 +130,3 @@ def platform(tmp_path_factory: pytest.TempPathFactory, stack_images: None,
         yield p
     finally:
         p.cleanup()
-
-
-@dataclass
-class AppUnderTest:
-    name: str
-    repo: Path
-    namespace: str
-
-
-def create_app(platform: Platform, procfile: str | None = None) -> AppUnderTest:
-    name = f"k{uuid.uuid4().hex[:8]}"
-    repo = platform.base / "repos" / name
-    repo.mkdir(parents=True)
-    if procfile is None:
-        write_app(repo)
-    else:
-        write_app(repo, procfile)
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]):
-        r = platform.git(*args, cwd=repo)
-        assert r.code == 0, r.text
-    created = platform.paas("apps:create", name, cwd=repo)
-    assert created.code == 0, created.text
-    return AppUnderTest(name, repo, f"paas-{name}")

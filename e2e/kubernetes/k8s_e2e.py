@@ -27,11 +27,15 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+
+from e2e.harness import Platform
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "paas"
@@ -44,6 +48,8 @@ DOMAIN = "apps.paas.test"
 KWOK_LOG = "kwok fake node"
 #: A web command kwok keeps unready (scripts/k8s/kwok-stages.yaml).
 NEVER_READY = "paas-test-never-ready"
+#: Seconds the server gives a rollout (short, so the never-ready journey is quick).
+ROLLOUT_TIMEOUT = 30
 
 FLASK_APP = """\
 import os
@@ -104,3 +110,26 @@ def eventually(check: Callable[[], T], timeout: float = 120, every: float = 0.5)
             last = e
         time.sleep(every)
     raise AssertionError(f"did not converge in {timeout}s: {last!r}")
+
+
+@dataclass
+class AppUnderTest:
+    name: str
+    repo: Path
+    namespace: str
+
+
+def create_app(platform: Platform, procfile: str | None = None) -> AppUnderTest:
+    name = f"k{uuid.uuid4().hex[:8]}"
+    repo = platform.base / "repos" / name
+    repo.mkdir(parents=True)
+    if procfile is None:
+        write_app(repo)
+    else:
+        write_app(repo, procfile)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]):
+        r = platform.git(*args, cwd=repo)
+        assert r.code == 0, r.text
+    created = platform.paas("apps:create", name, cwd=repo)
+    assert created.code == 0, created.text
+    return AppUnderTest(name, repo, f"paas-{name}")

@@ -12,14 +12,24 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from conftest import ROLLOUT_TIMEOUT, AppUnderTest, create_app
-from k8s_e2e import DOMAIN, GATEWAY, GATEWAY_SECTION, KWOK_LOG, NEVER_READY, SYSTEM_NS, eventually
 from kubernetes import client, watch
 
 from e2e.harness import Platform
+from e2e.kubernetes.k8s_e2e import (
+    DOMAIN,
+    GATEWAY,
+    GATEWAY_SECTION,
+    KWOK_LOG,
+    NEVER_READY,
+    ROLLOUT_TIMEOUT,
+    SYSTEM_NS,
+    AppUnderTest,
+    create_app,
+    eventually,
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +55,7 @@ def release_of(deployment: Any) -> str:
 
 def jobs(kube: Any, app: AppUnderTest) -> dict[str, Any]:
     found = client.BatchV1Api(kube).list_namespaced_job(app.namespace).items
-    return {j.metadata.name: j for j in found}
+    return {str(j.metadata.name): j for j in found}
 
 
 def config_of(kube: Any, app: AppUnderTest, release: str) -> dict[str, str]:
@@ -54,7 +64,7 @@ def config_of(kube: Any, app: AppUnderTest, release: str) -> dict[str, str]:
 
 
 def http_route(kube: Any, app: AppUnderTest) -> dict[str, Any]:
-    return dict(client.CustomObjectsApi(kube).get_namespaced_custom_object(
+    return cast(dict[str, Any], client.CustomObjectsApi(kube).get_namespaced_custom_object(
         "gateway.networking.k8s.io", "v1", app.namespace, "httproutes", "web"))
 
 
@@ -131,10 +141,10 @@ def test_redis_addon_runs_as_a_statefulset_only_the_app_reaches(
         platform: Platform, shop: AppUnderTest, kube: Any) -> None:
     r = platform.paas("addons:create", "redis", "-a", shop.name)
     assert r.code == 0, r.text
-    sts = apps_api(kube).read_namespaced_stateful_set("addon-redis", shop.namespace)
+    sts = apps_api(kube).read_namespaced_stateful_set("redis", shop.namespace)
     assert sts.status.ready_replicas == 1
     claim = eventually(lambda: (c := client.CoreV1Api(kube).read_namespaced_persistent_volume_claim(
-        "data-addon-redis-0", shop.namespace)).status.phase == "Bound" and c)
+        "data-redis-0", shop.namespace)).status.phase == "Bound" and c)
     assert claim.spec.access_modes == ["ReadWriteOnce"]
     policy = kube.sanitize_for_serialization(client.NetworkingV1Api(
         kube).read_namespaced_network_policy("addon-redis", shop.namespace))
@@ -145,7 +155,7 @@ def test_redis_addon_runs_as_a_statefulset_only_the_app_reaches(
     release = release_of(web(kube, shop))
     assert release == "v3"
     config = config_of(kube, shop, release)
-    host = f"addon-redis.{shop.namespace}.svc:6379/0"
+    host = f"redis.{shop.namespace}.svc:6379/0"
     assert config["REDIS_URL"].endswith(host) and config["CELERY_BROKER_URL"] == config["REDIS_URL"]
     assert_release_job_ran_once(kube, shop, "v3")
 
@@ -162,13 +172,13 @@ def test_autoscaling_objects_pass_the_api_server_and_keda_crd_validation(
                       "--per-replica", "10", "-a", shop.name)
     assert r.code == 0, r.text
     custom = client.CustomObjectsApi(kube)
-    so = custom.get_namespaced_custom_object("keda.sh", "v1alpha1", shop.namespace,
-                                             "scaledobjects", "worker")
+    so = cast(dict[str, Any], custom.get_namespaced_custom_object(
+        "keda.sh", "v1alpha1", shop.namespace, "scaledobjects", "worker"))
     trigger = so["spec"]["triggers"][0]
     assert trigger["type"] == "redis" and trigger["metadata"]["listName"] == "celery"
-    auth = custom.get_namespaced_custom_object("keda.sh", "v1alpha1", shop.namespace,
-                                               "triggerauthentications",
-                                               trigger["authenticationRef"]["name"])
+    auth = cast(dict[str, Any], custom.get_namespaced_custom_object(
+        "keda.sh", "v1alpha1", shop.namespace, "triggerauthentications",
+        trigger["authenticationRef"]["name"]))
     assert auth["spec"]["secretTargetRef"]
     r = platform.paas("autoscale:unset", "web", "-a", shop.name)
     assert r.code == 0, r.text

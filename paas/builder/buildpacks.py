@@ -8,7 +8,11 @@ A buildpack is a folder (a subpackage of ``buildpacks``) whose module declares:
   ``detect(src) -> WebServer | Sequence[WebServer] | None``: the web process and its
   production server (several when the app has several candidate entry points); or
 - ``KIND = "server"`` and ``serve(src, web) -> WebServer | None``: a production server
-  the app opted into (uWSGI with a ``uwsgi.ini``), replacing the framework's default.
+  the app opted into (uWSGI with a ``uwsgi.ini``), replacing the framework's default; or
+- ``KIND = "processes"`` and ``setup(src, processes) -> ProcessSetup | None``: process
+  types found in the code (a celery worker), and files and environment the app's
+  processes need (gunicorn's platform config for a Procfile's gunicorn), given the
+  process types decided so far.
 
 A language pack may also define ``check(src)``, raising BuildFailed before any build.
 Adding a framework or a server is adding a folder; nothing under ``paas/`` changes.
@@ -18,12 +22,19 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import cast
 
-from paas.builder.plan import BuildPlan, Dependencies, WebServer
+from paas.builder.plan import (
+    ALL_DEBIAN_STACKS,
+    BuildPlan,
+    Dependencies,
+    ProcessSetup,
+    Stack,
+    WebServer,
+)
 from paas.builder.source import SourceTree
 from paas.domain.procfile import parse_procfile
 from paas.domain.release import WebProtocol
@@ -35,6 +46,7 @@ class Buildpacks:
     languages: tuple[ModuleType, ...]
     frameworks: tuple[ModuleType, ...]
     servers: tuple[ModuleType, ...] = ()
+    processes: tuple[ModuleType, ...] = ()
 
 
 def load(package: str = "buildpacks") -> Buildpacks:
@@ -42,6 +54,7 @@ def load(package: str = "buildpacks") -> Buildpacks:
     languages: list[ModuleType] = []
     frameworks: list[ModuleType] = []
     servers: list[ModuleType] = []
+    processes: list[ModuleType] = []
     for info in pkgutil.iter_modules(root.__path__):
         if not info.ispkg:
             continue
@@ -53,8 +66,10 @@ def load(package: str = "buildpacks") -> Buildpacks:
             frameworks.append(mod)
         elif kind == "server":
             servers.append(mod)
+        elif kind == "processes":
+            processes.append(mod)
     frameworks.sort(key=lambda m: (getattr(m, "PRIORITY", 50), m.__name__))
-    return Buildpacks(tuple(languages), tuple(frameworks), tuple(servers))
+    return Buildpacks(tuple(languages), tuple(frameworks), tuple(servers), tuple(processes))
 
 
 def _detect(fw: ModuleType, src: SourceTree) -> list[WebServer]:
@@ -109,14 +124,39 @@ def _procfile(src: SourceTree) -> dict[str, str]:
         raise BuildFailed(e.message) from e
 
 
-def make_plan(src: SourceTree, packs: Buildpacks) -> BuildPlan:
-    """Compose the plan: dependencies from the language pack, web from Procfile or detection."""
+def _setups(packs: Buildpacks, src: SourceTree, processes: Mapping[str, str]
+            ) -> tuple[dict[str, str], ProcessSetup]:
+    """Run the process packs in turn; each sees the types the ones before it added."""
+    current = dict(processes)
+    files: dict[str, str] = {}
+    env: dict[str, str] = {}
+    notes: list[str] = []
+    for pack in packs.processes:
+        setup = cast(Callable[[SourceTree, Mapping[str, str]], ProcessSetup | None],
+                     pack.setup)(src, current)
+        if setup is None:
+            continue
+        current.update({k: v for k, v in setup.processes.items() if k not in current})
+        files.update(setup.files)
+        env.update(setup.env)
+        notes += setup.notes
+    return current, ProcessSetup(files=files, env=env, notes=tuple(notes))
+
+
+def make_plan(src: SourceTree, packs: Buildpacks,
+              stacks: Sequence[Stack] = ALL_DEBIAN_STACKS) -> BuildPlan:
+    """Compose the plan: dependencies and stack from the language pack, web from Procfile
+    or detection, other process types and their setup from the process packs.
+
+    ``stacks`` are the Python stacks the platform offers, marked built or not.
+    """
     deps: Dependencies | None = None
     for lang in packs.languages:
         check = getattr(lang, "check", None)
         if check is not None:
             cast(Callable[[SourceTree], None], check)(src)
-        deps = cast(Callable[[SourceTree], Dependencies | None], lang.dependencies)(src)
+        deps = cast(Callable[[SourceTree, Sequence[Stack]], Dependencies | None],
+                    lang.dependencies)(src, stacks)
         if deps is not None:
             break
     if deps is None:
@@ -136,35 +176,44 @@ def make_plan(src: SourceTree, packs: Buildpacks) -> BuildPlan:
         # The framework's build setup (static files, collectstatic) still applies, but the
         # Procfile's command is an HTTP server on $PORT whatever the detected server was.
         chosen = _named_by(processes["web"], found)
-        web = replace(chosen, protocol=WebProtocol.HTTP, notes=()) if chosen else None
+        # Its warnings and tips still hold; what it says about its server does not.
+        web = replace(chosen, protocol=WebProtocol.HTTP, notes=tuple(
+            n for n in chosen.notes if not n.startswith("Server:"))) if chosen else None
         notes = ("Process web: taken from the Procfile (it always wins over detection)",)
     elif len(found) == 1:
         web = _serve(packs, src, found[0])
         processes = {"web": web.command, **processes}
         notes = ()
-    elif not found and processes:
-        web, notes = None, ("No web process: only the Procfile's types run, none is routed",)
+    elif not found:
+        web, notes = None, ()
     else:
         raise _undecided(found)
 
+    processes, setup = _setups(packs, src, processes)
     if web is None:
+        if not processes:
+            raise _undecided(found)
+        if "web" not in processes:
+            notes = ("No web process: only the Procfile's types run, none is routed",)
         return BuildPlan(
             dependencies=deps,
             processes=processes,
             release_command=release_command,
+            files=setup.files,
+            env=setup.env,
             summary="Python app",
-            notes=notes,
+            notes=notes + setup.notes,
         )
     return BuildPlan(
         dependencies=deps,
         processes=processes,
         release_command=release_command,
         packages=web.packages,
-        files=web.files,
+        files={**web.files, **setup.files},
         build_steps=web.build_steps,
-        env=web.env,
+        env={**web.env, **setup.env},
         web_protocol=web.protocol,
         static=web.static,
         summary=f"{web.framework} app detected: {web.reason}",
-        notes=notes + web.notes,
+        notes=notes + web.notes + setup.notes,
     )

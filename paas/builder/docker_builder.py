@@ -13,10 +13,11 @@ import time
 import docker
 import docker.errors
 
+from paas.builder import dockerfile
 from paas.builder.build_stream import BuildStreamError, build_lines
 from paas.builder.buildpacks import Buildpacks, load, make_plan
 from paas.builder.context import platform_files, write_context
-from paas.builder.plan import BuildPlan
+from paas.builder.plan import BuildPlan, stacks_from_settings
 from paas.builder.source import PushedCommit, SourceTree
 from paas.domain.release import Build
 from paas.errors import BuildFailed, RuntimeUnavailable
@@ -39,23 +40,39 @@ class DockerBuilder:
         self.packs = packs or load()
 
     def plan(self, source: SourceTree) -> BuildPlan:
-        return make_plan(source, self.packs)
+        stacks = stacks_from_settings(self.settings.stack, self._has_image)
+        return make_plan(source, self.packs, stacks)
+
+    def _has_image(self, name: str) -> bool:
+        try:
+            self.client.images.get(name)
+            return True
+        except docker.errors.ImageNotFound:
+            return False
+        except docker.errors.DockerException as e:
+            raise RuntimeUnavailable(f"Docker engine unavailable: {e}") from e
+
+    @staticmethod
+    def _stack_image(plan: BuildPlan) -> str:
+        if plan.stack is None:
+            raise BuildFailed("the build plan names no stack")
+        return plan.stack.image
 
     def _platform_files(self, app: str, plan: BuildPlan) -> dict[str, bytes]:
         ca = self.settings.build.ca_bundle
         return platform_files(
             plan,
-            self.settings.stack.python,
+            self._stack_image(plan),
             ca_bundle=ca.read_bytes() if ca is not None else None,
             labels={"paas.instance": self.settings.instance, "paas.app": app},
         )
 
-    def _ensure_stack(self) -> None:
+    def _ensure_stack(self, image: str) -> None:
         try:
-            self.client.images.get(self.settings.stack.python)
+            self.client.images.get(image)
         except docker.errors.ImageNotFound:
             raise BuildFailed(
-                f"stack image {self.settings.stack.python} is missing: "
+                f"stack image {image} is missing: "
                 "run `paas stack build` on the platform host"
             ) from None
         except docker.errors.DockerException as e:
@@ -65,7 +82,7 @@ class DockerBuilder:
         plan = self.plan(source.source_tree())
         for line in plan.describe():
             log(f"-----> {line}")
-        self._ensure_stack()
+        self._ensure_stack(self._stack_image(plan))
         tag = f"{image_repository(self.settings, app)}:git-{commit[:12]}"
         build_args = {
             k: v
@@ -100,8 +117,9 @@ class DockerBuilder:
                         log(INDENT + line)
             except BuildStreamError as e:
                 steps.remove_new(self.client)
-                tail = "\n".join(output[-40:])
-                raise BuildFailed(f"build failed: {e.message}", log=tail) from None
+                # The output streamed to the pusher as it came: say only the cause again.
+                cause = dockerfile.install_error(output) or e.message
+                raise BuildFailed(f"build failed: {cause}") from None
             except docker.errors.DockerException as e:
                 raise RuntimeUnavailable(f"Docker engine error during build: {e}") from e
         log(f"-----> Image built in {time.monotonic() - started:.1f}s")

@@ -6,14 +6,42 @@ the only input of the Dockerfile renderer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from paas.domain.release import StaticMount, WebProtocol
+from paas.settings import DEBIAN_STACKS, StackImages
 
 #: Where files a buildpack generates for the dependency install (a requirements file
 #: derived from pyproject.toml or a lock file) sit in the ``deps`` build stage.
 GENERATED_DIR = "/tmp/build/deps"  # noqa: S108 - a path inside the build container
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A Python stack a build may start from, as the builder found it on its engine."""
+
+    python: str
+    image: str
+    #: How the push output names it: ``Python 3.13 on Debian trixie``.
+    label: str
+    #: False when the platform offers this Python but its image is not built here yet.
+    built: bool = True
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        return tuple(int(p) for p in self.python.split(".") if p.isdigit())
+
+
+def stacks_from_settings(images: StackImages, present: Callable[[str], bool]
+                         ) -> tuple[Stack, ...]:
+    """The configured stacks, each marked by whether ``present`` finds its image."""
+    return tuple(Stack(s.python, s.image, s.label, present(s.image)) for s in images.pythons)
+
+
+#: Every Debian stack, as if built: what plans assume when no engine was asked (tests,
+#: ``paas`` tools that only print a plan).
+ALL_DEBIAN_STACKS = tuple(Stack(s.python, s.image, s.label) for s in DEBIAN_STACKS)
 
 
 @dataclass(frozen=True)
@@ -27,6 +55,8 @@ class Dependencies:
     #: Argument lists for ``pip install`` (run from the source root).
     pip_args: tuple[tuple[str, ...], ...]
     python_version: str | None = None
+    #: The stack the image starts from, chosen for the Python the app asks for.
+    stack: Stack | None = None
     notes: tuple[str, ...] = ()
     #: Files derived from the manifests (name -> text), placed in ``GENERATED_DIR`` in
     #: the deps stage. Only these and ``files`` reach that stage, so a push that changes
@@ -55,6 +85,22 @@ class WebServer:
 
 
 @dataclass(frozen=True)
+class ProcessSetup:
+    """What a process buildpack adds around the web process.
+
+    Process types the app did not declare (a celery worker found in the code), and the
+    files and environment every process gets (gunicorn's platform config, so a
+    Procfile's bare ``gunicorn app:app`` is tuned like a detected one).
+    """
+
+    #: Types added only when the app has no type of that name (its Procfile wins).
+    processes: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class BuildPlan:
     dependencies: Dependencies
     processes: Mapping[str, str]
@@ -68,6 +114,11 @@ class BuildPlan:
     port: int = 5000
     summary: str = ""
     notes: tuple[str, ...] = ()
+
+    @property
+    def stack(self) -> Stack | None:
+        """The stack the image starts from (None only for hand-made plans)."""
+        return self.dependencies.stack
 
     def describe(self) -> list[str]:
         """Lines for the push output: what was detected and what will run."""

@@ -18,6 +18,7 @@ from paas.cli import (
     config,
     domains,
     logs,
+    pg,
     ps,
     releases,
     run,
@@ -41,7 +42,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 for module in (server, stack, auth, users, tokens, apps, access, config, releases, domains,
-               ps, autoscale, addons, logs, run):
+               ps, autoscale, addons, pg, logs, run):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -6,6 +6,7 @@ import click
 
 from paas.cli.application import Application
 from paas.cli.options import app_option
+from paas.domain.addons import KINDS
 
 
 @click.command("addons")
@@ -35,14 +36,29 @@ def create(app: Application, app_name: str, kind: str) -> None:
 @click.command("addons:destroy")
 @click.argument("kind")
 @click.option("--confirm", default=None, help="The app's name, to confirm data loss.")
+@click.option("--backup/--no-backup", "final_backup", default=None,
+              help="Capture a final backup first (the default for kinds with backups).")
 @app_option
 @click.pass_obj
-def destroy(app: Application, app_name: str, kind: str, confirm: str | None) -> None:
-    """Remove an add-on and its data (needs --confirm APP)."""
+def destroy(app: Application, app_name: str, kind: str, confirm: str | None,
+            final_backup: bool | None) -> None:
+    """Remove an add-on and its data (needs --confirm APP). A kind with backups
+    (postgres) gets a final backup first, kept after the add-on is gone."""
+    record = KINDS.get(kind)
+    backs_up = record is not None and record.backup is not None
+    loses = record.loses if record is not None else "its data"
     if confirm != app_name:
-        app.abort(f"this deletes the {kind} data of {app_name}: repeat with --confirm {app_name}")
-    app.client.destroy_addon(app_name, kind)
-    app.echo(f"Destroyed {kind} of {app_name}")
+        offer = " (a final backup is taken first; --no-backup skips it)" if backs_up else ""
+        app.abort(f"this deletes the {kind} add-on of {app_name} and {loses}{offer}: "
+                  f"repeat with --confirm {app_name}")
+    take = backs_up if final_backup is None else final_backup
+    data = app.client.destroy_addon(app_name, kind, final_backup=take)
+    app.echo(f"Destroyed {kind} of {app_name}: {loses} is gone")
+    if data.get("backup"):
+        app.echo(f"Final backup {data['backup']} kept: "
+                 f"`paas pg:backups:download {data['backup']} -a {app_name}`")
+    elif backs_up:
+        app.echo("No final backup was taken (--no-backup)")
 
 
 COMMANDS = [addons, create, destroy]

@@ -1,4 +1,4 @@
-"""``paas apps``, ``apps:create``, ``apps:info``, ``apps:destroy``."""
+"""``paas apps``, ``apps:create``, ``apps:info``, ``apps:destroy``, ``apps:transfer``."""
 
 from __future__ import annotations
 
@@ -66,4 +66,18 @@ def destroy(app: Application, name: str, confirm: str | None) -> None:
     app.echo(f"Destroyed {name}")
 
 
-COMMANDS = [apps, create, info, destroy]
+@click.command("apps:transfer")
+@click.argument("name")
+@click.argument("user")
+@click.option("--confirm", metavar="NAME", help="The app's name again, to confirm.")
+@click.pass_obj
+def transfer(app: Application, name: str, user: str, confirm: str | None) -> None:
+    """Give an app to another user (owner or admin); you keep no access to it."""
+    if confirm != name:
+        app.abort(f"this gives {name} and everything it has to {user}: "
+                  f"run again with --confirm {name}")
+    app.client.transfer_app(name, user, confirm)
+    app.echo(f"Transferred {name} to {user}")
+
+
+COMMANDS = [apps, create, info, destroy, transfer]

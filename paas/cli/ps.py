@@ -1,4 +1,5 @@
-"""``paas ps``, ``scale`` (alias ``ps:scale``), ``ps:restart``: the app's processes."""
+"""``paas ps``, ``scale`` (alias ``ps:scale``), ``ps:resize``, ``ps:restart``, and
+``apps:limits``: the app's processes, their sizes and their bounds."""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ def format_formation(formation: dict[str, int]) -> str:
 @app_option
 @click.pass_obj
 def ps(app: Application, app_name: str) -> None:
-    """List every replica: type, state, release and uptime."""
+    """List every replica: type, state, release, uptime and size."""
     data = app.client.ps(app_name)
+    sizes: dict[str, str] = data.get("sizes", {})
     app.echo(f"=== {app_name} {data['release'] or '(no release)'}: "
              f"{format_formation(data['formation'])}")
     for ptype, queues in sorted(data["queues"].items()):
@@ -43,7 +45,7 @@ def ps(app: Application, app_name: str) -> None:
     width = max(len(r["name"]) for r in rows)
     for r in rows:
         app.echo(f"{r['type']:<10} {r['name']:<{width}}  {r['state']:<10} {r['release']:<5} "
-                 f"up {format_uptime(r['uptime'])}")
+                 f"up {format_uptime(r['uptime']):<7} {sizes.get(r['type'], '')}".rstrip())
 
 
 def _scale(app: Application, app_name: str, changes: tuple[str, ...]) -> None:
@@ -71,6 +73,50 @@ def ps_scale(app: Application, app_name: str, changes: tuple[str, ...]) -> None:
     _scale(app, app_name, changes)
 
 
+@click.command("ps:resize")
+@click.argument("sizes", nargs=-1)
+@app_option
+@click.pass_obj
+def resize(app: Application, app_name: str, sizes: tuple[str, ...]) -> None:
+    """Set the size of process types: web=standard-2x worker=basic (a rolling restart).
+
+    Sizes: basic, standard-1x (default), standard-2x, performance-m, performance-l;
+    `paas apps:limits` shows what each gives.
+    """
+    if not sizes:
+        app.abort("nothing to resize: give TYPE=SIZE, e.g. web=standard-2x")
+    data = app.client.resize(app_name, list(sizes))
+    app.echo(f"Resized {app_name}: "
+             + " ".join(f"{t}={n}" for t, n in sorted(data["sizes"].items())))
+
+
+@click.command("apps:limits")
+@click.option("--max-replicas", type=click.IntRange(1, 1000), default=None,
+              help="Replicas a process type of the app may run (admin only).")
+@click.option("--max-total", type=click.IntRange(1, 1000), default=None,
+              help="Replicas of every type of the app together (admin only).")
+@click.option("--writable-root/--read-only-root", default=None,
+              help="Let the app's replicas write their root filesystem, host disk without "
+                   "a bound (admin only; read-only with a /tmp tmpfs by default). Applies "
+                   "at the next deploy or `paas ps:restart`.")
+@app_option
+@click.pass_obj
+def limits(app: Application, app_name: str, max_replicas: int | None, max_total: int | None,
+           writable_root: bool | None) -> None:
+    """Show the app's bounds and the sizes on offer; an admin raises them with options."""
+    changes = {k: v for k, v in (("max_replicas", max_replicas), ("max_total", max_total),
+                                 ("writable_root", writable_root)) if v is not None}
+    data = (app.client.set_limits(app_name, changes) if changes
+            else app.client.limits(app_name))
+    app.echo(f"=== {app_name} limits")
+    app.echo(f"Replicas per process type: {data['max_replicas']}")
+    app.echo(f"Replicas in all:           {data['max_total']}")
+    app.echo("Root filesystem:           "
+             + ("writable" if data["writable_root"] else "read-only (/tmp is writable)"))
+    for name, what in data["sizes"].items():
+        app.echo(f"  {name:<14} {what}")
+
+
 @click.command("ps:restart")
 @click.argument("process_type", required=False)
 @app_option
@@ -82,4 +128,4 @@ def restart(app: Application, app_name: str, process_type: str | None) -> None:
     app.echo(f"Restarted {', '.join(types)} of {app_name}" if types else "Nothing runs to restart")
 
 
-COMMANDS = [ps, scale, ps_scale, restart]
+COMMANDS = [ps, scale, ps_scale, resize, restart, limits]

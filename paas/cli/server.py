@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from paas.domain.limits import CEILING
 from paas.settings import Settings, default_home
 
 
@@ -28,9 +29,18 @@ from paas.settings import Settings, default_home
 @click.option("--autoscale-window", type=click.FloatRange(min=0), default=None,
               help="Scale-down stabilization window in seconds "
                    "(env PAAS_AUTOSCALE_WINDOW; 300).")
+@click.option("--allow-metadata", is_flag=True, default=None,
+              help="Let app containers reach link-local addresses such as the cloud "
+                   "metadata service 169.254.169.254 (env PAAS_ALLOW_METADATA; "
+                   "blocked by default).")
+@click.option("--max-replicas", type=click.IntRange(1, CEILING), default=None,
+              help="Replicas a process type of an app may run (env "
+                   "PAAS_MAX_REPLICAS_PER_TYPE; 10); an admin raises it per app with "
+                   "`paas apps:limits`.")
 def server(host: str, port: int, router_host: str | None, router_port: int, domain: str,
            home: Path | None, runtime: str, autoscale_interval: float | None,
-           autoscale_window: float | None) -> None:
+           autoscale_window: float | None, allow_metadata: bool | None,
+           max_replicas: int | None) -> None:
     """Run the platform: API and git on --port, the nginx router on --router-port."""
     from paas.composition import assemble
     from paas.server.main import serve
@@ -48,8 +58,27 @@ def server(host: str, port: int, router_host: str | None, router_port: int, doma
         settings = replace(settings, autoscale_interval=autoscale_interval)
     if autoscale_window is not None:
         settings = replace(settings, autoscale_window=autoscale_window)
+    if allow_metadata:
+        settings = replace(settings, allow_metadata=True)
+    if max_replicas is not None:
+        bounds = settings.replicas  # the app and host totals grow with it, never below
+        settings = replace(settings, replicas=replace(
+            bounds, per_type=max_replicas, per_app=max(bounds.per_app, max_replicas),
+            host=max(bounds.host, max_replicas)))
     say = lambda line: click.echo(line, err=True)  # noqa: E731
     serve(assemble(settings, say), say)
 
 
-COMMANDS = [server]
+@click.command("secrets:rotate")
+@click.option("--home", type=click.Path(path_type=Path), default=None,
+              help="State directory (env PAAS_HOME; default ~/.local/share/paas).")
+def secrets_rotate(home: Path | None) -> None:
+    """On the server's host, with the server stopped: seal stored config values and
+    add-on passwords with a new key and retire the old one."""
+    from paas.composition import rotate_secret_key
+
+    settings = Settings(home=(home or default_home()).expanduser().resolve())
+    rotate_secret_key(settings, lambda line: click.echo(line, err=True))
+
+
+COMMANDS = [server, secrets_rotate]

@@ -16,14 +16,18 @@ def stack() -> None:
 @click.option("--force", is_flag=True, help="Rebuild images that already exist.")
 @click.option("--platform", "with_platform", is_flag=True,
               help="Also build the platform server image the Helm chart runs.")
-def build(force: bool, with_platform: bool) -> None:
-    """Build missing stack images (python, nginx router, redis) with debootstrap."""
+@click.option("--python", "pythons", multiple=True, metavar="VERSION",
+              help="Build only the stack of this Python (repeatable), e.g. 3.13.")
+def build(force: bool, with_platform: bool, pythons: tuple[str, ...]) -> None:
+    """Build missing stack images with debootstrap: every Python stack (or those asked
+    for with --python), the nginx router and redis."""
     from paas.stack.debian import build_stack, rootfs_image
     from paas.stack.platform import build_platform_image, platform_tag
 
     images = StackImages()
     say = lambda line: click.echo(line, err=True)  # noqa: E731
-    built = build_stack(images, default_home() / "cache", say, force=force)
+    stacks = images.select(pythons) if pythons else images.pythons
+    built = build_stack(images, default_home() / "cache", say, pythons=stacks, force=force)
     if with_platform:
         built.append(build_platform_image(rootfs_image(images), platform_tag(),
                                           BuildSettings(), say))

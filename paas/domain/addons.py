@@ -1,8 +1,9 @@
 """Add-ons: backing services the platform runs for an app and wires in by config vars.
 
-A kind of add-on (Redis, and later PostgreSQL) is one ``AddonKind`` record: its image,
-port, data directory, the config vars it sets, the files and environment its container
-needs, how to tell it is ready, and how to back it up. Runtimes provision any kind from
+A kind of add-on (Redis, PostgreSQL) is one ``AddonKind`` record: its image, port, data
+directory, the config vars it sets, the files and environment its container needs, how
+to tell it is ready, how to back it up and restore it, what it reports about itself and
+its interactive console. Runtimes provision any kind from
 the record, and the services hold no kind-specific strings; adding a kind is adding a
 record to ``KINDS``. The config vars are computed here, so the service that injects them
 and the one that removes them agree on the names.
@@ -67,13 +68,28 @@ class AddonKind:
     environment: Callable[[str], dict[str, str]] = _none
     #: Run inside the container; exit code 0 means it accepts clients.
     ready: tuple[str, ...] = ()
-    #: Environment of the readiness command only (e.g. the password a client needs).
-    ready_environment: Callable[[str], dict[str, str]] = _none
+    #: Environment of every command the platform runs inside the container (readiness,
+    #: backup, restore, info, console), given the secret: how a client finds the
+    #: password without it appearing on a command line.
+    client_environment: Callable[[str], dict[str, str]] = _none
     #: The config var holding a URL the platform reads celery queues from, if any.
     broker_var: str | None = None
-    #: Run inside the container: write a backup to stdout / read one from stdin.
+    #: Run inside the container: write a backup to stdout / read one from stdin. A
+    #: restore either completes or leaves the data as it was.
     backup: tuple[str, ...] | None = None
     restore: tuple[str, ...] | None = None
+    #: Run inside the container: prints ``name<TAB>value`` lines about the service.
+    info: tuple[str, ...] | None = None
+    #: The interactive client, given an optional single command to run instead.
+    console: Callable[[str | None], tuple[str, ...]] | None = None
+    #: Shown when the add-on is destroyed: what goes with it.
+    loses: str = "its data"
+    #: The uid and gid the service runs as in its image (ours and the official one
+    #: agree); a Kubernetes pod, which may not start as root, runs as it.
+    uid: int | None = None
+    #: Where a Kubernetes volume is mounted when not at ``data_dir``: a parent, so the
+    #: service makes ``data_dir`` itself (initdb refuses a volume root's lost+found).
+    volume_dir: str | None = None
 
 
 def redis_url(host: str, password: str, port: int = REDIS_PORT, db: int = 0) -> str:
@@ -112,11 +128,76 @@ REDIS = AddonKind(
     files=(AddonFile(REDIS_CONF, redis_config),),
     # redis-cli reads the password from REDISCLI_AUTH, never from its arguments
     ready=("sh", "-c", "redis-cli ping | grep -qx PONG"),
-    ready_environment=lambda secret: {"REDISCLI_AUTH": secret},
+    client_environment=lambda secret: {"REDISCLI_AUTH": secret},
     broker_var="CELERY_BROKER_URL",
+    loses="its keys and queued tasks",
 )
 
-KINDS: dict[str, AddonKind] = {k.name: k for k in (REDIS,)}
+POSTGRES_PORT = 5432
+#: The superuser and database of an add-on. Each app has its own server, so one name
+#: serves both; the official image and ours create them from the environment.
+POSTGRES_USER = "app"
+POSTGRES_DB = "app"
+POSTGRES_PASSWORD_FILE = "/etc/paas/postgres-password"  # noqa: S105 - a path
+
+
+def postgres_url(host: str, password: str, port: int = POSTGRES_PORT) -> str:
+    """``postgresql://``: the scheme SQLAlchemy 1.4+ accepts (it refused Heroku's
+    ``postgres://``) and dj-database-url maps to Django's postgresql backend alike."""
+    return (f"postgresql://{POSTGRES_USER}:{quote(password, safe='')}@{host}:{port}"
+            f"/{POSTGRES_DB}")
+
+
+def _postgres_password_file(password: str) -> str:
+    if not _SAFE_SECRET.fullmatch(password):
+        raise InvalidInput("an add-on password must be 16-128 URL-safe characters")
+    return password
+
+
+#: How commands inside the container connect: over TCP to itself, with the password
+#: (PGPASSWORD), so the readiness check passes only once the server has finished its
+#: first-start initialisation (which listens on the socket only) and checks the password.
+_PSQL_LOCAL = ("-h", "127.0.0.1", "-p", str(POSTGRES_PORT), "-U", POSTGRES_USER)
+
+_POSTGRES_INFO = (
+    "SELECT 'Version', current_setting('server_version') "
+    "UNION ALL SELECT 'Data size', pg_size_pretty(pg_database_size(current_database())) "
+    "UNION ALL SELECT 'Tables', count(*)::text FROM pg_stat_user_tables "
+    "UNION ALL SELECT 'Connections', count(*)::text || '/' "
+    "|| current_setting('max_connections') FROM pg_stat_activity "
+    "WHERE datname = current_database()"
+)
+
+
+def _psql(command: str | None) -> tuple[str, ...]:
+    base = ("psql", *_PSQL_LOCAL, "-d", POSTGRES_DB)
+    return (*base, "-c", command) if command is not None else base
+
+
+POSTGRES = AddonKind(
+    name="postgres",
+    image="postgres",
+    port=POSTGRES_PORT,
+    # the official image's PGDATA, and ours
+    data_dir="/var/lib/postgresql/data",
+    config=lambda host, password: {"DATABASE_URL": postgres_url(host, password)},
+    files=(AddonFile(POSTGRES_PASSWORD_FILE, _postgres_password_file),),
+    environment=lambda _secret: {"POSTGRES_USER": POSTGRES_USER, "POSTGRES_DB": POSTGRES_DB,
+                                 "POSTGRES_PASSWORD_FILE": POSTGRES_PASSWORD_FILE},
+    ready=("psql", *_PSQL_LOCAL, "-d", POSTGRES_DB, "-tAqc", "SELECT 1"),
+    client_environment=lambda secret: {"PGPASSWORD": secret},
+    backup=("pg_dump", *_PSQL_LOCAL, "-d", POSTGRES_DB, "--format=custom"),
+    # one transaction: a dump that fails half-way rolls back to the data as it was
+    restore=("pg_restore", *_PSQL_LOCAL, "-d", POSTGRES_DB, "--clean", "--if-exists",
+             "--single-transaction", "--exit-on-error", "--no-owner"),
+    info=("psql", *_PSQL_LOCAL, "-d", POSTGRES_DB, "-tAq", "-F", "\t", "-c", _POSTGRES_INFO),
+    console=_psql,
+    loses="its database",
+    uid=999,
+    volume_dir="/var/lib/postgresql",
+)
+
+KINDS: dict[str, AddonKind] = {k.name: k for k in (REDIS, POSTGRES)}
 
 
 def validate_kind(kind: str) -> str:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from paas.domain.limits import AppLimits
+
 
 @dataclass(frozen=True)
 class App:
@@ -16,6 +18,10 @@ class App:
     #: Desired replica count per process type. Types absent here run at their default
     #: (web: 1, everything else: 0 - as Deis does, so a worker never starts by surprise).
     formation: Mapping[str, int] = field(default_factory=dict)
+    #: Size name per process type (``paas ps:resize``); absent types run the default.
+    sizes: Mapping[str, str] = field(default_factory=dict)
+    #: Bounds an admin raised for this app, and its root filesystem's writability.
+    limits: AppLimits = field(default_factory=AppLimits)
 
     def hostnames(self, platform_domain: str) -> tuple[str, ...]:
         """The default ``NAME.domain`` host first, then custom domains."""

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from paas.domain.limits import parse_count
 from paas.errors import InvalidInput
 
 #: Process types that must never run more than one replica (celery's scheduler would
@@ -36,21 +37,32 @@ class ScaleChange:
 
 
 def parse_scale_args(args: Iterable[str]) -> list[ScaleChange]:
-    """Parse ``web=3``, ``worker+1``, ``web-1`` as Heroku's ``ps:scale`` does."""
+    """Parse ``web=3``, ``worker+1``, ``web-1`` as Heroku's ``ps:scale`` does; a count
+    above the platform's ceiling is refused before it becomes an int."""
     changes: list[ScaleChange] = []
     for arg in args:
         m = _SCALE_ARG.fullmatch(arg)
         if not m:
-            raise InvalidInput(f"invalid scale argument {arg!r}: use TYPE=N, TYPE+N or TYPE-N")
-        name, op, value = m.groups()
-        if not (value.isascii() and value.isdigit()):
             raise InvalidInput(
-                f"invalid count {value!r} for {name}: use a non-negative whole number"
-            )
-        changes.append(ScaleChange(name, op, int(value)))
+                f"invalid scale argument {arg[:40]!r}: use TYPE=N, TYPE+N or TYPE-N")
+        name, op, value = m.groups()
+        changes.append(ScaleChange(name, op, parse_count(value, name)))
     if not changes:
         raise InvalidInput("nothing to scale: give TYPE=N, e.g. web=2")
     return changes
+
+
+#: Procfile lines for the types users most often scale before declaring them.
+_SUGGESTED = {
+    "worker": "celery -A <module with the Celery app> worker --loglevel=INFO",
+    "beat": "celery -A <module with the Celery app> beat --loglevel=INFO",
+}
+
+
+def procfile_suggestion(process_type: str) -> str:
+    """How to declare a type the app lacks: the Procfile line to add, then push."""
+    command = _SUGGESTED.get(process_type, "<command>")
+    return f"add a line '{process_type}: {command}' to the Procfile and push"
 
 
 def apply_scale(
@@ -63,7 +75,8 @@ def apply_scale(
         if ch.process_type not in result:
             listed = ", ".join(sorted(result)) or "none"
             raise InvalidInput(
-                f"unknown process type {ch.process_type!r} (this app has: {listed})"
+                f"unknown process type {ch.process_type!r} (this app has: {listed}); "
+                + procfile_suggestion(ch.process_type)
             )
         base = result[ch.process_type]
         new = ch.amount if ch.op == "=" else base + ch.amount if ch.op == "+" else base - ch.amount

@@ -7,6 +7,7 @@ git paths, so they obey the strictest of those: an RFC 1123 label of at most 30 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from paas.errors import InvalidInput
@@ -37,6 +38,58 @@ def validate_hostname(host: str) -> str:
         or not all(len(lb) <= 63 and _LABEL.fullmatch(lb) for lb in labels)
     ):
         raise InvalidInput(f"invalid hostname {host!r}")
+    return h
+
+
+#: The host name the platform uses to reach its own router (reload generation checks).
+ROUTER_CONTROL_HOST = "paas-router.internal"
+
+#: Names that belong to the platform or the machine, never to a tenant: the router's
+#: control host, and the names Docker gives the host and its gateway inside containers.
+RESERVED_HOSTS = frozenset({
+    ROUTER_CONTROL_HOST,
+    "host.docker.internal",
+    "gateway.docker.internal",
+    "localhost.localdomain",
+})
+
+#: Top-level names that resolve to this machine or a private network, never to a
+#: tenant's public site (RFC 6761 localhost and invalid, ICANN's internal).
+RESERVED_TOP_LEVEL = frozenset({"localhost", "localdomain", "internal", "invalid"})
+
+#: A last label that a URL parser reads as a number turns the whole name into an IPv4
+#: address (``127.1``, ``0x7f.1``, ``0177.0.0.1``): WHATWG URL's IPv4 rule.
+_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+
+
+def reads_as_ip_address(host: str) -> bool:
+    """True for an IPv4 or IPv6 literal, bracketed or with a zone, and for any name a URL
+    parser turns into an IPv4 address (a numeric last label)."""
+    bare = host.strip().lower().rstrip(".").strip("[]").split("%", 1)[0]
+    try:
+        ipaddress.ip_address(bare)
+    except ValueError:
+        return bool(_NUMERIC_LABEL.fullmatch(bare.rsplit(".", 1)[-1]))
+    return True
+
+
+def validate_custom_domain(host: str, platform_domain: str) -> str:
+    """A host a tenant may claim: a public DNS name, not one of the machine's or ours.
+
+    An IP literal would make requests by bare address (which the router answers with
+    "no app") reach that tenant; ``localhost`` names and the router's control host would
+    let one tenant answer for the platform itself.
+    """
+    if reads_as_ip_address(host):
+        raise InvalidInput(f"{host[:64]} is an IP address: a custom domain is a DNS name "
+                           "pointing at the router")
+    h = validate_hostname(host)
+    labels = h.split(".")
+    if h == platform_domain or h.endswith("." + platform_domain):
+        raise InvalidInput(f"{h} is under the platform domain {platform_domain}: every "
+                           f"app already answers at NAME.{platform_domain}")
+    if h in RESERVED_HOSTS or labels[-1] in RESERVED_TOP_LEVEL:
+        raise InvalidInput(f"{h} is reserved for the platform or this machine")
     return h
 
 

@@ -4,7 +4,8 @@ One ``server`` per app, named by its hosts, with an ``upstream`` of its healthy 
 replicas. nginx buffers requests and responses so a slow client never holds a gunicorn
 sync worker; it speaks HTTP or uwsgi to the app as the build says; websockets pass
 through. A generation number served at ``/__paas/generation`` lets the platform confirm a
-reload took effect before it stops old replicas.
+reload took effect before it stops old replicas; it answers only the addresses in
+``control_from`` (the platform's), never an app container that reaches the router.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from paas.domain.names import RESERVED_HOSTS, ROUTER_CONTROL_HOST, reads_as_ip_address
 from paas.domain.release import StaticMount, WebProtocol
 from paas.router.nginxconf import Block, Directive, render
 
-#: Host name the platform uses to talk to the router itself (generation checks).
-CONTROL_HOST = "paas-router.internal"
+#: Host name the platform uses to talk to the router itself (generation checks); a
+#: reserved name, which no app may claim as a domain.
+CONTROL_HOST = ROUTER_CONTROL_HOST
 LISTEN_PORT = 8080
 STATIC_ROOT = "/srv/static"
 #: Static names carrying a content hash (Django's ManifestStaticFilesStorage
@@ -68,7 +71,18 @@ def _proxy(route: Route, upstream: str) -> list[Directive]:
     ]
 
 
+def routable_hosts(hosts: Sequence[str]) -> list[str]:
+    """The names an app's server may carry: never an IP address (requests by bare address
+    belong to the default server's "no app" answer) nor a name reserved for the
+    platform, even when a database from before these rules still holds one."""
+    return [h for h in hosts
+            if not reads_as_ip_address(h) and h.lower().rstrip(".") not in RESERVED_HOSTS]
+
+
 def _server(route: Route) -> list[Block]:
+    hosts = routable_hosts(route.hosts)
+    if not hosts:
+        return []
     upstream = f"app_{route.app.replace('-', '_')}"
     locations: list[Block] = []
     for mount, directory in route.static:
@@ -113,7 +127,7 @@ def _server(route: Route) -> list[Block]:
             [],
             [
                 Directive("listen", [str(LISTEN_PORT)]),
-                Directive("server_name", list(route.hosts)),
+                Directive("server_name", hosts),
                 *locations,
             ],
         )
@@ -121,7 +135,14 @@ def _server(route: Route) -> list[Block]:
     return blocks
 
 
-def render_config(routes: Sequence[Route], generation: int) -> str:
+#: Who may read the control endpoint unless told otherwise: nginx itself.
+CONTROL_FROM = ("127.0.0.1",)
+
+
+def render_config(routes: Sequence[Route], generation: int,
+                  control_from: Sequence[str] = CONTROL_FROM) -> str:
+    """The whole nginx config; ``control_from`` are the source addresses (or CIDRs)
+    allowed to read the generation, every other source gets 403."""
     http: list[Directive | Block] = [
         Directive("include", ["/etc/nginx/mime.types"]),
         Directive("default_type", ["application/octet-stream"]),
@@ -149,7 +170,15 @@ def render_config(routes: Sequence[Route], generation: int) -> str:
             [
                 Directive("listen", [str(LISTEN_PORT), "default_server"]),
                 Directive("server_name", [CONTROL_HOST]),
+                # allow/deny run in nginx's access phase, after any ``return`` in the
+                # same location: the answer comes from a named location that only a
+                # request past the access check reaches (try_files' fallback).
                 Block("location", ["=", "/__paas/generation"],
+                      [Directive("access_log", ["off"]),
+                       *(Directive("allow", [source]) for source in control_from),
+                       Directive("deny", ["all"]),
+                       Directive("try_files", ["/.paas-no-such-file", "@paas_generation"])]),
+                Block("location", ["@paas_generation"],
                       [Directive("access_log", ["off"]),
                        Directive("return", ["200", str(generation)])]),
                 Block("location", ["/"],

@@ -13,13 +13,21 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from paas.errors import NotFound, PaasError, Unauthorized
-from paas.server.context import ApiContext, Handler, Route, json_response, read_body
+from paas.server.context import (
+    MAX_BODY,
+    ApiContext,
+    Handler,
+    Route,
+    app_not_found,
+    json_response,
+    read_body,
+)
 from paas.server.git_http import run_http_backend
 from paas.server.routes import all_routes
 
@@ -34,10 +42,12 @@ class PlatformAPI:
         table = routes if routes is not None else all_routes()
         rules = [Rule("/internal/hooks/pre-receive", endpoint="pre_receive", methods=["POST"])]
         self.handlers: dict[str, Handler] = {"pre_receive": self.on_pre_receive}
+        self.max_body: dict[str, int] = {"pre_receive": MAX_BODY}
         for i, route in enumerate(table):
             key = f"r{i}"
             rules.append(Rule(route.rule, endpoint=key, methods=list(route.methods)))
             self.handlers[key] = partial(route.handler, ctx)
+            self.max_body[key] = route.max_body
         self.url_map = Map(rules)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -53,6 +63,8 @@ class PlatformAPI:
                 return self.git(request, git_match.group(1), git_match.group(2))
             adapter = self.url_map.bind_to_environ(request.environ)
             endpoint, args = adapter.match()
+            # werkzeug stops reading there and answers 413, with or without a length.
+            request.max_content_length = self.max_body[endpoint]
             return self.handlers[endpoint](request, **args)
         except PaasError as e:
             body = {"error": e.message}
@@ -69,6 +81,9 @@ class PlatformAPI:
                 {"error": f"method {request.method} not allowed on {request.path}"}, 405)
         except RouteNotFound:
             return json_response({"error": f"no such endpoint: {request.path}"}, 404)
+        except RequestEntityTooLarge:
+            return json_response({"error": "request body is larger than "
+                                  f"{request.max_content_length} bytes"}, 413)
         except HTTPException as e:
             return json_response({"error": e.description or str(e)}, e.code or 500)
         except Exception:
@@ -101,13 +116,11 @@ class PlatformAPI:
         ):
             return Response("only smart HTTP is served\n", status=403, mimetype="text/plain")
         try:
-            target = self.ctx.store.get_app(app)
+            self.ctx.visible_app(user, app)
         except NotFound:
-            return Response(f"app {app} not found: create it with `paas apps:create {app}`\n",
+            # The same answer for another's app as for a missing one: names stay private.
+            return Response(f"{app_not_found(app)}: create it with `paas apps:create {app}`\n",
                             status=404, mimetype="text/plain")
-        if not self.ctx.may_access(user, target):
-            return Response(f"you ({user.name}) have no access to app {app}\n",
-                            status=403, mimetype="text/plain")
         self.ctx.repos.ensure(app)
         extra = {
             "REMOTE_USER": user.name,

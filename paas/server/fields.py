@@ -57,19 +57,30 @@ def version(body: Mapping[str, Any], name: str) -> int | None:
     return value
 
 
-def string_map(body: Mapping[str, Any], name: str) -> dict[str, str] | None:
+#: Entries of a list or object field unless the handler says otherwise: a bound checked
+#: before any work, so no use case loops over (or echoes back) what a client invented.
+MAX_ITEMS = 1000
+
+
+def string_map(body: Mapping[str, Any], name: str,
+               max_items: int = MAX_ITEMS) -> dict[str, str] | None:
     value = body.get(name)
     if value is None:
         return None
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise InvalidInput(f"field {name} must be an object of string values")
+    if len(value) > max_items:
+        raise InvalidInput(f"field {name} has more than {max_items} entries")
     return dict(value)
 
 
-def string_list(body: Mapping[str, Any], name: str) -> list[str] | None:
+def string_list(body: Mapping[str, Any], name: str,
+                max_items: int = MAX_ITEMS) -> list[str] | None:
     value = body.get(name)
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidInput(f"field {name} must be a list of strings")
+    if len(value) > max_items:
+        raise InvalidInput(f"field {name} has more than {max_items} entries")
     return list(value)

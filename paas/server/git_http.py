@@ -115,7 +115,8 @@ def run_http_backend(
             ["git", "http-backend"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
         )
     except OSError as e:
-        raise PaasError(f"cannot run git http-backend: {e}") from e
+        # The reason (and the host path in it) goes to the server's log via the cause.
+        raise PaasError("cannot run git http-backend on the server: is git installed?") from e
     assert proc.stdin is not None and proc.stdout is not None
     feeder = threading.Thread(target=_pump, args=(body, proc.stdin), daemon=True)
     feeder.start()

@@ -13,7 +13,7 @@ import signal
 import threading
 from types import FrameType
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from paas.logsink import LogSink
 from paas.server.api import PlatformAPI
@@ -21,8 +21,22 @@ from paas.server.auth import bootstrap_admin
 from paas.server.context import ApiContext
 from paas.server.platform import Platform
 from paas.server.receive import Receiver
+from paas.store.secrets import home_lock
 
 log = logging.getLogger("paas.server")
+
+
+#: Seconds a connection may stay silent while the server waits to read from it: a client
+#: that opens a connection and sends its headers (or body) a byte at a time, or never,
+#: loses its thread after this. Streams the server writes (push output, followed logs)
+#: are not reads; ``paas run`` lifts it once the connection is taken over.
+READ_TIMEOUT = 30.0
+
+
+class TimedRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler with a socket timeout (socketserver applies ``timeout``)."""
+
+    timeout = READ_TIMEOUT
 
 
 def api_context(platform: Platform) -> ApiContext:
@@ -32,6 +46,13 @@ def api_context(platform: Platform) -> ApiContext:
 
 
 def serve(platform: Platform, say: LogSink) -> None:
+    """Serve until SIGTERM or Ctrl-C, holding the home's lock (one server per home; no
+    key rotation beside it)."""
+    with home_lock(platform.settings.home):
+        _serve(platform, say)
+
+
+def _serve(platform: Platform, say: LogSink) -> None:
     settings = platform.settings
     token = bootstrap_admin(platform.store, settings.home)
     if token:
@@ -44,7 +65,8 @@ def serve(platform: Platform, say: LogSink) -> None:
         threading.Thread(target=loop, args=(stop_background,), name="platform-loop",
                          daemon=True).start()
     api = PlatformAPI(api_context(platform))
-    server = make_server(settings.host, settings.port, api, threaded=True)
+    server = make_server(settings.host, settings.port, api, threaded=True,
+                         request_handler=TimedRequestHandler)
     # Pushes and log streams may still run at shutdown; they must not block the exit.
     server.daemon_threads = True  # type: ignore[attr-defined]
 

@@ -1,7 +1,8 @@
 """Users, their tokens, and who may act on which app.
 
 Who may do what: the admin manages users and every token; a user lists, creates and
-revokes their own tokens; an app's owner (or the admin) grants and removes access to it.
+revokes their own tokens; an app's owner (or the admin) grants and removes access to it,
+and hands the app to another user.
 """
 
 from __future__ import annotations
@@ -72,3 +73,21 @@ def revoke(store: Store, caller: User, app: App, user: str) -> None:
                         "change who has access")
     validate_user_name(user)
     store.revoke_access(app.name, user)
+
+
+def transfer(store: Store, caller: User, app: App, to: str, confirm: str | None) -> App:
+    """Give ``app`` to the existing user ``to``; ``confirm`` must repeat the app's name.
+
+    The previous owner keeps no access unless granted again afterwards: a transfer is
+    how an app leaves someone's hands, so nothing of their control lingers.
+    """
+    if not may_manage_access(caller, app):
+        raise Forbidden(f"only the owner of {app.name} ({app.owner}) or an admin can "
+                        "transfer it")
+    if confirm != app.name:
+        raise InvalidInput(f"transferring {app.name} gives it and everything it has to "
+                           f"another user: confirm with --confirm {app.name}")
+    target = store.get_user(validate_user_name(to))
+    if target.name == app.owner:
+        raise InvalidInput(f"{target.name} owns {app.name} already")
+    return store.transfer_app(app.name, target.name)

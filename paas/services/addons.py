@@ -9,14 +9,18 @@ What each kind sets, and which of its vars is a queue broker, comes from its rec
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, BinaryIO, Protocol
 
 from paas.domain.addons import Addon, addon_config, kind_of, validate_kind, without_addon
 from paas.domain.autoscale import Metric
+from paas.domain.backups import Backup
 from paas.errors import Conflict, InvalidInput, NotFound, PaasError
 from paas.logsink import LogSink
+from paas.runtime.port import OneOff
 from paas.services.deploy import Deployer
+from paas.services.oneoff import console_size
 from paas.store.port import Store, User
 
 
@@ -37,6 +41,23 @@ class AddonProvider(Protocol):
 
     def remove(self, app: str, kind: str | None = None) -> None:
         """Remove the add-on (every add-on of ``app`` without ``kind``) and its data."""
+        ...
+
+    def backup(self, addon: Addon, sink: BinaryIO) -> None:
+        """Write a backup of the running add-on's data to ``sink``."""
+        ...
+
+    def restore(self, addon: Addon, source: BinaryIO) -> None:
+        """Replace its data with a backup, or leave the data as it was."""
+        ...
+
+    def info(self, addon: Addon) -> dict[str, str]:
+        """What the add-on reports about itself (version, size...)."""
+        ...
+
+    def console(self, addon: Addon, command: str | None, tty: bool, rows: int, cols: int
+                ) -> OneOff:
+        """The kind's client attached to the add-on (psql), like ``paas run``."""
         ...
 
 
@@ -60,26 +81,63 @@ class NoAddons:
     def remove(self, app: str, kind: str | None = None) -> None:
         return None
 
+    def _none(self) -> InvalidInput:
+        return InvalidInput(f"the {self.runtime} runtime provides no add-ons")
+
+    def backup(self, addon: Addon, sink: BinaryIO) -> None:
+        raise self._none()
+
+    def restore(self, addon: Addon, source: BinaryIO) -> None:
+        raise self._none()
+
+    def info(self, addon: Addon) -> dict[str, str]:
+        raise self._none()
+
+    def console(self, addon: Addon, command: str | None, tty: bool, rows: int, cols: int
+                ) -> OneOff:
+        raise self._none()
+
+
+#: Takes a final backup of an add-on about to be destroyed (the backup service's capture).
+FinalBackup = Callable[[str, str], Backup]
+
 
 def _quiet(_line: str) -> None:
     pass
 
 
 class AddonService:
-    def __init__(self, store: Store, deployer: Deployer, provider: AddonProvider) -> None:
+    def __init__(self, store: Store, deployer: Deployer, provider: AddonProvider,
+                 forget_backups: Callable[[str], None] = lambda _app: None) -> None:
         self.store = store
         self.deployer = deployer
         self.provider = provider
+        #: Deletes an app's backups when the app itself is destroyed.
+        self.forget_backups = forget_backups
 
     def list(self, app_name: str) -> list[Addon]:
         self.store.get_app(app_name)
         return self.store.list_addons(app_name)
 
     def get(self, app_name: str, kind: str) -> Addon:
+        validate_kind(kind)
+        self.store.get_app(app_name)
         for a in self.store.list_addons(app_name):
             if a.kind == kind:
                 return a
-        raise NotFound(f"{app_name} has no {kind} add-on")
+        raise NotFound(f"{app_name} has no {kind} add-on: `paas addons:create {kind}`")
+
+    def info(self, app_name: str, kind: str) -> dict[str, str]:
+        return self.provider.info(self.get(app_name, kind))
+
+    def console(self, app_name: str, kind: str, body: dict[str, Any]) -> OneOff:
+        """The kind's client inside the add-on; ``command`` runs one command instead."""
+        command = body.get("command")
+        if command is not None and (not isinstance(command, str) or not command.strip()
+                                    or len(command.encode()) > 128 * 1024 or "\0" in command):
+            raise InvalidInput("command must be a non-empty string of at most 128 KiB")
+        tty, rows, cols = console_size(body)
+        return self.provider.console(self.get(app_name, kind), command, tty, rows, cols)
 
     def create(self, app_name: str, kind: str, user: User, log: LogSink = _quiet) -> Addon:
         validate_kind(kind)
@@ -99,7 +157,10 @@ class AddonService:
             raise
         return addon
 
-    def destroy(self, app_name: str, kind: str, user: User, log: LogSink = _quiet) -> None:
+    def destroy(self, app_name: str, kind: str, user: User, log: LogSink = _quiet,
+                final_backup: FinalBackup | None = None) -> Backup | None:
+        """Remove the add-on and its data; ``final_backup`` first captures what it holds
+        (a failed capture stops the destroy: nothing is removed)."""
         addon = self.get(app_name, kind)
         users = [p.process_type for p in self.store.list_policies(app_name)
                  if p.metric is Metric.QUEUE]
@@ -107,6 +168,7 @@ class AddonService:
             raise Conflict(
                 f"the queue autoscale policy of {', '.join(users)} reads this {kind}: "
                 f"`paas autoscale:unset {users[0]}` first")
+        kept = final_backup(app_name, kind) if final_backup is not None else None
         current = self.store.current_release(app_name)
         if current is not None:
             injected = addon_config(addon, self.provider.hostname(app_name, kind))
@@ -116,12 +178,15 @@ class AddonService:
                                       f"Remove {kind} add-on", user.name, log)
         self.provider.remove(app_name, kind)
         self.store.delete_addon(app_name, kind)
+        return kept
 
     def destroy_all(self, app_name: str) -> None:
-        """For ``apps:destroy``: remove every add-on of the app, data included."""
+        """For ``apps:destroy``: remove every add-on of the app, data and backups
+        included (a new app of the same name must not read them)."""
         self.provider.remove(app_name)
         for a in self.store.list_addons(app_name):
             self.store.delete_addon(app_name, a.kind)
+        self.forget_backups(app_name)
 
     def reconcile(self, say: LogSink = _quiet) -> None:
         """After a server restart: every recorded add-on runs again, same data, same URL."""

@@ -15,6 +15,7 @@ from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
 from paas.domain.celery import celery_queues
 from paas.domain.formation import NOT_SCALABLE
+from paas.domain.limits import ReplicaBounds, per_type
 from paas.domain.scaling import Decision
 from paas.errors import InvalidInput
 from paas.store.port import Store
@@ -43,15 +44,22 @@ def _has_redis_broker(store: Store, app: str, config: Mapping[str, str]) -> bool
 
 
 class AutoscaleService:
-    def __init__(self, store: Store, scaling: ScalingStrategy) -> None:
+    def __init__(self, store: Store, scaling: ScalingStrategy,
+                 bounds: ReplicaBounds | None = None) -> None:
         self.store = store
         self.scaling = scaling
+        self.bounds = bounds or ReplicaBounds()
 
     def set(self, app_name: str, policy: AutoscalePolicy) -> AutoscalePolicy:
         app = self.store.get_app(app_name)
         release = self.store.current_release(app_name)
         config = dict(release.config) if release else {}
         t = policy.process_type
+        most = per_type(self.bounds, app.limits)
+        if policy.max_replicas > most:
+            raise InvalidInput(
+                f"autoscale: --max {policy.max_replicas} refused: {app_name} may run at most "
+                f"{most} replicas of a process type")
         if t in NOT_SCALABLE:
             raise InvalidInput(f"{t} is not a long-running process and cannot be autoscaled")
         if release is not None and release.build is not None:

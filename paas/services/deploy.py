@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from paas.builder.port import Builder
 from paas.builder.source import PushedCommit
 from paas.domain.app import App
+from paas.domain.limits import ReplicaBounds, check_process_types
 from paas.domain.logs import BUILD, RELEASE, redact
 from paas.domain.release import Build, Release, ReleaseStatus
 from paas.errors import Conflict, DeployFailed, PaasError
@@ -44,7 +45,8 @@ class AppLocks:
 
 class Deployer:
     def __init__(self, store: Store, builder: Builder, runtime: Runtime, locks: AppLocks,
-                 logbook: LogBook | None = None) -> None:
+                 logbook: LogBook | None = None, bounds: ReplicaBounds | None = None) -> None:
+        self.bounds = bounds or ReplicaBounds()
         self.store = store
         self.builder = builder
         self.runtime = runtime
@@ -129,6 +131,9 @@ class Deployer:
             return self.store.set_release_status(app.name, release.version,
                                                  ReleaseStatus.SUCCEEDED)
         try:
+            # A Procfile of hundreds of types would be hundreds of workloads: refused
+            # before the release phase or any replica starts.
+            check_process_types(len(build.processes), self.bounds)
             self.runtime.run_release_phase(app, release, log)
             self.runtime.deploy(app, release, app.formation, log)
         except PaasError as e:

@@ -1,12 +1,16 @@
-"""Custom domains: unique across apps, routed without restarting a replica."""
+"""Custom domains: unique across apps, routed without restarting a replica.
+
+Adding checks the name is one a tenant may claim (paas.domain.names); removing takes any
+stored name, so a domain accepted under older rules can still be taken away.
+"""
 
 from __future__ import annotations
 
 import threading
 
 from paas.domain.app import App
-from paas.domain.names import validate_hostname
-from paas.errors import Conflict, InvalidInput, NotFound, PaasError
+from paas.domain.names import validate_custom_domain, validate_hostname
+from paas.errors import Conflict, NotFound, PaasError
 from paas.runtime.port import Runtime
 from paas.services.deploy import AppLocks
 from paas.store.port import Store
@@ -24,19 +28,13 @@ class DomainService:
         self.platform_domain = platform_domain
 
     def _check_free(self, app: str, host: str) -> None:
-        domain = self.platform_domain
-        if host == domain or host.endswith("." + domain):
-            raise InvalidInput(
-                f"{host} is under the platform domain {domain}: every app already "
-                f"answers at NAME.{domain}"
-            )
         for other in self.store.list_apps():
             if host in other.domains:
                 where = "this app" if other.name == app else "another app"
                 raise Conflict(f"domain {host} is already taken by {where}")
 
     def add(self, app: str, host: str) -> App:
-        host = validate_hostname(host)
+        host = validate_custom_domain(host, self.platform_domain)
         with self.locks.hold(app), _claims:
             current = self.store.get_app(app)
             self._check_free(app, host)

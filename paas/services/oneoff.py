@@ -43,6 +43,14 @@ def _size(value: Any, default: int, what: str) -> int:
     return value
 
 
+def console_size(body: dict[str, Any]) -> tuple[bool, int, int]:
+    """(tty, rows, cols) of an attached session request, checked."""
+    tty = body.get("tty", False)
+    if not isinstance(tty, bool):
+        raise InvalidInput("tty must be true or false")
+    return tty, _size(body.get("rows"), 24, "rows"), _size(body.get("cols"), 80, "cols")
+
+
 class OneOffService:
     def __init__(self, store: Store, runtime: Runtime) -> None:
         self.store = store
@@ -51,11 +59,7 @@ class OneOffService:
     def start(self, app: App, body: dict[str, Any]) -> OneOff:
         """Validate the request and start the command; nothing runs on bad input."""
         command = validate_command(body.get("command"))
-        tty = body.get("tty", False)
-        if not isinstance(tty, bool):
-            raise InvalidInput("tty must be true or false")
-        rows = _size(body.get("rows"), 24, "rows")
-        cols = _size(body.get("cols"), 80, "cols")
+        tty, rows, cols = console_size(body)
         release = self.store.current_release(app.name)
         if release is None or release.build is None:
             raise Conflict(f"{app.name} has no deployed release to run: "

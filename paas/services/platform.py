@@ -11,17 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from paas.builder.port import Builder
+from paas.domain.limits import ReplicaBounds
 from paas.domain.logs import RELEASE
 from paas.logsink import LogSink
 from paas.runtime.port import Runtime
 from paas.services.addons import AddonProvider, AddonService
 from paas.services.apps import AppService, SourceRepos
 from paas.services.autoscale import AutoscaleService, ScalingStrategy
+from paas.services.backups import BackupService, BackupStore
 from paas.services.config import ConfigService
 from paas.services.deploy import AppLocks, Deployer
 from paas.services.destroy import DestroyService
 from paas.services.domains import DomainService
-from paas.services.formation import FormationService
+from paas.services.formation import FormationService, HostMemory
 from paas.services.logs import AppLogs
 from paas.services.oneoff import OneOffService
 from paas.services.releases import ReleaseService
@@ -39,6 +41,7 @@ class Services:
     formation: FormationService
     autoscale: AutoscaleService
     addons: AddonService
+    backups: BackupService
     logs: AppLogs
     oneoff: OneOffService
     destroy: DestroyService
@@ -71,17 +74,24 @@ def build_services(
     repos: SourceRepos,
     logbook: LogBook | None,
     platform_domain: str,
+    backup_files: BackupStore,
     locks: AppLocks | None = None,
+    bounds: ReplicaBounds | None = None,
+    host_memory: HostMemory | None = None,
 ) -> Services:
     """Hand each use case exactly its ports; the one place services are constructed.
 
     ``scaling`` makes the runtime's scaling strategy from the formation and add-on
     services, which the Docker loop drives (scale) and reads (queue brokers).
+    ``bounds`` limit every formation; ``host_memory`` admits formations against one
+    host's memory, where the runtime has one host (None: no such admission).
     """
     locks = locks or AppLocks()
-    deploys = Deployer(store, builder, runtime, locks, logbook)
-    addons = AddonService(store, deploys, addon_provider)
-    formation = FormationService(store, runtime, locks)
+    bounds = bounds or ReplicaBounds()
+    deploys = Deployer(store, builder, runtime, locks, logbook, bounds)
+    backups = BackupService(store, addon_provider, backup_files)
+    addons = AddonService(store, deploys, addon_provider, forget_backups=backups.forget)
+    formation = FormationService(store, runtime, locks, bounds, host_memory)
     return Services(
         apps=AppService(store, repos),
         deploys=deploys,
@@ -89,8 +99,9 @@ def build_services(
         releases=ReleaseService(store, deploys),
         domains=DomainService(store, runtime, locks, platform_domain),
         formation=formation,
-        autoscale=AutoscaleService(store, scaling(formation, addons)),
+        autoscale=AutoscaleService(store, scaling(formation, addons), bounds),
         addons=addons,
+        backups=backups,
         logs=AppLogs(runtime, logbook),
         oneoff=OneOffService(store, runtime),
         destroy=DestroyService(store, runtime, locks, addons, repos, logbook),

@@ -1,9 +1,10 @@
 """``paas stack build``: the platform's base images, made from Debian packages.
 
-On a machine with a registry, ``python:3.x-slim``, ``nginx`` and ``redis`` images serve
-(set PAAS_STACK_IMAGE and friends). Air-gapped hosts, and these build machines, have no
-registry: there the root file system comes from ``debootstrap`` against the host's own
-Debian mirror and is imported, and the other images are built on top of it with apt.
+On a machine with a registry, ``python:3.x-slim``, ``nginx``, ``redis`` and
+``postgres:15`` images serve (set PAAS_STACK_IMAGE, PAAS_POSTGRES_IMAGE and friends).
+Air-gapped hosts, and these build machines, have no registry: there the root file
+system comes from ``debootstrap`` against the host's own Debian mirror and is imported,
+and the other images are built on top of it with apt.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +28,14 @@ import docker.errors
 from paas.builder.build_stream import BuildStreamError, drain
 from paas.errors import PaasError, RuntimeUnavailable
 from paas.logsink import LogSink
-from paas.settings import StackImages
+from paas.settings import DEBIAN_STACKS, PythonStack, StackImages
 
-SUITE = "bookworm"
-BASE_PACKAGES = ("python3", "python3-venv", "ca-certificates", "tini")
+#: The Debian release the host's apt sources name, whose mirror serves every suite.
+HOST_SUITE = "bookworm"
+#: Packages of every root file system; the Python ones come from the stack.
+BASE_PACKAGES = ("ca-certificates", "tini")
 _DEFAULT_MIRROR = "http://deb.debian.org/debian"
+_SCRIPTS = Path("/usr/share/debootstrap/scripts")
 
 
 def apt_mirror(sources_dir: Path = Path("/etc/apt")) -> str:
@@ -46,14 +51,15 @@ def apt_mirror(sources_dir: Path = Path("/etc/apt")) -> str:
         except OSError:
             continue
         for stanza in re.split(r"\n\s*\n", text):
-            suite = re.search(r"^Suites:.*\b" + SUITE + r"\b", stanza, re.M)
+            suite = re.search(r"^Suites:.*\b" + HOST_SUITE + r"\b", stanza, re.M)
             if suite and "security" not in stanza:
                 m = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
                 if m:
                     return m.group(1).rstrip("/")
         for line in text.splitlines():
             parts = line.split()
-            if len(parts) >= 3 and parts[0] == "deb" and SUITE in parts and "security" not in line:
+            if (len(parts) >= 3 and parts[0] == "deb" and HOST_SUITE in parts
+                    and "security" not in line):
                 uri = next(p for p in parts[1:] if "://" in p)
                 return uri.rstrip("/")
     return _DEFAULT_MIRROR
@@ -68,7 +74,8 @@ class Recipe:
 
 
 RECIPES = {
-    "router": Recipe(("nginx-light",), ("nginx", "-g", "daemon off;")),
+    # iptables: the same image runs the platform's host firewall helper (metadata block).
+    "router": Recipe(("nginx-light", "iptables"), ("nginx", "-g", "daemon off;")),
     "redis": Recipe(("redis-server",), ("redis-server", "--protected-mode", "no")),
 }
 #: The python stack carries a ready venv at this path: creating one with pip at build
@@ -84,9 +91,28 @@ def _exists(client: docker.DockerClient, name: str) -> bool:
         return False
 
 
-def _rootfs_tar(mirror: str, cache_dir: Path, log: LogSink) -> Path:
-    """debootstrap once; the tarball is cached so a lost engine re-imports in seconds."""
-    tar_path = cache_dir / f"rootfs-{SUITE}.tar"
+def debootstrap_command(stack: PythonStack, root: Path, mirror: str,
+                        scripts: Path = _SCRIPTS) -> list[str]:
+    """The debootstrap call for ``stack``'s Debian release.
+
+    A release newer than the host's debootstrap knows (forky on bookworm) is bootstrapped
+    with the script the stack names (sid's): the suite's packages come from the mirror
+    all the same.
+    """
+    assert stack.suite is not None
+    args = ["debootstrap", "--variant=minbase",
+            f"--include={','.join((*stack.packages, *BASE_PACKAGES))}",
+            stack.suite, str(root), mirror]
+    if not (scripts / stack.suite).exists() and stack.script:
+        args.append(str(scripts / stack.script))
+    return args
+
+
+def _rootfs_tar(stack: PythonStack, mirror: str, cache_dir: Path, log: LogSink) -> Path:
+    """debootstrap once per release; the tarball is cached so a lost engine re-imports
+    in seconds."""
+    assert stack.suite is not None
+    tar_path = cache_dir / f"rootfs-{stack.suite}.tar"
     if tar_path.exists():
         log(f"-----> Using cached root file system {tar_path}")
         return tar_path
@@ -97,24 +123,13 @@ def _rootfs_tar(mirror: str, cache_dir: Path, log: LogSink) -> Path:
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="paas-rootfs-", dir=cache_dir) as tmp:
         root = Path(tmp) / "root"
-        log(f"-----> debootstrap {SUITE} from {mirror} (about a minute)")
+        log(f"-----> debootstrap {stack.suite} from {mirror} (about a minute)")
         started = time.monotonic()
-        result = subprocess.run(
-            [
-                "debootstrap",
-                "--variant=minbase",
-                f"--include={','.join(BASE_PACKAGES)}",
-                SUITE,
-                str(root),
-                mirror,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = subprocess.run(debootstrap_command(stack, root, mirror),
+                                capture_output=True, text=True, check=False)
         if result.returncode != 0:
             tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
-            raise PaasError(f"debootstrap failed: {tail}")
+            raise PaasError(f"debootstrap {stack.suite} failed: {tail}")
         # Trim what an image never needs: apt lists and caches, docs.
         for junk in ("var/lib/apt/lists", "var/cache/apt/archives", "usr/share/doc",
                      "usr/share/man", "usr/share/info"):
@@ -140,23 +155,75 @@ def _recipe_dockerfile(base: str, recipe: Recipe) -> str:
     )
 
 
-def _python_dockerfile(base: str) -> str:
+def python_dockerfile(base: str, stack: PythonStack) -> str:
+    """The stack image: the root file system plus a ready venv of the stack's Python.
+
+    ``python3.X -m venv`` names the interpreter, so a release whose ``python3`` is
+    another version still gives the venv the Python the image name promises, and a
+    release without it fails here rather than in an app build.
+    """
+    labels = {"paas.python": stack.python, "paas.debian": stack.suite or ""}
     return "\n".join(
         [
             f"FROM {base}",
-            "RUN " + json.dumps(["python3", "-m", "venv", STACK_VENV]),
-            'CMD ["python3"]',
+            "RUN " + json.dumps([f"python{stack.python}", "-m", "venv", STACK_VENV]),
+            "LABEL " + " ".join(f"{json.dumps(k)}={json.dumps(v)}" for k, v in labels.items()),
+            "CMD " + json.dumps([f"{STACK_VENV}/bin/python"]),
         ]
     )
 
 
-def _build_dockerfile(client: docker.DockerClient, df: str, tag: str) -> None:
+#: PostgreSQL's major version in the stack image (Debian bookworm's postgresql-15).
+POSTGRES_MAJOR = 15
+#: The official image's postgres uid and gid; ours matches it.
+POSTGRES_UID = 999
+#: The entrypoint that gives our image the official image's contract (see the script).
+POSTGRES_ENTRYPOINT = Path(__file__).with_name("postgres-entrypoint.sh")
+
+
+def _postgres_dockerfile(base: str) -> str:
+    """Debian's postgresql-15 without the cluster its package would create, started by an
+    entrypoint with the official image's contract (POSTGRES_PASSWORD_FILE, PGDATA at
+    /var/lib/postgresql/data), so one add-on record fits this image and ``postgres:15``."""
+    bindir = f"/usr/lib/postgresql/{POSTGRES_MAJOR}/bin"
+    return "\n".join(
+        [
+            f"FROM {base}",
+            "ENV DEBIAN_FRONTEND=noninteractive",
+            # uid/gid 999 as in the official image, so a pod's runAsUser fits both
+            f"RUN groupadd --system --gid {POSTGRES_UID} postgres"
+            f" && useradd --system --uid {POSTGRES_UID} --gid postgres"
+            " --home-dir /var/lib/postgresql --shell /bin/sh postgres",
+            "RUN mkdir -p /etc/postgresql-common/createcluster.d"
+            " && echo 'create_main_cluster = false'"
+            " > /etc/postgresql-common/createcluster.d/no-main-cluster.conf"
+            " && apt-get update -q && apt-get install -y -q --no-install-recommends"
+            f" postgresql-{POSTGRES_MAJOR} && rm -rf /var/lib/apt/lists/*"
+            # any uid may make its socket here (the official image's mode)
+            " && mkdir -p /var/run/postgresql && chmod 3777 /var/run/postgresql",
+            f"ENV PATH={bindir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+            " PGDATA=/var/lib/postgresql/data",
+            "COPY postgres-entrypoint.sh /usr/local/bin/docker-entrypoint.sh",
+            'ENTRYPOINT ["docker-entrypoint.sh"]',
+            # smart shutdown waits for clients; SIGINT (fast) is what the official uses
+            "STOPSIGNAL SIGINT",
+            "EXPOSE 5432",
+            'CMD ["postgres"]',
+        ]
+    )
+
+
+def _build_dockerfile(client: docker.DockerClient, df: str, tag: str,
+                      files: dict[str, tuple[bytes, int]] | None = None) -> None:
+    """Build ``df`` with ``files`` (name -> content, mode) beside it in the context."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        data = df.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
+        for name, (content, mode) in {"Dockerfile": (df.encode(), 0o644),
+                                      **(files or {})}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            info.mode = mode
+            tar.addfile(info, io.BytesIO(content))
     buf.seek(0)
     try:
         drain(client.api.build(fileobj=buf, custom_context=True, tag=tag, rm=True,
@@ -165,10 +232,48 @@ def _build_dockerfile(client: docker.DockerClient, df: str, tag: str) -> None:
         raise PaasError(f"building {tag} failed: {e.message}") from None
 
 
+def rootfs_for(stack: PythonStack) -> str:
+    """The imported Debian root file system a stack image starts from."""
+    repository, _, tag = stack.image.rpartition(":")
+    return f"{repository or stack.image}-rootfs:{tag or 'latest'}"
+
+
 def rootfs_image(images: StackImages) -> str:
-    """The imported Debian root file system every stack image starts from."""
-    repository = images.python.rpartition(":")[0] or images.python
-    return f"{repository}-rootfs:{images.python.rpartition(':')[2] or 'latest'}"
+    """The bookworm root file system the router, redis and platform images start from."""
+    return rootfs_for(_host_stack(images))
+
+
+def _host_stack(images: StackImages) -> PythonStack:
+    """The Debian stack of the host's release: router and redis images share its root."""
+    return next((s for s in images.pythons if s.suite == HOST_SUITE), DEBIAN_STACKS[0])
+
+
+def _ensure_rootfs(client: docker.DockerClient, stack: PythonStack, cache_dir: Path,
+                   log: LogSink, force: bool) -> str:
+    base = rootfs_for(stack)
+    if force or not _exists(client, base):
+        tar_path = _rootfs_tar(stack, apt_mirror(), cache_dir, log)
+        log(f"-----> Importing {base}")
+        # A path (not a stream): the SDK then sends a sized body; the engine rejects
+        # its chunked upload of a stream ("invalid byte in chunk length").
+        repository, _, tag = base.rpartition(":")
+        client.api.import_image_from_file(
+            str(tar_path), repository=repository, tag=tag,
+            changes=["ENV LANG=C.UTF-8", 'CMD ["/bin/sh"]'],
+        )
+    return base
+
+
+def pythons_to_build(images: StackImages, present: set[str],
+                     asked: Sequence[PythonStack] | None) -> tuple[PythonStack, ...]:
+    """The Python stacks a build makes: those asked for; without a request (a platform
+    starting), the baseline one, and only when no Python stack exists yet, so a server
+    start never spends minutes on stacks nobody asked for."""
+    if asked is not None:
+        return tuple(asked)
+    if any(s.image in present for s in images.pythons):
+        return ()
+    return (images.baseline,)
 
 
 def build_stack(
@@ -176,41 +281,46 @@ def build_stack(
     cache_dir: Path,
     log: LogSink,
     *,
+    pythons: Sequence[PythonStack] | None = None,
     force: bool = False,
     client: docker.DockerClient | None = None,
 ) -> list[str]:
-    """Build the missing stack images (all with ``force``); returns the names built."""
+    """Build the missing router and redis images and Python stacks (all with ``force``);
+    ``pythons`` None means what a starting platform needs (see pythons_to_build).
+    Returns the names built."""
     try:
         client = client or docker.from_env()
         client.ping()
     except docker.errors.DockerException as e:
         raise RuntimeUnavailable(f"Docker engine unavailable: {e}") from e
     built: list[str] = []
-    base = rootfs_image(images)
-    wanted = [images.python, images.router, images.redis]
-    missing = force or not all(_exists(client, n) for n in wanted)
-    if missing and (force or not _exists(client, base)):
-        tar_path = _rootfs_tar(apt_mirror(), cache_dir, log)
-        log(f"-----> Importing {base}")
-        # A path (not a stream): the SDK then sends a sized body; the engine rejects
-        # its chunked upload of a stream ("invalid byte in chunk length").
-        repository, _, tag = base.rpartition(":")
-        client.api.import_image_from_file(
-            str(tar_path),
-            repository=repository,
-            tag=tag,
-            changes=["ENV LANG=C.UTF-8", 'CMD ["python3"]'],
-        )
-    if force or not _exists(client, images.python):
-        log(f"-----> Building {images.python}")
-        _build_dockerfile(client, _python_dockerfile(base), images.python)
-        built.append(images.python)
+    present = {s.image for s in images.pythons if _exists(client, s.image)}
+    for stack in pythons_to_build(images, present, pythons):
+        if not force and stack.image in present:
+            continue
+        if stack.suite is None:
+            log(f"-----> {stack.image} is provided, not built here: pull or build it")
+            continue
+        started = time.monotonic()
+        base = _ensure_rootfs(client, stack, cache_dir, log, force)
+        log(f"-----> Building {stack.image} ({stack.label})")
+        _build_dockerfile(client, python_dockerfile(base, stack), stack.image)
+        log(f"       {stack.image} built in {time.monotonic() - started:.0f}s")
+        built.append(stack.image)
     for key, name in (("router", images.router), ("redis", images.redis)):
         if force or not _exists(client, name):
+            base = _ensure_rootfs(client, _host_stack(images), cache_dir, log, False)
             log(f"-----> Building {name}")
             _build_dockerfile(client, _recipe_dockerfile(base, RECIPES[key]), name)
             built.append(name)
+    if force or not _exists(client, images.postgres):
+        base = _ensure_rootfs(client, _host_stack(images), cache_dir, log, False)
+        log(f"-----> Building {images.postgres}")
+        _build_dockerfile(client, _postgres_dockerfile(base), images.postgres, files={
+            "postgres-entrypoint.sh": (POSTGRES_ENTRYPOINT.read_bytes(), 0o755)})
+        built.append(images.postgres)
     if not built:
-        log("-----> Stack images present: " + ", ".join((images.python, images.router,
-                                                          images.redis)))
+        names = [s.image for s in images.pythons if s.image in present]
+        log("-----> Stack images present: " + ", ".join((*names, images.router,
+                                                          images.redis, images.postgres)))
     return built

@@ -8,6 +8,7 @@ under the platform home, capped by rotating to a single ``.1`` generation. Follo
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,10 @@ class LogBook:
         self.clock = clock
         self._lock = threading.Lock()
         self._subscribers: dict[str, list[Subscriber]] = {}
+        if root.is_dir():  # kept by an older version, perhaps world-readable
+            root.chmod(0o700)
+            for path in root.glob("*.log*"):
+                path.chmod(0o600)
 
     def _path(self, app: str) -> Path:
         return self.root / f"{app}.log"
@@ -45,7 +50,9 @@ class LogBook:
                     path.replace(path.with_suffix(".log.1"))
             except FileNotFoundError:
                 pass
-            with path.open("a", encoding="utf-8") as fh:
+            # The owner's only: build output may quote what an app printed.
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
                 fh.write(line.render() + "\n")
             subscribers = list(self._subscribers.get(app, ()))
         for notify in subscribers:

@@ -10,6 +10,7 @@ from typing import Protocol
 from paas.domain.addons import Addon
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
+from paas.domain.limits import AppLimits
 from paas.domain.release import Build, Release, ReleaseStatus
 
 
@@ -38,7 +39,20 @@ class Store(Protocol):
     def list_apps(self) -> list[App]: ...
     def set_formation(self, name: str, formation: Mapping[str, int]) -> App: ...
     def set_domains(self, name: str, domains: tuple[str, ...]) -> App: ...
+    def set_sizes(self, name: str, sizes: Mapping[str, str]) -> App:
+        """Replace the app's size names per process type."""
+        ...
+
+    def set_limits(self, name: str, limits: AppLimits) -> App:
+        """Replace what an admin granted the app beyond the platform's bounds."""
+        ...
+
     def delete_app(self, name: str) -> None: ...
+    def transfer_app(self, name: str, owner: str) -> App:
+        """Make ``owner`` (an existing user) the owner; their access grant, now implied,
+        goes in the same transaction. NotFound for an unknown app or user."""
+        ...
+
 
     # releases
     def add_release(

@@ -1,16 +1,21 @@
 """The Store on SQLAlchemy Core: SQLite by default, PostgreSQL by URL.
 
 SQLite runs in WAL mode with every change in one transaction, so a ``kill -9`` of the
-server mid-deploy leaves either the old state or the new one, never half of each.
+server mid-deploy leaves either the old state or the new one, never half of each. Its
+files are the owner's only (0600). Release config and add-on passwords are sealed with
+the SecretBox the store is given (paas.store.secrets), never stored in clear.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,10 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from paas.domain.addons import Addon
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy
+from paas.domain.limits import AppLimits
 from paas.domain.release import Build, Release, ReleaseStatus
 from paas.errors import Conflict, NotFound
 from paas.store.codec import build_from_dict, build_to_dict, policy_from_dict, policy_to_dict
 from paas.store.port import TokenInfo, User
+from paas.store.secrets import PREFIX, SecretBox
 
 metadata = sa.MetaData()
 
@@ -110,8 +117,24 @@ addons = sa.Table(
     sa.Column("app", sa.String(64), sa.ForeignKey("apps.name", ondelete="CASCADE"),
               primary_key=True),
     sa.Column("kind", sa.String(32), primary_key=True),
-    sa.Column("password", sa.String(128), nullable=False),
+    # Sealed: a Fernet token is longer than the password (PostgreSQL columns made as
+    # VARCHAR(128) by older versions are widened at start).
+    sa.Column("password", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Sizes and admin-raised limits of an app: a table of its own (one row per app that has
+# any), so databases of earlier versions gain it through create_all, without a migration.
+app_resources = sa.Table(
+    "app_resources",
+    metadata,
+    sa.Column("app", sa.String(64), sa.ForeignKey("apps.name", ondelete="CASCADE"),
+              primary_key=True),
+    #: {process type: size name}
+    sa.Column("sizes", sa.Text, nullable=False, default="{}"),
+    sa.Column("max_per_type", sa.Integer, nullable=True),
+    sa.Column("max_per_app", sa.Integer, nullable=True),
+    sa.Column("writable_root", sa.Boolean, nullable=False, default=False),
 )
 
 
@@ -124,9 +147,24 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+def _private_sqlite_files(engine: Engine) -> None:
+    """Create the database file 0600 before SQLite does (its -wal and -shm files take the
+    database's mode), and tighten the files of an older, world-readable database."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        with contextlib.suppress(FileNotFoundError):
+            name.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
     engine = sa.create_engine(url)
     if engine.dialect.name == "sqlite":
+        _private_sqlite_files(engine)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -141,9 +179,42 @@ def make_engine(url: str) -> Engine:
 
 
 class SqlStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, secrets: SecretBox) -> None:
         self.engine = make_engine(url)
+        self.secrets = secrets
         metadata.create_all(self.engine)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring an older database up to these rules, in one transaction."""
+        with self._tx() as c:
+            if self.engine.dialect.name == "postgresql":
+                c.execute(sa.text("ALTER TABLE addons ALTER COLUMN password TYPE TEXT"))
+            self._reseal(c, only_clear=True)
+
+    def _reseal(self, c: Connection, *, only_clear: bool) -> int:
+        """Seal every secret with the first key: clear ones only, or all (a rotation)."""
+        count = 0
+        clear_config = ~releases.c.config.startswith(PREFIX) if only_clear else sa.true()
+        for r in c.execute(sa.select(releases.c.app, releases.c.version, releases.c.config)
+                           .where(clear_config)):
+            c.execute(releases.update()
+                      .where(releases.c.app == r.app, releases.c.version == r.version)
+                      .values(config=self.secrets.reseal(r.config)))
+            count += 1
+        clear_password = ~addons.c.password.startswith(PREFIX) if only_clear else sa.true()
+        for r in c.execute(sa.select(addons.c.app, addons.c.kind, addons.c.password)
+                           .where(clear_password)):
+            c.execute(addons.update().where(addons.c.app == r.app, addons.c.kind == r.kind)
+                      .values(password=self.secrets.reseal(r.password)))
+            count += 1
+        return count
+
+    def reseal_all(self) -> int:
+        """Seal every stored secret with the first key, in one transaction: the step of a
+        key rotation after which the older keys may be dropped. Returns how many."""
+        with self._tx() as c:
+            return self._reseal(c, only_clear=False)
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -159,7 +230,17 @@ class SqlStore:
             created_at=_aware(row.created_at),
             domains=tuple(json.loads(row.domains)),
             formation=json.loads(row.formation),
+            sizes=json.loads(row.sizes) if row.sizes else {},
+            limits=AppLimits(row.max_per_type, row.max_per_app, bool(row.writable_root)),
         )
+
+    @staticmethod
+    def _apps_query() -> Any:
+        """Apps with their resources row (absent for an app never resized or raised)."""
+        r = app_resources
+        return sa.select(apps, r.c.sizes, r.c.max_per_type, r.c.max_per_app,
+                         r.c.writable_root).select_from(
+            apps.outerjoin(r, r.c.app == apps.c.name))
 
     def create_app(self, app: App) -> App:
         try:
@@ -179,14 +260,15 @@ class SqlStore:
 
     def get_app(self, name: str) -> App:
         with self._tx() as c:
-            row = c.execute(apps.select().where(apps.c.name == name)).first()
+            row = c.execute(self._apps_query().where(apps.c.name == name)).first()
         if row is None:
             raise NotFound(f"app {name!r} not found")
         return self._app(row)
 
     def list_apps(self) -> list[App]:
         with self._tx() as c:
-            return [self._app(r) for r in c.execute(apps.select().order_by(apps.c.name))]
+            return [self._app(r)
+                    for r in c.execute(self._apps_query().order_by(apps.c.name))]
 
     def _update_app(self, name: str, **values: str) -> App:
         with self._tx() as c:
@@ -201,20 +283,49 @@ class SqlStore:
     def set_domains(self, name: str, domains: tuple[str, ...]) -> App:
         return self._update_app(name, domains=json.dumps(list(domains)))
 
+    def transfer_app(self, name: str, owner: str) -> App:
+        with self._tx() as c:
+            if c.execute(users.select().where(users.c.name == owner)).first() is None:
+                raise NotFound(f"user {owner!r} not found")
+            res = c.execute(apps.update().where(apps.c.name == name).values(owner=owner))
+            if res.rowcount == 0:
+                raise NotFound(f"app {name!r} not found")
+            c.execute(app_access.delete().where(app_access.c.app == name,
+                                                app_access.c.user == owner))
+        return self.get_app(name)
+
+    def _set_resources(self, name: str, **values: Any) -> App:
+        with self._tx() as c:
+            if c.execute(apps.select().where(apps.c.name == name)).first() is None:
+                raise NotFound(f"app {name!r} not found")
+            done = c.execute(app_resources.update().where(app_resources.c.app == name)
+                             .values(**values))
+            if done.rowcount == 0:
+                c.execute(app_resources.insert().values(app=name, **values))
+        return self.get_app(name)
+
+    def set_sizes(self, name: str, sizes: Mapping[str, str]) -> App:
+        return self._set_resources(name, sizes=json.dumps(dict(sizes), sort_keys=True))
+
+    def set_limits(self, name: str, limits: AppLimits) -> App:
+        return self._set_resources(name, max_per_type=limits.max_per_type,
+                                   max_per_app=limits.max_per_app,
+                                   writable_root=limits.writable_root)
+
     def delete_app(self, name: str) -> None:
         with self._tx() as c:
             c.execute(releases.delete().where(releases.c.app == name))
             c.execute(policies.delete().where(policies.c.app == name))
+            c.execute(app_resources.delete().where(app_resources.c.app == name))
             c.execute(apps.delete().where(apps.c.name == name))
 
     # releases -----------------------------------------------------------------------
-    @staticmethod
-    def _release(row: Any) -> Release:
+    def _release(self, row: Any) -> Release:
         return Release(
             app=row.app,
             version=row.version,
             build=build_from_dict(json.loads(row.build)) if row.build else None,
-            config=json.loads(row.config),
+            config=json.loads(self.secrets.open(row.config)),
             description=row.description,
             created_by=row.created_by,
             created_at=_aware(row.created_at),
@@ -250,7 +361,7 @@ class SqlStore:
                     app=app,
                     version=rel.version,
                     build=json.dumps(build_to_dict(build)) if build else None,
-                    config=json.dumps(dict(config)),
+                    config=self.secrets.seal(json.dumps(dict(config))),
                     description=description,
                     created_by=created_by,
                     created_at=rel.created_at,
@@ -467,7 +578,7 @@ class SqlStore:
                     addons.insert().values(
                         app=addon.app,
                         kind=addon.kind,
-                        password=addon.password,
+                        password=self.secrets.seal(addon.password),
                         created_at=addon.created_at,
                     )
                 )
@@ -487,7 +598,7 @@ class SqlStore:
             query = query.where(addons.c.app == app)
         with self._tx() as c:
             return [
-                Addon(app=r.app, kind=r.kind, password=r.password,
+                Addon(app=r.app, kind=r.kind, password=self.secrets.open(r.password),
                       created_at=_aware(r.created_at))
                 for r in c.execute(query)
             ]

@@ -25,8 +25,11 @@ def packs():
 def test_load_finds_python_and_flask(packs):
     assert [m.__name__ for m in packs.languages] == ["buildpacks.python"]
     assert [m.__name__ for m in packs.frameworks] == [
-        "buildpacks.django", "buildpacks.tornado", "buildpacks.flask", "buildpacks.asgi"]
+        "buildpacks.django", "buildpacks.script", "buildpacks.tornado", "buildpacks.flask",
+        "buildpacks.asgi"]
     assert [m.__name__ for m in packs.servers] == ["buildpacks.uwsgi"]
+    assert [m.__name__ for m in packs.processes] == ["buildpacks.celery",
+                                                     "buildpacks.gunicorn"]
 
 
 def test_load_sorts_frameworks_by_priority(tmp_path, monkeypatch):
@@ -87,7 +90,9 @@ def test_procfile_web_without_framework(packs):
     assert plan.processes == {"web": "gunicorn proj.wsgi"}
     assert plan.summary == "Python app"
     assert plan.packages == ()
-    assert plan.files == {}
+    # the Procfile's bare gunicorn still gets the platform's config
+    assert list(plan.files) == [CONF]
+    assert plan.env == {"GUNICORN_CMD_ARGS": f"--config {CONF}"}
 
 
 def test_procfile_only_worker_app_has_no_web(packs):
@@ -164,7 +169,8 @@ def test_describe_lists_everything_in_order(packs):
     assert make_plan(src, packs).describe() == [
         "Python app",
         "Dependencies: pip (requirements.txt)",
-        "Python 3.11 (the stack's; pin it in .python-version)",
+        "Stack: Python 3.14 on Debian forky, paas-stack/python:3.14-forky-r3 (the newest "
+        "here; pin a version in .python-version)",
         "No web process: only the Procfile's types run, none is routed",
         "Process worker: celery worker",
         "Release phase: migrate",

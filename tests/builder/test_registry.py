@@ -43,7 +43,8 @@ def test_auth_only_when_a_user_is_given() -> None:
 def test_push_errors_finds_the_engines_error_record() -> None:
     ok: list[dict[str, Any]] = [{"status": "Pushing"}, {"status": "digest: sha256:1"}]
     assert push_errors(iter(ok)) is None
-    bad = [{"status": "Pushing"}, {"errorDetail": {"message": "denied"}, "error": "denied"}]
+    bad: list[dict[str, Any]] = [{"status": "Pushing"},
+                                 {"errorDetail": {"message": "denied"}, "error": "denied"}]
     assert push_errors(iter(bad)) == "denied"
     assert push_errors(iter([{"errorDetail": {"message": "unauthorized"}}])) == "unauthorized"
 

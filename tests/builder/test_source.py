@@ -210,7 +210,7 @@ def test_the_platforms_files_follow_the_commit_and_reach_the_context_intact(tmp_
         dockerfile = tar.extractfile("Dockerfile")
         assert dockerfile is not None
         assert dockerfile.read().decode().startswith("FROM stack:test AS deps")
-        assert tar.extractfile("src/app.py").read() == FLASK_APP["app.py"]  # type: ignore[union-attr]
+        assert tar.extractfile("src/app.py").read() == FLASK_APP["app.py"]
     assert names.index("src/Dockerfile") < names.index("Dockerfile")
     assert {"src/requirements.txt", "paas", "paas/files"} <= set(names)
 

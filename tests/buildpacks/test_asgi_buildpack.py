@@ -13,7 +13,7 @@ def _src(files, listing=(), deps='["fastapi"]'):
 def test_fastapi_app_with_static_mount():
     main = ("from fastapi import FastAPI\nfrom fastapi.staticfiles import StaticFiles\n"
             "app = FastAPI()\napp.mount('/static', StaticFiles(directory='static'), name='s')\n")
-    [web] = asgi_pack.detect(_src({"main.py": main}, ["static/a.css"]))
+    [web] = asgi_pack.detect(_src({"main.py": main}, ["static/a.css"])) or []
     assert web.framework == "FastAPI"
     assert web.command == f"{CMD} main:app"
     assert web.packages == ("gunicorn", "uvicorn-worker")
@@ -24,11 +24,11 @@ def test_fastapi_app_with_static_mount():
 def test_starlette_factory_in_package_and_quart():
     pkg = ("from starlette.applications import Starlette\n"
            "def create_app():\n    return Starlette()\n")
-    [web] = asgi_pack.detect(_src({"svc/__init__.py": pkg}, deps='["starlette"]'))
+    [web] = asgi_pack.detect(_src({"svc/__init__.py": pkg}, deps='["starlette"]')) or []
     assert web.command == f"{CMD} 'svc:create_app()'"
     assert web.framework == "Starlette"
     quart = "from quart import Quart\napp = Quart(__name__)\n"
-    [web] = asgi_pack.detect(_src({"app.py": quart}, ["static/x"], deps='["quart"]'))
+    [web] = asgi_pack.detect(_src({"app.py": quart}, ["static/x"], deps='["quart"]')) or []
     assert (web.framework, web.static) == ("Quart", (StaticMount("/static/", "/app/static"),))
 
 

@@ -231,42 +231,6 @@ def test_unusable_manifests(files, message):
         python_pack.dependencies(_src(files))
 
 
-@pytest.mark.parametrize(
-    ("files", "note"),
-    [
-        ({".python-version": "3.11\n"}, "Python 3.11 (from .python-version)"),
-        ({".python-version": "3.11.9\n"}, "Python 3.11 (from .python-version)"),
-        ({"runtime.txt": "python-3.11.4\n"}, "Python 3.11 (from runtime.txt)"),
-        ({}, "Python 3.11 (the stack's; pin it in .python-version)"),
-    ],
-)
-def test_python_version_accepted(files, note):
-    deps = _deps({"requirements.txt": "flask\n", **files})
-    assert deps.notes[0] == note
-    assert deps.python_version == "3.11"
-
-
-@pytest.mark.parametrize(
-    ("files", "message"),
-    [
-        ({".python-version": "3.12\n"}, ".python-version asks for Python 3.12, but this "
-         "platform's stack (Debian bookworm) offers Python 3.11 only"),
-        ({"runtime.txt": "python-3.9.1"}, "runtime.txt asks for Python python-3.9.1"),
-        ({".python-version": "3.11", "runtime.txt": "python-3.10.2"},
-         "conflicting Python versions: 3.11 in .python-version, python-3.10.2 in runtime.txt"),
-        ({".python-version": "pypy"}, ".python-version: cannot read a Python version"),
-    ],
-)
-def test_python_version_refused(files, message):
-    with pytest.raises(BuildFailed, match=re.escape(message)):
-        python_pack.dependencies(_src({"requirements.txt": "flask\n", **files}))
-
-
-def test_pipfile_python_version_checked():
-    with pytest.raises(BuildFailed, match=r"Pipfile \[requires\] asks for Python 3\.8"):
-        python_pack.dependencies(_src({"Pipfile": "[requires]\npython_version = '3.8'\n"}))
-
-
 def test_syntax_error_anywhere_names_file_and_line():
     with pytest.raises(BuildFailed) as exc:
         python_pack.check(_src({"ok.py": "x = 1\n", "pkg/views.py": "x = 1\nif x\n    pass\n"}))

@@ -47,7 +47,7 @@ def _src(files, listing=()):
 
 
 def test_modern_asyncio_script():
-    [web] = tornado_pack.detect(_src({"server.py": MODERN}))
+    [web] = tornado_pack.detect(_src({"server.py": MODERN})) or []
     assert web.framework == "Tornado"
     assert web.command == "python /opt/paas/tornado_serve.py server.py"
     assert web.reason == "tornado.web.Application started in server.py"
@@ -56,7 +56,7 @@ def test_modern_asyncio_script():
 
 
 def test_classic_ioloop_subclass_with_port_option_and_static():
-    [web] = tornado_pack.detect(_src({"app.py": CLASSIC}, ["static/x.js"]))
+    [web] = tornado_pack.detect(_src({"app.py": CLASSIC}, ["static/x.js"])) or []
     assert web.command == "python /opt/paas/tornado_serve.py app.py --port=$PORT"
     assert web.static == (StaticMount("/static/", "/app/static"),)
 
@@ -112,3 +112,44 @@ def test_launcher_serves_on_port_with_xheaders_and_stops_on_sigterm(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_static_path_in_the_settings_of_an_application_subclass():
+    """Tornado's own demos build settings in an Application subclass's __init__."""
+    code = '''import os
+import tornado.web
+from tornado.options import define, options, parse_command_line
+
+define("port", default=8888)
+
+
+class Application(tornado.web.Application):
+    def __init__(self):
+        handlers = [(r"/", MainHandler)]
+        settings = dict(
+            cookie_secret="x",
+            template_path=os.path.join(os.path.dirname(__file__), "templates"),
+            static_path=os.path.join(os.path.dirname(__file__), "assets"),
+            xsrf_cookies=True,
+        )
+        super().__init__(handlers, **settings)
+
+
+def main():
+    parse_command_line()
+    Application().listen(options.port)
+
+
+if __name__ == "__main__":
+    main()
+'''
+    src = SourceTree(files={"requirements.txt": "tornado\n", "chat.py": code},
+                     listing=frozenset({"assets/chat.js"}))
+    (web,) = tornado_pack.detect(src) or []
+    assert web.static == (StaticMount("/static/", "/app/assets"),)
+    braces = code.replace("settings = dict(", "settings = {'static_url_prefix': '/s/', "
+                          "'static_path': 'assets'}\n        dict(")
+    src = SourceTree(files={"requirements.txt": "tornado\n", "chat.py": braces},
+                     listing=frozenset({"assets/chat.js"}))
+    (web,) = tornado_pack.detect(src) or []
+    assert web.static == (StaticMount("/s/", "/app/assets"),)

@@ -19,7 +19,7 @@ def _closed_port() -> int:
 def test_unknown_app(paas: Paas) -> None:
     for args in (("ps",), ("config",), ("releases",), ("apps:info",), ("scale", "web=1")):
         r = paas(*args, "-a", "nope")
-        assert (r.exit_code, r.stdout, r.stderr) == (1, "", "error: app 'nope' not found\n"), args
+        assert (r.exit_code, r.stdout, r.stderr) == (1, "", "error: app nope not found\n"), args
 
 
 def test_server_unreachable(paas: Paas) -> None:
@@ -68,8 +68,8 @@ def test_debug_shows_the_traceback_before_the_error(paas: Paas) -> None:
     assert (r.exit_code, r.stdout) == (1, "")
     lines = r.stderr.splitlines()
     assert lines[0] == "Traceback (most recent call last):"
-    assert "paas.errors.PaasError: app 'nope' not found" in lines
-    assert lines[-1] == "error: app 'nope' not found"
+    assert "paas.errors.PaasError: app nope not found" in lines
+    assert lines[-1] == "error: app nope not found"
 
 
 def test_debug_from_the_environment(paas: Paas, monkeypatch: pytest.MonkeyPatch) -> None:

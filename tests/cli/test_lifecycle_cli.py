@@ -121,4 +121,4 @@ def test_destroy_without_confirmation_never_calls_the_server(paas: Paas) -> None
     assert (r.exit_code, r.stdout) == (0, "Destroyed shop\n"), r.output
     assert paas.api.runtime.destroyed == ["shop"]
     r = paas("apps:destroy", "shop", "--confirm", "shop")
-    assert (r.exit_code, r.stderr) == (1, "error: app 'shop' not found\n")
+    assert (r.exit_code, r.stderr) == (1, "error: app shop not found\n")

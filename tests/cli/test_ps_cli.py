@@ -22,7 +22,7 @@ def test_ps_lists_the_replicas_of_the_current_release(paas: Paas) -> None:
     assert (r.exit_code, r.stderr) == (0, "")
     assert r.stdout.splitlines() == [
         "=== shop v1: web=1",
-        "web        shop-web  running    v1    up -",
+        "web        shop-web  running    v1    up -       standard-1x",
     ]
     assert paas.transport.sent == [("GET", "/v1/apps/shop/ps")]
 
@@ -48,7 +48,8 @@ def test_bad_scale_arguments_are_one_line_errors(paas: Paas) -> None:
     for args, message in [
         (("scale",), "error: nothing to scale: give TYPE=N, e.g. web=2\n"),
         (("scale", "web=x"), "error: invalid count 'x' for web: use a non-negative whole number\n"),
-        (("scale", "nope=1"), "error: unknown process type 'nope' (this app has: web)\n"),
+        (("scale", "nope=1"), "error: unknown process type 'nope' (this app has: web); "
+                               "add a line 'nope: <command>' to the Procfile and push\n"),
     ]:
         r = paas(*args, "-a", "shop")
         assert (r.exit_code, r.stdout, r.stderr) == (1, "", message), args

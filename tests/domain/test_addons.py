@@ -30,14 +30,14 @@ def test_removal_keeps_vars_the_user_changed_since():
 
 def test_unknown_kind_is_refused():
     assert validate_kind("redis") == "redis"
-    with pytest.raises(InvalidInput, match="unknown add-on 'postgres'"):
-        validate_kind("postgres")
+    with pytest.raises(InvalidInput, match="unknown add-on 'mysql'"):
+        validate_kind("mysql")
 
 
 def test_a_kind_is_one_record_the_registry_holds():
-    from paas.domain.addons import KINDS, REDIS
+    from paas.domain.addons import KINDS, POSTGRES, REDIS
 
-    assert KINDS == {"redis": REDIS}
+    assert KINDS == {"redis": REDIS, "postgres": POSTGRES}
     assert REDIS.image == "redis" and REDIS.port == 6379 and REDIS.data_dir == "/data"
     assert REDIS.broker_var == "CELERY_BROKER_URL"
     assert REDIS.backup is None and REDIS.restore is None
@@ -47,4 +47,4 @@ def test_a_kind_is_one_record_the_registry_holds():
     # the secret reaches the container by file and the check by its own environment only
     assert secret not in " ".join(REDIS.command or ()) + " ".join(REDIS.ready)
     assert REDIS.environment(secret) == {}
-    assert REDIS.ready_environment(secret) == {"REDISCLI_AUTH": secret}
+    assert REDIS.client_environment(secret) == {"REDISCLI_AUTH": secret}

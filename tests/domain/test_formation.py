@@ -82,7 +82,16 @@ def test_apply_scale_does_not_mutate_current():
 def test_apply_scale_unknown_type_lists_known_types():
     with pytest.raises(InvalidInput) as exc:
         apply_scale({}, ["worker", "web", "release"], [ScaleChange("wrker", "=", 1)])
-    assert exc.value.message == "unknown process type 'wrker' (this app has: web, worker)"
+    assert exc.value.message == ("unknown process type 'wrker' (this app has: web, worker); "
+                                 "add a line 'wrker: <command>' to the Procfile and push")
+
+
+def test_scaling_a_worker_the_app_lacks_suggests_the_procfile_line():
+    with pytest.raises(InvalidInput) as exc:
+        apply_scale({}, ["web"], [ScaleChange("worker", "=", 1)])
+    assert exc.value.message == (
+        "unknown process type 'worker' (this app has: web); add a line 'worker: celery -A "
+        "<module with the Celery app> worker --loglevel=INFO' to the Procfile and push")
 
 
 def test_apply_scale_release_is_not_scalable():

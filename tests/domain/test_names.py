@@ -100,3 +100,59 @@ def test_process_type_accepted(name):
 def test_process_type_rejected(name):
     with pytest.raises(InvalidInput, match="invalid process type"):
         validate_process_type(name)
+
+
+# -- custom domains: what a tenant may claim -----------------------------------------
+from paas.domain.names import (  # noqa: E402
+    RESERVED_HOSTS,
+    ROUTER_CONTROL_HOST,
+    reads_as_ip_address,
+    validate_custom_domain,
+)
+
+
+@pytest.mark.parametrize("host", [
+    "127.0.0.1", "0.0.0.0", "169.254.169.254", "10.1.2.3", "127.1", "0x7f.1",
+    "0x7f000001", "0177.0.0.1", "2130706433", "127.0.0.1.", "::1", "[::1]", "fe80::1%eth0",
+    "::ffff:127.0.0.1", "2001:db8::1", "[2001:db8::1]", "www.example.0x10", "a.b.123",
+])
+def test_ip_literals_are_not_custom_domains(host):
+    assert reads_as_ip_address(host)
+    with pytest.raises(InvalidInput, match="is an IP address"):
+        validate_custom_domain(host, "apps.example.net")
+
+
+@pytest.mark.parametrize("host", [
+    "localhost.localdomain", "app.localhost", "a.b.localhost", "LOCALHOST.localdomain.",
+    "x.localdomain", ROUTER_CONTROL_HOST, "PAAS-ROUTER.internal", "host.docker.internal",
+    "gateway.docker.internal", "anything.internal", "x.invalid",
+])
+def test_reserved_names_are_not_custom_domains(host):
+    with pytest.raises(InvalidInput, match="reserved for the platform or this machine"):
+        validate_custom_domain(host, "apps.example.net")
+
+
+@pytest.mark.parametrize("host", ["localhost", "intranet", "com"])
+def test_single_label_names_are_not_custom_domains(host):
+    with pytest.raises(InvalidInput, match="invalid hostname"):
+        validate_custom_domain(host, "apps.example.net")
+
+
+@pytest.mark.parametrize("host", ["apps.example.net", "shop.apps.example.net"])
+def test_names_under_the_platform_domain_are_not_custom_domains(host):
+    with pytest.raises(InvalidInput, match="under the platform domain"):
+        validate_custom_domain(host, "apps.example.net")
+
+
+@pytest.mark.parametrize(("host", "expected"), [
+    ("www.example.com", "www.example.com"), ("WWW.Shop.IO.", "www.shop.io"),
+    ("1password.com", "1password.com"), ("123.example.com", "123.example.com"),
+    ("www.e2e-lifecycle.test", "www.e2e-lifecycle.test"), ("a.b.c.d.e.example.org", None),
+])
+def test_public_dns_names_are_custom_domains(host, expected):
+    assert not reads_as_ip_address(host)
+    assert validate_custom_domain(host, "apps.example.net") == (expected or host)
+
+
+def test_the_router_control_host_is_reserved():
+    assert ROUTER_CONTROL_HOST in RESERVED_HOSTS

@@ -1,7 +1,12 @@
+import http.client
 import re
 import shutil
+import socket
 import subprocess
+import time
 from pathlib import Path
+
+import pytest
 
 from paas.domain.release import StaticMount, WebProtocol
 from paas.router.config import CONTROL_HOST, LISTEN_PORT, STATIC_ROOT, Route, render_config
@@ -34,6 +39,12 @@ def test_control_server_serves_generation():
     assert f"        server_name {CONTROL_HOST};\n" in control
     assert (
         "        location = /__paas/generation {\n"
+        "            access_log off;\n"
+        "            allow 127.0.0.1;\n"
+        "            deny all;\n"
+        "            try_files /.paas-no-such-file @paas_generation;\n"
+        "        }\n"
+        "        location @paas_generation {\n"
         "            access_log off;\n"
         "            return 200 42;\n"
         "        }\n"
@@ -201,3 +212,85 @@ def test_nginx_check_can_fail(tmp_path):
     result = _nginx_t(tmp_path, render_config([], 1) + "bogus_directive on;\n")
     assert result.returncode != 0
     assert "bogus_directive" in result.stderr
+
+
+def test_bare_ip_requests_get_the_default_no_app_answer():
+    """An app server never names an IP address or a reserved host, even when an older
+    database holds one: requests by bare address reach the default server's 404."""
+    hijack = Route("evil", ("evil.localhost", "127.0.0.1", "0x7f.1", "[::1]", CONTROL_HOST,
+                            "www.evil.com"), ("10.0.0.9:5000",))
+    text = render_config([hijack, WEB], 1)
+    servers = _server_blocks(text)
+    default = [s for s in servers if "default_server" in s]
+    assert len(default) == 1
+    assert f"server_name {CONTROL_HOST};" in default[0]
+    assert 'location / {\n            return 404 "no app answers for this host\\n";' in default[0]
+    names = re.findall(r"^        server_name (.*);$", text, flags=re.M)
+    assert names == [CONTROL_HOST, "evil.localhost www.evil.com",
+                     "shop.example.com www.shop.io"]
+    assert all("default_server" not in s for s in servers if s not in default)
+
+
+def test_an_app_left_with_no_routable_host_gets_no_server():
+    text = render_config([Route("ip", ("127.0.0.1",), ("10.0.0.9:5000",))], 1)
+    assert len(_server_blocks(text)) == 1
+
+
+def test_control_endpoint_answers_only_the_given_sources():
+    text = render_config([WEB], 5, control_from=("192.0.2.1",))
+    control = _server_blocks(text)[0]
+    assert "            allow 192.0.2.1;\n            deny all;\n" in control
+    # the generation is only ever returned from the named location behind the check:
+    # a ``return`` beside allow/deny would run before them and answer everyone
+    assert text.count("return 200 5;") == 1
+    assert re.search(r"location @paas_generation \{\n[^}]*return 200 5;", control)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _generation_over_nginx(tmp_path, control_from):
+    """Run the rendered config in a real nginx; (status, body) of the control endpoint
+    for a client at 127.0.0.1."""
+    assert NGINX is not None, "nginx not found (scripts/test installs it)"
+    port = _free_port()
+    text = render_config([WEB], 9, control_from=control_from)
+    text = text.replace(f"listen {LISTEN_PORT}", f"listen 127.0.0.1:{port}")
+    text = text.replace("pid /tmp/nginx.pid;", f"pid {tmp_path}/nginx.pid;")
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(text)
+    (tmp_path / "logs").mkdir(exist_ok=True)
+    proc = subprocess.Popen([NGINX, "-p", str(tmp_path), "-e", "stderr", "-c", str(conf),
+                             "-g", "daemon off;"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/__paas/generation", headers={"Host": CONTROL_HOST})
+                resp = conn.getresponse()
+                return resp.status, resp.read().decode()
+            except ConnectionRefusedError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize(("control_from", "expected"), [
+    (("127.0.0.1",), (200, "9")),
+    (("10.255.0.1",), (403, None)),  # an app container's address is not the platform's
+])
+def test_nginx_serves_the_generation_only_to_the_platform(tmp_path, control_from, expected):
+    status, body = _generation_over_nginx(tmp_path, control_from)
+    assert status == expected[0]
+    if expected[1] is not None:
+        assert body == expected[1]
+    else:
+        assert "9" not in body

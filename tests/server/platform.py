@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from werkzeug.test import Client
 
@@ -21,6 +22,8 @@ from paas.server.git_http import Repos
 from paas.server.receive import Receiver
 from paas.services.platform import build_services
 from paas.settings import Settings
+from paas.store.backups import BackupFiles
+from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 from tests.fakes import FakeRuntime, NoBuilder, RecordingScaling
 from tests.services.fakes import FakeAddons
@@ -47,7 +50,7 @@ class ApiPlatform:
         return {"Authorization": f"Bearer {token or self.admin_token}"}
 
     def call(self, method: str, path: str, token: str | None = None,
-             **kw: object) -> tuple[int, object]:
+             **kw: Any) -> tuple[int, Any]:
         resp = self.client.open(path, method=method, headers=self.headers(token), **kw)
         return resp.status_code, resp.get_json(silent=True)
 
@@ -70,7 +73,7 @@ class ApiPlatform:
 def make_platform(tmp: Path) -> ApiPlatform:
     settings = Settings(home=tmp / "home")
     settings.home.mkdir(parents=True)
-    store = SqlStore(settings.db_url)
+    store = SqlStore(settings.db_url, secrets=SecretBox.generate())
     token = bootstrap_admin(store, settings.home)
     assert token
     runtime = FakeRuntime()
@@ -78,7 +81,8 @@ def make_platform(tmp: Path) -> ApiPlatform:
     services = build_services(
         store=store, runtime=runtime, builder=NoBuilder(),
         addon_provider=FakeAddons(), scaling=lambda _f, _a: RecordingScaling(),
-        repos=repos, logbook=None, platform_domain=settings.domain)
+        repos=repos, logbook=None, platform_domain=settings.domain,
+        backup_files=BackupFiles(settings.backups_dir))
     ctx = ApiContext(settings, store, repos, Receiver(settings, services.deploys, store),
                      services, hook_secret="s")
     return ApiPlatform(ctx, runtime, Client(PlatformAPI(ctx)), token)

@@ -29,8 +29,10 @@ def api_schema(platform):
     return schemathesis.openapi.from_wsgi("/v1/openapi.json", platform.client.application)
 
 
-# A followed log stream never ends and run switches protocols: both have e2e journeys.
-schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=r"/(logs|run)$")
+# A followed log stream never ends; run and the add-on console switch protocols: all
+# have e2e journeys.
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(
+    path_regex=r"/(logs|run|console)$")
 
 
 @schema.parametrize()

@@ -14,12 +14,13 @@ from paas.server.auth import (
     token_from_header,
 )
 from paas.store.port import User
+from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 
 
 @pytest.fixture
 def store(tmp_path):
-    return SqlStore("sqlite:///" + str(tmp_path / "t.db"))
+    return SqlStore("sqlite:///" + str(tmp_path / "t.db"), secrets=SecretBox.generate())
 
 
 def _basic(userpass: str) -> str:
@@ -111,5 +112,6 @@ def test_authenticate_refuses(store, tmp_path, header):
 
 def test_raw_hash_is_not_a_token(store, tmp_path):
     token = bootstrap_admin(store, tmp_path)
+    assert token is not None
     with pytest.raises(Unauthorized):
         authenticate(store, f"Bearer {hash_token(token)}")

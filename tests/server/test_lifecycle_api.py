@@ -148,6 +148,13 @@ def test_domains_are_validated_unique_and_routed(api):
         ("blog", "localhost", 400, "invalid hostname"),
         ("blog", "-x.example.com", 400, "invalid hostname"),
         ("blog", "blog2.localhost", 400, "blog2.localhost is under the platform domain"),
+        ("blog", "127.0.0.1", 400, "127.0.0.1 is an IP address"),
+        ("blog", "0.0.0.0", 400, "0.0.0.0 is an IP address"),
+        ("blog", "169.254.169.254", 400, "169.254.169.254 is an IP address"),
+        ("blog", "0x7f.1", 400, "0x7f.1 is an IP address"),
+        ("blog", "::1", 400, "::1 is an IP address"),
+        ("blog", "localhost.localdomain", 400, "localhost.localdomain is reserved"),
+        ("blog", "paas-router.internal", 400, "paas-router.internal is reserved"),
     ]:
         status, body = api.call("POST", f"/v1/apps/{app}/domains", json={"host": host})
         assert (status, body["error"][: len(message)]) == (code, message)

@@ -6,6 +6,7 @@ from paas.domain.app import App
 from paas.domain.release import Build
 from paas.services.deploy import AppLocks
 from paas.store.port import User
+from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 from tests.fakes import FakeRuntime
 from tests.services.fakes import FakeAddons
@@ -21,7 +22,7 @@ ADMIN = User("admin", True)
 
 @pytest.fixture
 def store(tmp_path):
-    s = SqlStore("sqlite:///" + str(tmp_path / "t.db"))
+    s = SqlStore("sqlite:///" + str(tmp_path / "t.db"), secrets=SecretBox.generate())
     s.create_app(App(name="shop", created_at=datetime(2024, 1, 1, tzinfo=UTC)))
     return s
 

@@ -7,6 +7,7 @@ from paas.domain.release import Build, ReleaseStatus
 from paas.errors import BuildFailed, DeployFailed
 from paas.services.deploy import AppLocks, Deployer
 from paas.store.logbook import LogBook
+from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 from tests.fakes import FakeRuntime
 
@@ -34,7 +35,7 @@ def _runtime(healthy: bool = True) -> FakeRuntime:
 
 @pytest.fixture
 def store(tmp_path):
-    s = SqlStore("sqlite:///" + str(tmp_path / "t.db"))
+    s = SqlStore("sqlite:///" + str(tmp_path / "t.db"), secrets=SecretBox.generate())
     s.create_app(App(name="shop", created_at=datetime.now(UTC), owner="admin"))
     v = s.add_release("shop", None, {"DATABASE_URL": "postgres://u:s3cret@db/shop"},
                       "Set DATABASE_URL", "admin").version

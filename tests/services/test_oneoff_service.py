@@ -10,6 +10,7 @@ from paas.domain.app import App
 from paas.domain.release import Build, ReleaseStatus
 from paas.errors import Conflict, InvalidInput
 from paas.services.oneoff import OneOffService, pipe, validate_command
+from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 from tests.fakes import FakeRuntime
 
@@ -50,7 +51,7 @@ class FakeOneOff:
 
 @pytest.fixture
 def store(tmp_path):
-    s = SqlStore("sqlite:///" + str(tmp_path / "t.db"))
+    s = SqlStore("sqlite:///" + str(tmp_path / "t.db"), secrets=SecretBox.generate())
     s.create_app(App(name="shop", created_at=datetime.now(UTC), owner="admin"))
     return s
 

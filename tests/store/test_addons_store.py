@@ -5,6 +5,7 @@ import pytest
 from paas.domain.addons import Addon
 from paas.domain.app import App
 from paas.errors import Conflict, NotFound
+from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -12,7 +13,7 @@ T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def store(tmp_path):
-    s = SqlStore("sqlite:///" + str(tmp_path / "t.db"))
+    s = SqlStore("sqlite:///" + str(tmp_path / "t.db"), secrets=SecretBox.generate())
     s.create_app(App(name="shop", created_at=T0))
     s.create_app(App(name="blog", created_at=T0))
     return s

@@ -7,6 +7,7 @@ from paas.domain.autoscale import AutoscalePolicy, Metric
 from paas.domain.release import Build, ReleaseStatus, StaticMount, WebProtocol
 from paas.errors import Conflict, NotFound
 from paas.store.port import User
+from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -14,7 +15,7 @@ T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def store(tmp_path):
-    return SqlStore("sqlite:///" + str(tmp_path / "t.db"))
+    return SqlStore("sqlite:///" + str(tmp_path / "t.db"), secrets=SecretBox.generate())
 
 
 def _app(name, **kw):
@@ -204,10 +205,11 @@ def test_users_and_tokens(store):
 
 def test_state_survives_reopening(tmp_path):
     url = "sqlite:///" + str(tmp_path / "t.db")
-    first = SqlStore(url)
+    box = SecretBox.generate()
+    first = SqlStore(url, secrets=box)
     first.create_app(_app("shop", formation={"web": 2}))
     first.add_release("shop", _build(), {}, "d", "admin")
     first.engine.dispose()
-    second = SqlStore(url)
+    second = SqlStore(url, secrets=box)
     assert second.get_app("shop").formation == {"web": 2}
     assert second.get_release("shop", 1).build == _build()

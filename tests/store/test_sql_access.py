@@ -4,12 +4,13 @@ import pytest
 
 from paas.domain.app import App
 from paas.errors import Conflict, NotFound
+from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
 
 
 @pytest.fixture
 def store(tmp_path):
-    s = SqlStore("sqlite:///" + str(tmp_path / "t.db"))
+    s = SqlStore("sqlite:///" + str(tmp_path / "t.db"), secrets=SecretBox.generate())
     s.add_user("alice")
     s.add_user("bob")
     s.create_app(App(name="shop", created_at=datetime(2024, 5, 1, tzinfo=UTC), owner="alice"))

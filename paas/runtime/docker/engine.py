@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import socket
+import struct
 import tarfile
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import PurePosixPath
-from typing import Any, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 import docker
 import docker.errors
@@ -55,6 +59,8 @@ class Container:
     #: The engine's state: created, running, restarting, exited, ...
     state: str
     started_at: datetime | None = None
+    #: Names of the networks the container is attached to.
+    networks: tuple[str, ...] = ()
 
     @property
     def running(self) -> bool:
@@ -68,6 +74,55 @@ class File:
     path: str
     content: bytes
     mode: int = 0o600
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """What a container may use and do. The default confines nothing (the platform's
+    own router); app replicas, one-off runs, release phases and add-ons get theirs from
+    ``paas.runtime.docker.confine``."""
+
+    #: Memory limit in bytes, swap included (no swap on top of it); None: unlimited.
+    memory: int | None = None
+    #: Relative CPU weight (cgroup cpu.shares); None: the engine's default (1024).
+    cpu_shares: int | None = None
+    #: Hard cap in CPUs (CFS quota over a 100 ms period); None: no cap.
+    cpu_quota: float | None = None
+    #: Processes and threads at once; None: unlimited.
+    pids: int | None = None
+    #: ``no-new-privileges``: setuid binaries run without their owner's rights.
+    no_new_privileges: bool = False
+    #: Every Linux capability dropped (the process keeps only what its uid may do).
+    drop_capabilities: bool = False
+    #: Read-only root filesystem, with a writable ``/tmp`` tmpfs of ``tmp_bytes``.
+    read_only: bool = False
+    tmp_bytes: int = 64 * 1024 * 1024
+
+
+#: CFS period the quota is a fraction of (the kernel's default, 100 ms).
+CPU_PERIOD_US = 100_000
+
+
+def host_options(c: Confinement) -> dict[str, Any]:
+    """``Confinement`` as docker-py host-config keywords; one mapping, used by every
+    create (``containers.create`` and ``api.create_host_config`` take the same names)."""
+    options: dict[str, Any] = {}
+    if c.memory is not None:
+        options.update(mem_limit=c.memory, memswap_limit=c.memory)
+    if c.cpu_shares is not None:
+        options["cpu_shares"] = c.cpu_shares
+    if c.cpu_quota is not None:
+        options.update(cpu_period=CPU_PERIOD_US, cpu_quota=int(c.cpu_quota * CPU_PERIOD_US))
+    if c.pids is not None:
+        options["pids_limit"] = c.pids
+    if c.no_new_privileges:
+        options["security_opt"] = ["no-new-privileges:true"]
+    if c.drop_capabilities:
+        options["cap_drop"] = ["ALL"]
+    if c.read_only:
+        options["read_only"] = True
+        options["tmpfs"] = {"/tmp": f"rw,nosuid,nodev,size={c.tmp_bytes}"}  # noqa: S108
+    return options
 
 
 @dataclass(frozen=True)
@@ -92,12 +147,51 @@ class Spec:
     ports: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     files: tuple[File, ...] = ()
     stop_signal: str | None = None
+    confinement: Confinement = field(default_factory=Confinement)
+
+
+class ByteSink(Protocol):
+    """Where streamed output goes: an open binary file, or anything with ``write``."""
+
+    def write(self, data: bytes, /) -> object: ...
 
 
 class Engine(Protocol):
     """What the runtime, router and add-ons need from a container engine."""
 
-    def ensure_network(self, name: str, labels: Mapping[str, str]) -> None: ...
+    def ensure_network(self, name: str, labels: Mapping[str, str], *,
+                       bridge: str | None = None) -> bool:
+        """Create the bridge network unless it exists; whether it was created.
+
+        ``bridge`` names the host interface, so a host firewall rule can match the
+        platform's app networks by a wildcard (``pa-+``).
+        """
+        ...
+
+    def remove_network(self, name: str) -> None:
+        """Remove the network; one already gone is fine."""
+        ...
+
+    def gateway(self, network: str) -> str | None:
+        """The host's address on ``network``: the source of what the host sends there."""
+        ...
+
+    def connect(self, cid: str, network: str) -> None:
+        """Attach a container to one more network; already attached is fine."""
+        ...
+
+    def disconnect(self, cid: str, network: str) -> None:
+        """Detach a container from a network; not attached (or gone) is fine."""
+        ...
+
+    def run_host_helper(self, image: str, argv: Sequence[str],
+                        labels: Mapping[str, str]) -> tuple[int, str]:
+        """Run ``argv`` to its end in a container in the host's network namespace with
+        NET_ADMIN (the platform's own firewall rule); exit code and output. The server
+        may be an unprivileged member of the docker group: this is how it reaches the
+        host's netfilter without root. The container is removed afterwards."""
+        ...
+
     def ensure_volume(self, name: str, labels: Mapping[str, str]) -> None:
         """Create the named volume unless it exists (its data is kept)."""
         ...
@@ -146,6 +240,10 @@ class Engine(Protocol):
         """Remove the images and volumes carrying ``labels`` (best effort)."""
         ...
 
+    def memory_total(self) -> int:
+        """Bytes of memory of the engine's host (what every container shares)."""
+        ...
+
 
 T = TypeVar("T")
 
@@ -182,6 +280,7 @@ def _value(c: SdkContainer) -> Container:
     return Container(
         id=str(c.id), name=c.name or "", labels=dict(c.labels), state=str(c.status),
         started_at=_started_at(c.attrs.get("State", {}).get("StartedAt", "")),
+        networks=tuple(sorted((c.attrs.get("NetworkSettings") or {}).get("Networks") or {})),
     )
 
 
@@ -219,12 +318,82 @@ class DockerEngine:
         self.client = client
 
     # the port -------------------------------------------------------------------
-    def ensure_network(self, name: str, labels: Mapping[str, str]) -> None:
-        def ensure() -> None:
-            if not any(n.name == name for n in self.client.networks.list(names=[name])):
-                self.client.networks.create(name, driver="bridge", labels=dict(labels))
+    def ensure_network(self, name: str, labels: Mapping[str, str], *,
+                       bridge: str | None = None) -> bool:
+        def ensure() -> bool:
+            if any(n.name == name for n in self.client.networks.list(names=[name])):
+                return False
+            options = {"com.docker.network.bridge.name": bridge} if bridge else None
+            self.client.networks.create(name, driver="bridge", labels=dict(labels),
+                                        options=options)
+            return True
 
-        _translated(f"cannot create network {name}", ensure)
+        return _translated(f"cannot create network {name}", ensure)
+
+    def remove_network(self, name: str) -> None:
+        def remove() -> None:
+            for n in self.client.networks.list(names=[name]):
+                if n.name == name:  # names= matches prefixes too
+                    with contextlib.suppress(docker.errors.NotFound):
+                        n.remove()
+
+        _translated(f"cannot remove network {name}", remove)
+
+    def gateway(self, network: str) -> str | None:
+        def find() -> str | None:
+            try:
+                attrs = self.client.api.inspect_network(network)
+            except docker.errors.NotFound:
+                return None
+            for config in (attrs.get("IPAM") or {}).get("Config") or []:
+                if config.get("Gateway"):
+                    return str(config["Gateway"]).split("/")[0]
+            return None
+
+        return _translated(f"cannot inspect network {network}", find)
+
+    def connect(self, cid: str, network: str) -> None:
+        try:
+            self.client.api.connect_container_to_network(cid, network)
+        except docker.errors.APIError as e:
+            if e.status_code == 403 and "already exists" in str(e.explanation):
+                return
+            raise EngineError(f"cannot connect {cid[:12]} to {network}: {_why(e)}") from e
+        except docker.errors.DockerException as e:
+            raise EngineError(f"cannot connect {cid[:12]} to {network}: {_why(e)}") from e
+
+    def disconnect(self, cid: str, network: str) -> None:
+        try:
+            self.client.api.disconnect_container_from_network(cid, network)
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as e:
+            if "is not connected" in str(e.explanation):
+                return
+            raise EngineError(f"cannot disconnect {cid[:12]} from {network}: {_why(e)}") from e
+        except docker.errors.DockerException as e:
+            raise EngineError(f"cannot disconnect {cid[:12]} from {network}: {_why(e)}") from e
+
+    def run_host_helper(self, image: str, argv: Sequence[str],
+                        labels: Mapping[str, str]) -> tuple[int, str]:
+        def create() -> SdkContainer:
+            return self.client.containers.create(
+                image, command=list(argv), labels=dict(labels), network_mode="host",
+                cap_drop=["ALL"], cap_add=["NET_ADMIN", "NET_RAW"],
+                security_opt=["no-new-privileges"])
+
+        container = _translated(f"cannot create a helper from {image}", create)
+        try:
+            _translated("cannot start the helper", container.start)
+            try:
+                code = int(container.wait(timeout=60).get("StatusCode", 1))
+            except (docker.errors.DockerException, OSError) as e:  # requests' timeouts
+                raise EngineError(f"the helper from {image} did not finish: {e}") from e
+            output = bytes(_translated("cannot read the helper's output",
+                                       container.logs)).decode(errors="replace")
+        finally:
+            self.remove(str(container.id))
+        return code, output
 
     def ensure_volume(self, name: str, labels: Mapping[str, str]) -> None:
         def ensure() -> None:
@@ -273,6 +442,7 @@ class DockerEngine:
                 ports=dict(spec.ports),
                 restart_policy={"Name": "unless-stopped"} if spec.restart else None,
                 stop_signal=spec.stop_signal,
+                **host_options(spec.confinement),
             )
 
         container = _translated(f"cannot create {spec.name}", create)
@@ -368,6 +538,10 @@ class DockerEngine:
                 with contextlib.suppress(docker.errors.APIError):
                     vol.remove(force=True)
 
+    def memory_total(self) -> int:
+        info = _translated("cannot read the engine's info", self.client.info)
+        return int(info.get("MemTotal") or 0)
+
     # streams for logs, one-off commands and metrics ------------------------------
     def follow_output(self, cid: str, since: float) -> Iterator[bytes] | None:
         """Timestamped output from ``since`` on, as it comes; None when it cannot be read.
@@ -406,7 +580,8 @@ class DockerEngine:
 
     def create_attached(self, image: str, command: Sequence[str], name: str, hostname: str,
                         environment: Mapping[str, str], labels: Mapping[str, str],
-                        network: str, tty: bool) -> str:
+                        network: str, tty: bool,
+                        confinement: Confinement = Confinement()) -> str:
         """Create a container with stdin open and ``StdinOnce`` set: EOF on the attach
         stream then closes the command's stdin (``echo hi | paas run -- cat`` ends)."""
         api = self.client.api
@@ -416,7 +591,8 @@ class DockerEngine:
                 image, command=list(command), name=name, hostname=hostname,
                 environment=dict(environment), labels=dict(labels),
                 stdin_open=True, detach=False, tty=tty,
-                host_config=api.create_host_config(init=True),
+                host_config=api.create_host_config(init=True,
+                                                   **host_options(confinement)),
                 networking_config=api.create_networking_config(
                     {network: api.create_endpoint_config()}),
             )
@@ -434,3 +610,108 @@ class DockerEngine:
     def resize(self, cid: str, rows: int, cols: int) -> None:
         with contextlib.suppress(docker.errors.DockerException):
             self.client.api.resize(cid, height=rows, width=cols)
+
+    # commands inside a running container with their streams (add-on backups, consoles)
+    def exec_stream(self, cid: str, argv: Sequence[str], environment: Mapping[str, str],
+                    stdin: BinaryIO | None, stdout: ByteSink) -> tuple[int, str]:
+        """Run ``argv`` in the container, ``stdin`` fed from a file and its stdout written
+        to ``stdout`` in chunks, so a dump of gigabytes never sits in memory.
+
+        The exit code and the end of its stderr (64 KiB at most) come back. The
+        environment goes to the engine in the request body: never a command line.
+        """
+        api = self.client.api
+        what = f"cannot run {argv[0]} in {cid[:12]}"
+        exec_id = _translated(what, lambda: str(api.exec_create(
+            cid, list(argv), stdin=stdin is not None, stdout=True, stderr=True,
+            environment=dict(environment))["Id"]))
+        conn = _translated(what, lambda: api.exec_start(exec_id, socket=True))
+        sock: socket.socket = getattr(conn, "_sock", conn)
+        sock.settimeout(None)  # a restore may print nothing for minutes while it works
+        feeding: threading.Thread | None = None
+        failed: list[BaseException] = []
+        if stdin is not None:
+            def feed() -> None:
+                try:
+                    while chunk := stdin.read(_CHUNK):
+                        sock.sendall(chunk)
+                except BaseException as e:  # reported after the read ends
+                    failed.append(e)
+                finally:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_WR)  # EOF on the command's stdin
+
+            feeding = threading.Thread(target=feed, daemon=True, name=f"exec-in-{cid[:12]}")
+            feeding.start()
+        errors = bytearray()
+        try:
+            for stream, data in _frames(sock):
+                if stream == 1:
+                    stdout.write(data)
+                else:
+                    errors += data
+                    del errors[:-_STDERR_KEPT]
+        finally:
+            if feeding is not None:
+                feeding.join()
+            with contextlib.suppress(OSError):
+                conn.close()
+        if failed:
+            raise EngineError(f"{what}: its input failed: {failed[0]}") from failed[0]
+        return self.exec_exit_code(exec_id), errors.decode(errors="replace")
+
+    def exec_attached(self, cid: str, argv: Sequence[str], environment: Mapping[str, str],
+                      tty: bool) -> tuple[str, Any]:
+        """Start ``argv`` in the container with stdin open: its exec id and a socket
+        carrying its stdin and output (raw with a terminal, framed without)."""
+        api = self.client.api
+        what = f"cannot run {argv[0]} in {cid[:12]}"
+        exec_id = _translated(what, lambda: str(api.exec_create(
+            cid, list(argv), stdin=True, stdout=True, stderr=True, tty=tty,
+            environment=dict(environment))["Id"]))
+        conn = _translated(what, lambda: api.exec_start(exec_id, socket=True, tty=tty))
+        getattr(conn, "_sock", conn).settimeout(None)
+        return exec_id, conn
+
+    def exec_resize(self, exec_id: str, rows: int, cols: int) -> None:
+        with contextlib.suppress(docker.errors.DockerException):
+            self.client.api.exec_resize(exec_id, height=rows, width=cols)
+
+    def exec_exit_code(self, exec_id: str, timeout: float = 10.0) -> int:
+        """The exit code of an exec whose output ended (the engine notes it a moment
+        later); 137 when it still runs after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = _translated("cannot inspect a command",
+                                lambda: self.client.api.exec_inspect(exec_id))
+            if not state.get("Running") and state.get("ExitCode") is not None:
+                return int(state["ExitCode"])
+            if time.monotonic() >= deadline:
+                return 137
+            time.sleep(0.05)
+
+
+_CHUNK = 1024 * 1024
+_STDERR_KEPT = 64 * 1024
+_FRAME = struct.Struct(">BxxxL")
+
+
+def _read_exactly(sock: socket.socket, n: int) -> bytes | None:
+    parts, left = [], n
+    while left:
+        chunk = sock.recv(min(left, _CHUNK))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _frames(sock: socket.socket) -> Iterator[tuple[int, bytes]]:
+    """(stream, bytes) of the engine's multiplexed output until it ends."""
+    while (header := _read_exactly(sock, _FRAME.size)) is not None:
+        stream, size = _FRAME.unpack(header)
+        payload = _read_exactly(sock, size) if size else b""
+        if payload is None:
+            return
+        yield stream, payload

@@ -18,10 +18,18 @@ ROLE_APP = "app"
 ROLE_RUN = "run"
 ROLE_ROUTER = "router"
 ROLE_ADDON = "addon"
+#: Short-lived helper containers of the platform itself (the host firewall rule).
+ROLE_HELPER = "helper"
 
 
 def network_name(instance: str) -> str:
+    """The platform network: the router alone (and the host); no app container joins it."""
     return f"paas-{instance}"
+
+
+def app_network_name(instance: str, app: str) -> str:
+    """The network of one app: its replicas, one-offs, release phase, add-ons, the router."""
+    return f"paas-{instance}-app-{app}"
 
 
 def router_name(instance: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from paas.errors import DeployFailed, NotFound
 from paas.runtime.docker import labels as L
-from paas.runtime.docker.engine import DockerEngine, EngineError, ImageMissing
+from paas.runtime.docker.engine import Confinement, DockerEngine, EngineError, ImageMissing
 from paas.runtime.port import STDOUT
 
 _HEADER = struct.Struct(">BxxxL")
@@ -104,7 +104,8 @@ class DockerOneOff:
 
 def start(engine: DockerEngine, *, image: str, command: Sequence[str],
           environment: Mapping[str, str], labels: Mapping[str, str], network: str,
-          name_prefix: str, tty: bool, rows: int, cols: int) -> DockerOneOff:
+          name_prefix: str, tty: bool, rows: int, cols: int,
+          confinement: Confinement) -> DockerOneOff:
     """Create, attach and start the container; on any failure nothing is left behind."""
     suffix = secrets.token_hex(3)
     name = f"{name_prefix}-{suffix}"
@@ -113,7 +114,7 @@ def start(engine: DockerEngine, *, image: str, command: Sequence[str],
         cid = engine.create_attached(
             image, command_argv(command), name=name, hostname=f"run-{suffix}",
             environment=environment, labels={**labels, L.ROLE: L.ROLE_RUN, L.PROCESS: "run"},
-            network=network, tty=tty)
+            network=network, tty=tty, confinement=confinement)
     except ImageMissing as e:
         raise NotFound(f"the image of the current release is gone: {image}") from e
     except EngineError as e:

@@ -1,4 +1,9 @@
-"""The router container: a real nginx whose config the platform writes and reloads."""
+"""The router container: a real nginx whose config the platform writes and reloads.
+
+It sits on the platform network (its published port) and joins the network of every
+app it routes to; its control endpoint answers only the host's address on the platform
+network, which no app container can send from.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import http.client
 import os
 import tempfile
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from paas.errors import DeployFailed, RuntimeUnavailable
@@ -60,7 +66,8 @@ class Router:
             if current is not None:
                 self.engine.remove(current.id)
             if not self.conf_path.exists():
-                write_atomic(self.conf_path, render_config(routes, time.time_ns()))
+                write_atomic(self.conf_path, render_config(
+                    routes, time.time_ns(), control_from=self._control_sources()))
             self.static_dir.mkdir(parents=True, exist_ok=True)
             container = self.engine.create(Spec(
                 image=self.settings.stack.router,
@@ -98,8 +105,30 @@ class Router:
         return {pid for pid, cmd in self.engine.processes(container.id)
                 if "worker process" in cmd}
 
-    def apply(self, routes: list[Route], timeout: float = 30.0) -> None:
-        """Write the config, check it with ``nginx -t``, reload, and wait until it serves.
+    def _control_sources(self) -> tuple[str, ...]:
+        """Who may read the control endpoint: the host, as it appears on the platform
+        network (the published port's proxy and NAT both send from that address)."""
+        gateway = self.engine.gateway(self.network)
+        if gateway is None:
+            raise RuntimeUnavailable(f"network {self.network} has no gateway address")
+        return (gateway,)
+
+    def join(self, container: Container, networks: Collection[str]) -> list[str]:
+        """Attach the router to each of ``networks`` it is not on; the app networks it
+        is on but should leave (left by ``leave`` once nginx stopped using them)."""
+        now = self.engine.inspect(container.id) or container
+        for network in sorted(set(networks) - set(now.networks)):
+            self.engine.connect(container.id, network)
+        return sorted(set(now.networks) - set(networks) - {self.network})
+
+    def leave(self, container: Container, networks: Collection[str]) -> None:
+        for network in networks:
+            self.engine.disconnect(container.id, network)
+
+    def apply(self, routes: list[Route], networks: Collection[str] = (),
+              timeout: float = 30.0) -> None:
+        """Join ``networks`` (where the upstreams are), write the config, check it with
+        ``nginx -t``, reload, wait until it serves, then leave the other app networks.
 
         Old replicas may be stopped only when no nginx worker can still send them a
         request: ``nginx -s reload`` returns before new workers run, and old workers keep
@@ -107,10 +136,12 @@ class Router:
         So we wait for the new generation to answer *and* for every old worker to exit.
         """
         container = self.ensure(routes)
+        stale = self.join(container, networks)
         old_workers = self._worker_pids(container) if container.running else set()
         generation = time.time_ns()
         previous = self.conf_path.read_text() if self.conf_path.exists() else None
-        write_atomic(self.conf_path, render_config(routes, generation))
+        write_atomic(self.conf_path, render_config(routes, generation,
+                                                   control_from=self._control_sources()))
         code, output = self.engine.exec(
             container.id, ["nginx", "-t", "-q", "-c", f"{CONF_DIR}/nginx.conf"])
         if code != 0:
@@ -123,6 +154,7 @@ class Router:
             if time.monotonic() > deadline:
                 raise DeployFailed("router did not load its new config in time")
             time.sleep(0.05)
+        self.leave(container, stale)
 
     def generation(self) -> int | None:
         conn = http.client.HTTPConnection(self._probe_host, self.settings.router_port, timeout=2)

@@ -4,6 +4,9 @@ A deploy converges an app to (release, formation). ``plan.converge`` decides wha
 keep, start, stop and route, in which order; this module executes that plan against the
 ``Engine`` port. The same convergence serves deploys, scaling, restarts and recovery
 after a platform restart.
+
+Every container of an app joins that app's network only (``networks``); the router joins
+the network of each app it routes to and reaches replicas by their address there.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -20,15 +23,17 @@ from paas.domain.app import App
 from paas.domain.formation import desired
 from paas.domain.logs import LogLine
 from paas.domain.release import Build, Release, StaticMount, WebProtocol
+from paas.domain.sizes import Size, size_of
 from paas.errors import DeployFailed, PaasError, RuntimeUnavailable
 from paas.logsink import LogSink
 from paas.router.config import Route as RouterRoute
+from paas.runtime.docker import confine, oneoff
 from paas.runtime.docker import labels as L
 from paas.runtime.docker import logs as replica_logs
-from paas.runtime.docker import oneoff
 from paas.runtime.docker.engine import Container, DockerEngine, Engine, EngineError, Spec
 from paas.runtime.docker.engine import connect as connect
 from paas.runtime.docker.health import accepts_tcp, answers_http, wait_until
+from paas.runtime.docker.networks import AppNetworks
 from paas.runtime.docker.plan import (
     AwaitHealthy,
     Plan,
@@ -57,9 +62,10 @@ T = TypeVar("T")
 
 class Routing(Protocol):
     """The router: sends each app's hosts to its upstreams; ``apply`` returns once no
-    router worker can still send a request anywhere else."""
+    router worker can still send a request anywhere else. ``networks`` are the app
+    networks the upstreams are on: the router is on exactly those afterwards."""
 
-    def apply(self, routes: list[RouterRoute]) -> None: ...
+    def apply(self, routes: list[RouterRoute], networks: Collection[str]) -> None: ...
 
 
 class StaticPublishing(Protocol):
@@ -93,9 +99,11 @@ class _Live:
     static: tuple[tuple[StaticMount, str], ...]
 
 
-def _replica(c: Container) -> Replica:
+def _replica(c: Container, network: str) -> Replica:
+    """A replica off its app's network (started before apps had their own) counts as
+    not running: the plan replaces it like a crashed one, routed before it stops."""
     return Replica(c.id, c.labels.get(L.PROCESS, "?"), int(c.labels.get(L.RELEASE, "0")),
-                   c.running)
+                   c.running and network in c.networks)
 
 
 def _bounded(items: Sequence[T], fn: Callable[[T], object], limit: int = START_BATCH
@@ -138,6 +146,7 @@ class DockerRuntime:
         if found is None:
             raise ValueError("DockerRuntime needs a docker client or an engine")
         self.engine: Engine = found
+        self.networks = AppNetworks(self.engine, settings)
         real_router = Router(self.engine, settings, self.network)
         self.router: Routing = router or real_router
         if static is None:
@@ -152,6 +161,7 @@ class DockerRuntime:
 
     # infrastructure -----------------------------------------------------------------
     def ensure_network(self) -> None:
+        """The platform network, where the router alone publishes its port."""
         self.engine.ensure_network(self.network, {L.INSTANCE: self.instance})
 
     def _containers(self, app: str | None = None, role: str = L.ROLE_APP) -> list[Container]:
@@ -170,6 +180,8 @@ class DockerRuntime:
 
     def _spec(self, app: App, release: Release, process_type: str, role: str,
               command: str) -> Spec:
+        """A replica, or a release phase (``process_type`` release: it runs at the web
+        size, like one-off runs), confined to its size."""
         build = release.build
         assert build is not None
         suffix = secrets.token_hex(3)
@@ -180,7 +192,7 @@ class DockerRuntime:
                                 suffix),
             hostname=f"{process_type}-{suffix}",
             init=True,
-            network=self.network,
+            network=self.networks.name(app.name),
             environment=self._env(app, release, process_type),
             labels={
                 L.INSTANCE: self.instance,
@@ -191,7 +203,15 @@ class DockerRuntime:
             },
             restart=role == L.ROLE_APP,
             stop_signal="SIGTERM",
+            confinement=confine.for_app(self._size(app, process_type), app.limits),
         )
+
+    @staticmethod
+    def _size(app: App, process_type: str) -> Size:
+        """One-off runs and the release phase get the web size: a Django shell or a
+        migration needs what the app's web process needs."""
+        return size_of(app.sizes, "web" if process_type in ("run", "release") else
+                       process_type)
 
     def _start(self, app: App, release: Release, process_type: str) -> Container:
         assert release.build is not None
@@ -238,7 +258,8 @@ class DockerRuntime:
                if c.labels.get(L.PROCESS) == "web" and c.running]
         routes = []
         for app, live in self._live.items():
-            ips = [self.engine.ip(c.id, self.network)
+            network = self.networks.name(app)
+            ips = [self.engine.ip(c.id, network)
                    for c in web if c.labels.get(L.APP) == app and c.id in live.members]
             upstreams = tuple(sorted(f"{ip}:{live.port}" for ip in ips if ip))
             routes.append(RouterRoute(app, live.hosts, upstreams, live.protocol, live.static))
@@ -246,7 +267,9 @@ class DockerRuntime:
 
     def _apply_routes(self) -> None:
         with self._router_lock:
-            self.router.apply(self._routes())
+            routes = self._routes()
+            self.router.apply(routes, sorted(self.networks.name(r.app) for r in routes
+                                             if r.upstreams))
 
     def _set_live(
         self, app: App, build: Build, release: Release, members: Iterable[str],
@@ -276,7 +299,8 @@ class DockerRuntime:
         if build is None:
             raise DeployFailed(f"{release.label} of {app.name} has no build to run")
         self.ensure_network()
-        current = [_replica(c) for c in self._containers(app.name)]
+        network = self.networks.ensure(app.name)
+        current = [_replica(c, network) for c in self._containers(app.name)]
         plan = converge(current, release.version, desired(formation, build.processes),
                         fresh=fresh, max_parallel=self.max_parallel)
         self._execute(plan, app, release, build, log)
@@ -326,7 +350,7 @@ class DockerRuntime:
         timeout = self.settings.health_timeout
 
         def one(c: Container) -> None:
-            ip = self.engine.ip(c.id, self.network) or ""
+            ip = self.engine.ip(c.id, self.networks.name(c.labels.get(L.APP, ""))) or ""
 
             def running() -> bool:
                 now = self.engine.inspect(c.id)
@@ -350,7 +374,7 @@ class DockerRuntime:
         build = release.build
         if build is None or not build.release_command:
             return
-        self.ensure_network()
+        self.networks.ensure(app.name)
         log(f"-----> Running release phase: {build.release_command}")
         spec = self._spec(app, release, "release", L.ROLE_RUN, build.release_command)
         try:
@@ -390,6 +414,8 @@ class DockerRuntime:
         # Every role labelled with the app: replicas, one-off runs, add-ons.
         self._stop(c.id for c in self.engine.containers(mine))
         self.engine.remove_labelled(mine)
+        # Last: the router left it above, and every container on it is gone.
+        self.networks.remove(app)
 
     def update_routes(self, app: App) -> None:
         live = self._live.get(app.name)
@@ -408,6 +434,7 @@ class DockerRuntime:
         known = {a.name for a, _ in apps}
         strays = [c for c in self._containers() if c.labels.get(L.APP) not in known]
         self._stop(c.id for c in strays + self._containers(role=L.ROLE_RUN))
+        gone = {c.labels[L.APP] for c in strays if L.APP in c.labels}
         for app, release in apps:
             if release is None:
                 self._stop(c.id for c in self._containers(app.name))
@@ -416,6 +443,9 @@ class DockerRuntime:
             with contextlib.suppress(DeployFailed):
                 self.deploy(app, release, app.formation, lambda _line: None)
         self._apply_routes()
+        for name in sorted(gone):  # after the router left them
+            with contextlib.suppress(EngineError):
+                self.networks.remove(name)
 
     # logs and one-off commands (paas/runtime/docker/logs.py, oneoff.py) -------------
     def _streams(self) -> DockerEngine:
@@ -436,7 +466,7 @@ class DockerRuntime:
                      rows: int, cols: int) -> OneOff:
         if release.build is None:
             raise DeployFailed(f"{release.label} of {app.name} has no build to run")
-        self.ensure_network()
+        network = self.networks.ensure(app.name)
         return oneoff.start(
             self._streams(),
             image=release.build.image,
@@ -444,10 +474,11 @@ class DockerRuntime:
             environment=self._env(app, release, "run"),
             labels={L.INSTANCE: self.instance, L.APP: app.name,
                     L.RELEASE: str(release.version)},
-            network=self.network,
+            network=network,
             name_prefix=L.replica_name(self.instance, app.name, "run", release.version, "")
             .rstrip("-"),
             tty=tty, rows=rows, cols=cols,
+            confinement=confine.for_app(self._size(app, "run"), app.limits),
         )
 
     # restarts ---------------------------------------------------------------------

@@ -1,203 +1,258 @@
-"""Add-ons on a cluster, as data: any ``AddonKind`` becomes a StatefulSet with its own
-volume claim, a Secret, a Service and a NetworkPolicy, in the app's namespace.
+"""An app's add-on on Kubernetes, as data: any kind from its record (rule 9).
 
-Generic over the kind record (``paas.domain.addons``): image, port, data directory,
-command, files, environment and readiness check all come from it, so a new kind
-(PostgreSQL) is a new record and no new object here. Secrets (the kind's files, rendered
-from the add-on's password, and its environment) live in the Secret and are mounted or
-referenced, never written into the pod spec.
+- a Secret with the add-on's password and the files its container reads (mode 0400);
+- a headless Service, so app pods reach it at ``<kind>`` in their namespace;
+- a StatefulSet of one pod with a PersistentVolumeClaim for its data, readiness by the
+  kind's own check (exec), running as the image's service uid under the ``restricted``
+  Pod Security Standard of the app namespace;
+- a NetworkPolicy that admits, on the kind's port, only the app's own pods;
+- for kinds with backups, a PVC for backups and one Job per capture or restore that
+  runs the kind's command against the Service and writes to (reads from) that PVC.
 
-Add-on objects carry their own ``managed-by`` value, so the app's deploys, which prune
-what they did not apply, never see them.
+Pure: the same app, add-on and settings give the same objects; the Kubernetes runtime
+applies them (server-side apply). Nothing here names a kind.
 """
 
 from __future__ import annotations
 
 import base64
-import posixpath
-from collections.abc import Mapping
+import shlex
+from pathlib import PurePosixPath
 
-from paas.domain.addons import Addon, AddonKind
+from paas.domain.addons import Addon, AddonKind, kind_of
+from paas.domain.backups import validate_id
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes.labels import Manifest
 from paas.runtime.kubernetes.settings import KubernetesSettings
 
-MANAGER = "paas-addons"
-ADDON = "paas.io/addon"
-#: Kinds an add-on is made of, in the order they are applied (and deleted in reverse).
-KINDS = (
-    ("v1", "Secret"),
-    ("v1", "Service"),
-    ("networking.k8s.io/v1", "NetworkPolicy"),
-    ("apps/v1", "StatefulSet"),
-    ("v1", "PersistentVolumeClaim"),
-)
-DATA_VOLUME = "data"
-#: Size each add-on's volume claim asks for.
-DATA_SIZE = "1Gi"
+PASSWORD_KEY = "password"  # noqa: S105 - the key name in the Secret
+BACKUPS_MOUNT = "/backups"
 
 
-def name(kind: str) -> str:
-    """Objects of add-on ``kind``; prefixed so they never meet a process type's name."""
+def addon_type(kind: str) -> str:
+    """The process-type label of an add-on's pods (``addon-postgres``)."""
     return f"addon-{kind}"
 
 
-def hostname(app: str, kind: str, settings: KubernetesSettings) -> str:
-    """The name app pods reach the add-on by: its Service, inside the cluster."""
-    return f"{name(kind)}.{lb.namespace(app, settings)}.svc"
+def secret_name(kind: str) -> str:
+    return f"addon-{kind}"
 
 
-def labels(app: str, kind: str | None = None) -> dict[str, str]:
-    out = {lb.MANAGED_BY: MANAGER, lb.APP: app}
-    if kind is not None:
-        out[ADDON] = kind
-    return out
+def backups_claim(kind: str) -> str:
+    return f"addon-{kind}-backups"
 
 
-def selector(app: str, kind: str | None = None) -> str:
-    """Label selector of one add-on of ``app`` (every add-on without ``kind``)."""
-    return ",".join(f"{k}={v}" for k, v in labels(app, kind).items())
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 def _file_key(path: str) -> str:
-    return posixpath.basename(path)
+    return PurePosixPath(path).name
 
 
-def _b64(values: Mapping[str, str]) -> dict[str, str]:
-    return {k: base64.b64encode(v.encode()).decode() for k, v in sorted(values.items())}
+def _namespace(addon: Addon, settings: KubernetesSettings) -> str:
+    return lb.namespace(addon.app, settings)
 
 
-def secret(addon: Addon, kind: AddonKind, settings: KubernetesSettings) -> Manifest:
-    """The kind's files and environment, rendered from the add-on's password."""
-    data = {_file_key(f.path): f.render(addon.password) for f in kind.files}
-    data.update(kind.environment(addon.password))
-    data.update(kind.ready_environment(addon.password))
+def _labels(addon: Addon) -> dict[str, str]:
+    return lb.labels(addon.app, addon_type(addon.kind))
+
+
+def addon_secret(addon: Addon, settings: KubernetesSettings) -> Manifest:
+    kind = kind_of(addon)
+    data = {PASSWORD_KEY: _b64(addon.password)}
+    data.update({_file_key(f.path): _b64(f.render(addon.password)) for f in kind.files})
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": lb.metadata(name(kind.name), lb.namespace(addon.app, settings),
-                                labels(addon.app, kind.name)),
+        "metadata": lb.metadata(secret_name(addon.kind), _namespace(addon, settings),
+                                _labels(addon)),
         "type": "Opaque",
-        "data": _b64(data),
+        "data": data,
     }
 
 
-def service(addon: Addon, kind: AddonKind, settings: KubernetesSettings) -> Manifest:
+def addon_service(addon: Addon, settings: KubernetesSettings) -> Manifest:
+    kind = kind_of(addon)
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": lb.metadata(name(kind.name), lb.namespace(addon.app, settings),
-                                labels(addon.app, kind.name)),
+        "metadata": lb.metadata(addon.kind, _namespace(addon, settings), _labels(addon)),
         "spec": {
-            "type": "ClusterIP",
-            "selector": labels(addon.app, kind.name),
-            "ports": [{"name": kind.name, "port": kind.port, "targetPort": kind.port,
-                       "protocol": "TCP"}],
+            "clusterIP": "None",
+            "selector": lb.selector(addon.app, addon_type(addon.kind)),
+            "ports": [{"name": addon.kind, "port": kind.port, "targetPort": kind.port}],
         },
     }
 
 
-def network_policy(addon: Addon, kind: AddonKind, settings: KubernetesSettings) -> Manifest:
-    """Only the app's own process pods (they carry a process type) reach the add-on, on
-    its port; nothing else in the cluster does, other apps' pods included."""
+def host(addon: Addon, settings: KubernetesSettings) -> str:
+    """Where app pods reach the add-on: its Service, fully qualified."""
+    return f"{addon.kind}.{_namespace(addon, settings)}.svc"
+
+
+def _security(kind: AddonKind) -> tuple[Manifest, Manifest]:
+    uid = kind.uid if kind.uid is not None else 999
+    pod = {"runAsNonRoot": True, "runAsUser": uid, "runAsGroup": uid, "fsGroup": uid,
+           "seccompProfile": {"type": "RuntimeDefault"}}
+    container = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+    return pod, container
+
+
+def _env(addon: Addon, kind: AddonKind, client: bool) -> list[Manifest]:
+    """The container's environment; with ``client``, the client's password variables
+    come from the Secret by reference, so no pod spec holds a secret value."""
+    env: list[Manifest] = [{"name": k, "value": v}
+                           for k, v in sorted(kind.environment(addon.password).items())]
+    if client:
+        env += [{"name": k, "valueFrom": {"secretKeyRef": {
+            "name": secret_name(addon.kind), "key": PASSWORD_KEY}}}
+            for k in sorted(kind.client_environment(addon.password))]
+    return env
+
+
+def addon_statefulset(addon: Addon, image: str, settings: KubernetesSettings,
+                      storage: str = "10Gi") -> Manifest:
+    kind = kind_of(addon)
+    pod_security, container_security = _security(kind)
+    mounts: list[Manifest] = [{"name": "data", "mountPath": kind.volume_dir or kind.data_dir}]
+    mounts += [{"name": "secret", "mountPath": f.path, "subPath": _file_key(f.path),
+                "readOnly": True} for f in kind.files]
+    container: Manifest = {
+        "name": addon.kind,
+        "image": image,
+        "ports": [{"name": addon.kind, "containerPort": kind.port}],
+        "env": _env(addon, kind, client=True),
+        "volumeMounts": mounts,
+        "securityContext": container_security,
+        "readinessProbe": {"exec": {"command": list(kind.ready)}, "periodSeconds": 5,
+                           "failureThreshold": 3},
+        "resources": {"requests": {"cpu": "100m", "memory": "256Mi"},
+                      "limits": {"memory": "1Gi"}},
+    }
+    if kind.command is not None:
+        container["command"] = list(kind.command)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": lb.metadata(addon.kind, _namespace(addon, settings), _labels(addon)),
+        "spec": {
+            "serviceName": addon.kind,
+            "replicas": 1,
+            "selector": {"matchLabels": lb.selector(addon.app, addon_type(addon.kind))},
+            "template": {
+                "metadata": {"labels": _labels(addon)},
+                "spec": {
+                    "securityContext": pod_security,
+                    "automountServiceAccountToken": False,
+                    "containers": [container],
+                    "volumes": [{"name": "secret", "secret": {
+                        "secretName": secret_name(addon.kind), "defaultMode": 0o440}}],
+                },
+            },
+            "volumeClaimTemplates": [{
+                "metadata": {"name": "data", "labels": _labels(addon)},
+                "spec": {"accessModes": ["ReadWriteOnce"],
+                         "resources": {"requests": {"storage": storage}}},
+            }],
+            # the claim outlives a deleted StatefulSet: data goes only with the namespace
+            "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain",
+                                                     "whenScaled": "Retain"},
+        },
+    }
+
+
+def addon_network_policy(addon: Addon, settings: KubernetesSettings) -> Manifest:
+    """Only the app's own pods (its namespace, its app label) reach the add-on's port."""
+    kind = kind_of(addon)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": lb.metadata(name(kind.name), lb.namespace(addon.app, settings),
-                                labels(addon.app, kind.name)),
+        "metadata": lb.metadata(f"addon-{addon.kind}", _namespace(addon, settings),
+                                _labels(addon)),
         "spec": {
-            "podSelector": {"matchLabels": labels(addon.app, kind.name)},
+            "podSelector": {"matchLabels": lb.selector(addon.app, addon_type(addon.kind))},
             "policyTypes": ["Ingress"],
             "ingress": [{
-                "from": [{"podSelector": {
-                    "matchLabels": {lb.APP: addon.app},
-                    "matchExpressions": [{"key": lb.PROCESS_TYPE, "operator": "Exists"}],
-                }}],
+                "from": [{"podSelector": {"matchLabels": {lb.APP: addon.app}}}],
                 "ports": [{"protocol": "TCP", "port": kind.port}],
             }],
         },
     }
 
 
-def _env(kind: AddonKind, password: str, secret_name: str) -> list[Manifest]:
-    keys = {**kind.environment(password), **kind.ready_environment(password)}
-    return [{"name": k, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": k}}}
-            for k in sorted(keys)]
-
-
-def stateful_set(addon: Addon, kind: AddonKind, image: str,
-                 settings: KubernetesSettings) -> Manifest:
-    """One replica with a volume claim of its own, kept when the pod moves node."""
-    obj_name = name(kind.name)
-    dirs = sorted({posixpath.dirname(f.path) for f in kind.files})
-    volumes = [
-        {"name": f"files-{i}", "secret": {
-            "secretName": obj_name, "defaultMode": 0o400,
-            "items": [{"key": _file_key(f.path), "path": posixpath.basename(f.path),
-                       "mode": f.mode} for f in kind.files
-                      if posixpath.dirname(f.path) == d]}}
-        for i, d in enumerate(dirs)
-    ]
-    mounts = [{"name": DATA_VOLUME, "mountPath": kind.data_dir}] + [
-        {"name": f"files-{i}", "mountPath": d, "readOnly": True} for i, d in enumerate(dirs)
-    ]
-    container: Manifest = {
-        "name": kind.name,
-        "image": image,
-        "imagePullPolicy": "IfNotPresent",
-        "ports": [{"name": kind.name, "containerPort": kind.port}],
-        "env": _env(kind, addon.password, obj_name),
-        "volumeMounts": mounts,
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"},
-                      "limits": {"memory": settings.memory_limit}},
-        "securityContext": {"allowPrivilegeEscalation": False,
-                            "capabilities": {"drop": ["ALL"]}},
-    }
-    if kind.command:
-        container["command"] = list(kind.command)
-    if kind.ready:
-        container["readinessProbe"] = {"exec": {"command": list(kind.ready)},
-                                       "periodSeconds": 5, "failureThreshold": 3}
-    pod_labels = labels(addon.app, kind.name)
-    pod: Manifest = {
-        "containers": [container],
-        "volumes": volumes,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": settings.run_as_user,
-            "runAsGroup": settings.run_as_user,
-            "fsGroup": settings.run_as_user,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "automountServiceAccountToken": False,
-        "enableServiceLinks": False,
-    }
-    if settings.image_pull_secret:
-        pod["imagePullSecrets"] = [{"name": settings.image_pull_secret}]
+def backups_pvc(addon: Addon, settings: KubernetesSettings, storage: str = "20Gi"
+                ) -> Manifest:
     return {
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": lb.metadata(obj_name, lb.namespace(addon.app, settings), pod_labels),
-        "spec": {
-            "replicas": 1,
-            "serviceName": obj_name,
-            "selector": {"matchLabels": pod_labels},
-            "template": {"metadata": {"labels": pod_labels}, "spec": pod},
-            "volumeClaimTemplates": [{
-                "metadata": {"name": DATA_VOLUME, "labels": pod_labels},
-                "spec": {"accessModes": ["ReadWriteOnce"],
-                         "resources": {"requests": {"storage": DATA_SIZE}}},
-            }],
-        },
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": lb.metadata(backups_claim(addon.kind), _namespace(addon, settings),
+                                _labels(addon)),
+        "spec": {"accessModes": ["ReadWriteOnce"],
+                 "resources": {"requests": {"storage": storage}}},
     }
 
 
-def addon_objects(addon: Addon, kind: AddonKind, image: str,
-                  settings: KubernetesSettings) -> list[Manifest]:
-    """Every object of one add-on, in the order they are applied."""
-    return [
-        secret(addon, kind, settings),
-        service(addon, kind, settings),
-        network_policy(addon, kind, settings),
-        stateful_set(addon, kind, image, settings),
-    ]
+def addon_objects(addon: Addon, image: str, settings: KubernetesSettings) -> list[Manifest]:
+    """Everything the add-on needs, in the order to apply them."""
+    objects = [addon_secret(addon, settings), addon_service(addon, settings),
+               addon_network_policy(addon, settings)]
+    if kind_of(addon).backup is not None:
+        objects.append(backups_pvc(addon, settings))
+    objects.append(addon_statefulset(addon, image, settings))
+    return objects
+
+
+def _remote(argv: tuple[str, ...], addon: Addon, settings: KubernetesSettings
+            ) -> list[str]:
+    """The kind's command aimed at the Service instead of the container's loopback."""
+    out = list(argv)
+    if "127.0.0.1" in out:
+        out[out.index("127.0.0.1")] = host(addon, settings)
+    return out
+
+
+def backup_job(addon: Addon, image: str, backup_id: str, settings: KubernetesSettings,
+               restore: bool = False) -> Manifest:
+    """A Job that captures ``backup_id`` into the backups PVC (or restores it from
+    there): the kind's own command, reaching the add-on through its Service."""
+    kind = kind_of(addon)
+    command = kind.restore if restore else kind.backup
+    if command is None:
+        raise ValueError(f"the {kind.name} add-on has no {'restore' if restore else 'backup'}")
+    path = f"{BACKUPS_MOUNT}/{validate_id(backup_id)}.dump"
+    argv = shlex.join(_remote(command, addon, settings))
+    # write to a partial file and rename when whole, as the Docker runtime does
+    script = (f"{argv} < {path}" if restore
+              else f"{argv} > {path}.partial && mv {path}.partial {path}")
+    pod_security, container_security = _security(kind)
+    action = "restore" if restore else "backup"
+    job_labels = {**_labels(addon), "paas.io/backup": backup_id}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": lb.metadata(f"{addon.kind}-{action}-{backup_id}",
+                                _namespace(addon, settings), job_labels),
+        "spec": {
+            "backoffLimit": 0,
+            "ttlSecondsAfterFinished": 86400,
+            "template": {
+                "metadata": {"labels": job_labels},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "securityContext": pod_security,
+                    "automountServiceAccountToken": False,
+                    "containers": [{
+                        "name": action,
+                        "image": image,
+                        "command": ["sh", "-c", script],
+                        "env": _env(addon, kind, client=True),
+                        "volumeMounts": [{"name": "backups", "mountPath": BACKUPS_MOUNT}],
+                        "securityContext": container_security,
+                    }],
+                    "volumes": [{"name": "backups", "persistentVolumeClaim": {
+                        "claimName": backups_claim(addon.kind)}}],
+                },
+            },
+        },
+    }

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
+from paas.domain.sizes import DEFAULT, Size, size_of
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes.broker import Broker, broker_url, parse_broker
 from paas.runtime.kubernetes.labels import Manifest
@@ -25,9 +26,11 @@ POLLING_SECONDS = 30
 COOLDOWN_SECONDS = 300
 
 
-def cpu_utilization(policy: AutoscalePolicy, settings: KubernetesSettings) -> int:
+def cpu_utilization(policy: AutoscalePolicy, settings: KubernetesSettings,
+                    size: Size = DEFAULT) -> int:
+    """The request grows with the size (``cpu_request_m`` per 1x), so does the divisor."""
     assert policy.cpu_percent is not None
-    return math.ceil(policy.cpu_percent * 1000 / settings.cpu_request_m)
+    return math.ceil(policy.cpu_percent * 1000 / (settings.cpu_request_m * size.cpu))
 
 
 def hpa(app: App, policy: AutoscalePolicy, settings: KubernetesSettings) -> Manifest:
@@ -50,7 +53,8 @@ def hpa(app: App, policy: AutoscalePolicy, settings: KubernetesSettings) -> Mani
                         "name": "cpu",
                         "target": {
                             "type": "Utilization",
-                            "averageUtilization": cpu_utilization(policy, settings),
+                            "averageUtilization": cpu_utilization(
+                                policy, settings, size_of(app.sizes, name)),
                         },
                     },
                 }

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from paas.domain.app import App
 from paas.domain.formation import desired
 from paas.domain.release import Release
+from paas.domain.sizes import size_of
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes import routing, sidecar, workloads
 from paas.runtime.kubernetes.labels import Manifest
@@ -95,6 +96,8 @@ def release_objects(
                 process_type,
                 None if process_type in autoscaled else count,
                 settings,
+                size_of(app.sizes, process_type),
+                app.limits.writable_root,
             )
         )
     if has_web:

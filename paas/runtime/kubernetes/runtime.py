@@ -26,9 +26,17 @@ from paas.domain.autoscale import AutoscalePolicy
 from paas.domain.formation import NOT_SCALABLE, default_replicas
 from paas.domain.logs import LogLine, normalize_time, parse, stamp
 from paas.domain.release import Release
+from paas.domain.sizes import size_of
 from paas.errors import DeployFailed, PaasError
 from paas.logsink import LogSink
-from paas.runtime.kubernetes import autoscaling, manifests, routing, state, workloads
+from paas.runtime.kubernetes import (
+    autoscaling,
+    manifests,
+    policies,
+    routing,
+    state,
+    workloads,
+)
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes.api import (
     REPLICAS_MANAGER,
@@ -126,6 +134,8 @@ class KubernetesRuntime:
 
     def _ensure(self, app: App, release: Release) -> None:
         self._api.apply(manifests.namespace(app, self._settings))
+        for policy in policies.network_policies(app, self._settings):
+            self._api.apply(policy)
         self._api.apply(manifests.config_secret(app, release, self._settings))
 
     def _autoscaled(self, app: str) -> set[str]:
@@ -150,7 +160,9 @@ class KubernetesRuntime:
         progress = state.job_progress(job) if job else state.Progress(False)
         if job is None:
             log(f"Running release command: {build.release_command}")
-            self._api.apply(workloads.release_job(app.name, release, self._settings))
+            self._api.apply(workloads.release_job(app.name, release, self._settings,
+                                                  size_of(app.sizes, lb.WEB),
+                                                  app.limits.writable_root))
         if not progress.done:
             outcome: list[state.Progress] = []
 
@@ -309,6 +321,12 @@ class KubernetesRuntime:
         serving, and a rollout that never settles is reported, not retried."""
         ns = self._ns(app.name)
         names = [t for t in types if formation.get(t, 0) > 0]
+        # The Deployments as this app is now (a resize changed their resources); the
+        # stamp below then rolls them even when nothing else changed.
+        for obj in manifests.release_objects(app, release, formation, self._settings,
+                                             self._autoscaled(app.name)):
+            if obj["kind"] == "Deployment" and state.name_of(obj) in names:
+                self._api.apply(obj)
         stamp = datetime.now(UTC).isoformat()
         for name in names:
             self._api.apply(
@@ -389,7 +407,8 @@ class KubernetesRuntime:
         out = []
         for pod in self._list(app, [("v1", "Pod")]):
             process_type = state.label(pod, lb.PROCESS_TYPE)
-            if not process_type or process_type in (lb.RELEASE_TYPE, lb.RUN_TYPE):
+            if (not process_type or process_type in (lb.RELEASE_TYPE, lb.RUN_TYPE)
+                    or process_type.startswith(state.ADDON_TYPE_PREFIX)):
                 continue
             out.append(
                 ProcessInfo(
@@ -459,7 +478,8 @@ class KubernetesRuntime:
         """
         self._ensure(app, release)
         name = name or self._run_name()
-        pod = workloads.run_pod(app.name, release, name, command, self._settings)
+        pod = workloads.run_pod(app.name, release, name, command, self._settings,
+                                size_of(app.sizes, lb.WEB), app.limits.writable_root)
         self._api.apply(pod)
         exit_code: list[int] = []
 

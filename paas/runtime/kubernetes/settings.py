@@ -46,16 +46,18 @@ class KubernetesSettings:
     #: Annotations for the Ingress controller: ``nginx-org`` (F5 NGINX Ingress
     #: Controller) or ``ingress-nginx`` (the retired community controller).
     ingress_profile: str = "nginx-org"
+    #: Namespace of the ingress controller (or Gateway) pods: the only source web pods
+    #: accept connections from (besides pods of their own app).
+    ingress_namespace: str = "ingress-nginx"
     #: cert-manager ClusterIssuer that signs app certificates; no TLS when unset.
     cluster_issuer: str | None = None
     #: nginx image of the web sidecar that serves static files and speaks uwsgi.
     sidecar_image: str = "nginx:1.27"
     #: Every app container runs as this uid/gid: images must not need root.
     run_as_user: int = 10001
-    #: CPU request of each replica in millicores; the HPA target is derived from it.
+    #: CPU request of one 1x of a size in millicores (memory comes from the size alone);
+    #: the HPA target is derived from it.
     cpu_request_m: int = 250
-    memory_request: str = "256Mi"
-    memory_limit: str = "512Mi"
     #: Largest request body (ingress-nginx and nginx default to 1m, too small for uploads).
     body_size: str = "25m"
     #: Seconds the proxies wait on a silent upstream; long so websockets stay open.
@@ -93,12 +95,11 @@ class KubernetesSettings:
             gateway_section=e.get("PAAS_K8S_GATEWAY_SECTION") or d.gateway_section,
             ingress_class=e.get("PAAS_K8S_INGRESS_CLASS") or d.ingress_class,
             ingress_profile=e.get("PAAS_K8S_INGRESS_PROFILE") or d.ingress_profile,
+            ingress_namespace=e.get("PAAS_K8S_INGRESS_NAMESPACE") or d.ingress_namespace,
             cluster_issuer=e.get("PAAS_K8S_CLUSTER_ISSUER") or None,
             sidecar_image=e.get("PAAS_K8S_SIDECAR_IMAGE") or d.sidecar_image,
             run_as_user=_int(e, "PAAS_K8S_RUN_AS_USER", d.run_as_user),
             cpu_request_m=_int(e, "PAAS_K8S_CPU_REQUEST_M", d.cpu_request_m),
-            memory_request=e.get("PAAS_K8S_MEMORY_REQUEST") or d.memory_request,
-            memory_limit=e.get("PAAS_K8S_MEMORY_LIMIT") or d.memory_limit,
             body_size=e.get("PAAS_K8S_BODY_SIZE") or d.body_size,
             proxy_timeout=_int(e, "PAAS_K8S_PROXY_TIMEOUT", d.proxy_timeout),
             stop_timeout=_int(e, "PAAS_K8S_STOP_TIMEOUT", d.stop_timeout),

@@ -2,6 +2,13 @@
 
 All three share one container definition so that a migration in the release phase or a
 ``paas run`` sees exactly the image, config and limits the web process sees.
+
+A process type's size (``paas ps:resize``) becomes its requests and limits: memory is
+requested as much as it is limited (a node never overcommits memory into OOM-killing a
+neighbour), CPU is requested in proportion to the size (the scheduler's weight, like
+cpu shares on Docker) and capped only for the sizes that have a quota. The root
+filesystem is read-only with an emptyDir ``/tmp``, unless an admin granted the app a
+writable root. Process counts are the kubelet's ``podPidsLimit``, a node setting.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ import re
 
 from paas.domain.formation import SINGLETONS
 from paas.domain.release import Build, Release
+from paas.domain.sizes import DEFAULT, MIB, Size
 from paas.errors import InvalidInput
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes import sidecar
@@ -17,6 +25,8 @@ from paas.runtime.kubernetes.labels import Manifest
 from paas.runtime.kubernetes.settings import KubernetesSettings
 
 APP_CONTAINER = "app"
+#: The app container's writable /tmp under a read-only root filesystem.
+APP_TMP = "app-tmp"
 #: Where the sidecar's temp paths live: an emptyDir in the pod, not a host directory.
 NGINX_TMP = "/tmp"  # noqa: S108
 _SHELL_SYNTAX = re.compile(r"[;&|<>()`\n]|\$\(")
@@ -48,6 +58,29 @@ def _container_security() -> Manifest:
     }
 
 
+def _app_security(writable_root: bool) -> Manifest:
+    return {**_container_security(), "readOnlyRootFilesystem": not writable_root}
+
+
+def resources(size: Size, settings: KubernetesSettings) -> Manifest:
+    """Requests and limits of one replica of ``size``; ``cpu_request_m`` is one 1x."""
+    memory = f"{size.memory // MIB}Mi"
+    limits: Manifest = {"memory": memory}
+    if size.cpu_quota is not None:
+        limits["cpu"] = f"{round(size.cpu_quota * 1000)}m"
+    return {
+        "requests": {"cpu": f"{round(size.cpu * settings.cpu_request_m)}m", "memory": memory},
+        # No CPU limit but where a size has a quota: throttling a Python server on an
+        # idle node hurts latency more than sharing.
+        "limits": limits,
+    }
+
+
+def tmp_volume(size: Size) -> Manifest:
+    return {"name": APP_TMP, "emptyDir": {"medium": "Memory",
+                                          "sizeLimit": f"{size.tmp_bytes // MIB}Mi"}}
+
+
 def _pod_security(settings: KubernetesSettings) -> Manifest:
     return {
         "runAsNonRoot": True,
@@ -63,8 +96,10 @@ def _tcp_probe(port: int | str, period: int, failures: int) -> Manifest:
 
 
 def app_container(
-    release: Release, process_type: str, command: str, settings: KubernetesSettings
+    release: Release, process_type: str, command: str, settings: KubernetesSettings,
+    size: Size = DEFAULT, writable_root: bool = False,
 ) -> Manifest:
+    """The app's container; with a read-only root, its pod needs ``tmp_volume``."""
     build = build_of(release)
     env = [
         {"name": "PORT", "value": str(build.port)},
@@ -79,17 +114,16 @@ def app_container(
         "command": command_line(command),
         "env": env,
         "envFrom": [{"secretRef": {"name": lb.config_secret(release.version)}}],
-        "resources": {
-            "requests": {"cpu": f"{settings.cpu_request_m}m", "memory": settings.memory_request},
-            # No CPU limit: throttling a Python server hurts latency more than sharing.
-            "limits": {"memory": settings.memory_limit},
-        },
-        "securityContext": _container_security(),
+        "resources": resources(size, settings),
+        "securityContext": _app_security(writable_root),
+        **({} if writable_root else {
+            "volumeMounts": [{"name": APP_TMP, "mountPath": "/tmp"}]}),  # noqa: S108
     }
 
 
 def _pod_spec(
-    release: Release, containers: list[Manifest], settings: KubernetesSettings, restart: str
+    release: Release, containers: list[Manifest], settings: KubernetesSettings, restart: str,
+    volumes: list[Manifest] | None = None,
 ) -> Manifest:
     spec: Manifest = {
         "containers": containers,
@@ -102,19 +136,33 @@ def _pod_spec(
     }
     if settings.image_pull_secret:
         spec["imagePullSecrets"] = [{"name": settings.image_pull_secret}]
+    if volumes:
+        spec["volumes"] = volumes
     return spec
 
 
-def web_pod_spec(release: Release, settings: KubernetesSettings) -> Manifest:
+def _app_pod_spec(release: Release, process_type: str, command: str,
+                  settings: KubernetesSettings, restart: str, size: Size,
+                  writable_root: bool) -> Manifest:
+    """A pod of the app container alone (workers, the release Job, one-off runs)."""
+    container = app_container(release, process_type, command, settings, size, writable_root)
+    return _pod_spec(release, [container], settings, restart,
+                     None if writable_root else [tmp_volume(size)])
+
+
+def web_pod_spec(release: Release, settings: KubernetesSettings, size: Size = DEFAULT,
+                 writable_root: bool = False) -> Manifest:
     """The web pod: probes on the app port, and the nginx sidecar when the build needs it."""
     build = build_of(release)
-    app = app_container(release, lb.WEB, build.processes[lb.WEB], settings)
+    app = app_container(release, lb.WEB, build.processes[lb.WEB], settings, size,
+                        writable_root)
+    app_volumes = [] if writable_root else [tmp_volume(size)]
     app["startupProbe"] = _tcp_probe(build.port, period=2, failures=60)
     app["readinessProbe"] = _tcp_probe(build.port, period=5, failures=3)
     app["livenessProbe"] = _tcp_probe(build.port, period=10, failures=3)
     if not sidecar.needed(build):
         app["ports"] = [{"name": "http", "containerPort": build.port}]
-        return _pod_spec(release, [app], settings, "Always")
+        return _pod_spec(release, [app], settings, "Always", app_volumes)
 
     app["ports"] = [{"name": "app", "containerPort": build.port}]
     static_mount = {"name": "static", "mountPath": sidecar.STATIC_ROOT}
@@ -153,6 +201,7 @@ def web_pod_spec(release: Release, settings: KubernetesSettings) -> Manifest:
         {"name": "nginx-conf", "configMap": {"name": lb.nginx_config(release.version)}},
         {"name": "static", "emptyDir": {}},
         {"name": "nginx-tmp", "emptyDir": {}},
+        *app_volumes,
     ]
     return spec
 
@@ -163,8 +212,10 @@ def deployment(
     process_type: str,
     replicas: int | None,
     settings: KubernetesSettings,
+    size: Size = DEFAULT,
+    writable_root: bool = False,
 ) -> Manifest:
-    """One process type. ``replicas`` None leaves the count to an autoscaler.
+    """One process type at ``size``. ``replicas`` None leaves the count to an autoscaler.
 
     Rolling updates never take a ready replica away before its successor is ready
     (maxUnavailable 0). ``beat`` is recreated instead: two schedulers overlapping during
@@ -172,12 +223,10 @@ def deployment(
     """
     build = build_of(release)
     if process_type == lb.WEB:
-        pod = web_pod_spec(release, settings)
+        pod = web_pod_spec(release, settings, size, writable_root)
     else:
-        command = build.processes[process_type]
-        pod = _pod_spec(
-            release, [app_container(release, process_type, command, settings)], settings, "Always"
-        )
+        pod = _app_pod_spec(release, process_type, build.processes[process_type], settings,
+                            "Always", size, writable_root)
     strategy: Manifest
     if process_type in SINGLETONS:
         strategy = {"type": "Recreate"}
@@ -206,17 +255,15 @@ def deployment(
     }
 
 
-def release_job(app: str, release: Release, settings: KubernetesSettings) -> Manifest:
-    """The release phase: one pod, no retries (a half-run migration must not rerun blindly)."""
+def release_job(app: str, release: Release, settings: KubernetesSettings,
+                size: Size = DEFAULT, writable_root: bool = False) -> Manifest:
+    """The release phase: one pod, no retries (a half-run migration must not rerun blindly).
+    It runs at the web size, like one-off runs."""
     build = build_of(release)
     if not build.release_command:
         raise InvalidInput(f"release {release.label} has no release command")
-    pod = _pod_spec(
-        release,
-        [app_container(release, lb.RELEASE_TYPE, build.release_command, settings)],
-        settings,
-        "Never",
-    )
+    pod = _app_pod_spec(release, lb.RELEASE_TYPE, build.release_command, settings, "Never",
+                        size, writable_root)
     job_labels = lb.labels(app, lb.RELEASE_TYPE, release.version)
     return {
         "apiVersion": "batch/v1",
@@ -234,12 +281,12 @@ def release_job(app: str, release: Release, settings: KubernetesSettings) -> Man
 
 
 def run_pod(
-    app: str, release: Release, name: str, command: str, settings: KubernetesSettings
+    app: str, release: Release, name: str, command: str, settings: KubernetesSettings,
+    size: Size = DEFAULT, writable_root: bool = False,
 ) -> Manifest:
-    """A one-off ``paas run``: the release's container with another command, run once."""
-    pod = _pod_spec(
-        release, [app_container(release, lb.RUN_TYPE, command, settings)], settings, "Never"
-    )
+    """A one-off ``paas run``: the release's container with another command, run once,
+    at the web size."""
+    pod = _app_pod_spec(release, lb.RUN_TYPE, command, settings, "Never", size, writable_root)
     return {
         "apiVersion": "v1",
         "kind": "Pod",

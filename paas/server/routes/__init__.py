@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from paas.server.context import Route
-from paas.server.routes import addons, apps, formation, lifecycle, logs, openapi, run, users
+from paas.server.routes import (
+    addons,
+    apps,
+    backups,
+    formation,
+    lifecycle,
+    logs,
+    openapi,
+    run,
+    users,
+)
 
 
 def all_routes() -> list[Route]:
     return [*apps.ROUTES, *lifecycle.ROUTES, *users.ROUTES, *logs.ROUTES, *run.ROUTES,
-            *formation.ROUTES, *addons.ROUTES, *openapi.ROUTES]
+            *formation.ROUTES, *addons.ROUTES, *backups.ROUTES, *openapi.ROUTES]

@@ -35,9 +35,14 @@ def create_addon(ctx: ApiContext, request: Request, name: str) -> Response:
 
 
 def destroy_addon(ctx: ApiContext, request: Request, name: str, kind: str) -> Response:
+    """``?backup=1`` captures a final backup first (kept after the add-on is gone)."""
     user, _ = ctx.app_for(request, name)
-    _service(ctx).destroy(name, kind, user)
-    return json_response({"removed": kind})
+    final = request.args.get("backup", "0")
+    if final not in ("0", "1"):
+        raise InvalidInput("backup must be 0 or 1")
+    kept = _service(ctx).destroy(
+        name, kind, user, final_backup=ctx.services.backups.capture if final == "1" else None)
+    return json_response({"removed": kind, "backup": kept.id if kept else None})
 
 
 ROUTES = [

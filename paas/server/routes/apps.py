@@ -7,7 +7,9 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from paas import __version__
+from paas.domain.names import APP_NAME_MAX
 from paas.errors import InvalidInput
+from paas.server import fields
 from paas.server.context import ApiContext, Route, json_response, read_body
 from paas.services.apps import AppView
 
@@ -43,8 +45,11 @@ def list_apps(ctx: ApiContext, request: Request) -> Response:
 
 def create_app(ctx: ApiContext, request: Request) -> Response:
     user = ctx.user(request)
-    name = read_body(request).get("name")
-    if not isinstance(name, str):
+    body = read_body(request)
+    fields.only(body, ("name",))
+    # Bounded to keep a huge body cheap; the name rules themselves explain a long name.
+    name = fields.text(body, "name", required=False, max_length=8 * APP_NAME_MAX)
+    if name is None:
         raise InvalidInput("missing app name")
     app = ctx.services.apps.create(name, user)
     return json_response(app_json(ctx, AppView(app, None)), 201)

@@ -10,11 +10,15 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from paas.domain.config import MAX_KEYS
 from paas.domain.names import validate_config_key
 from paas.domain.release import Release
 from paas.errors import InvalidInput, NotFound
 from paas.server import fields
 from paas.server.context import ApiContext, Route, json_response, read_body
+
+#: Bytes of a config change: a .env import of about 100 values at their 32 KiB limit.
+CONFIG_BODY = 4 << 20
 
 
 def release_json(r: Release) -> dict[str, Any]:
@@ -53,8 +57,8 @@ def patch_config(ctx: ApiContext, request: Request, name: str) -> Response:
     user, _ = ctx.app_for(request, name)
     body = read_body(request)
     fields.only(body, ("set", "unset"))
-    to_set = fields.string_map(body, "set")
-    to_unset = fields.string_list(body, "unset")
+    to_set = fields.string_map(body, "set", max_items=MAX_KEYS)
+    to_unset = fields.string_list(body, "unset", max_items=MAX_KEYS)
     if (to_set is None) == (to_unset is None):
         raise InvalidInput("give exactly one of: set (an object of KEY: value), "
                            "unset (a list of KEYs)")
@@ -107,14 +111,16 @@ def remove_domain(ctx: ApiContext, request: Request, name: str, host: str) -> Re
 
 # destroy ------------------------------------------------------------------------------
 def destroy_app(ctx: ApiContext, request: Request, name: str) -> Response:
-    ctx.app_for(request, name)
+    ctx.owned_app(request, name, "destroy")
     ctx.services.destroy.destroy(name, request.args.get("confirm"))
     return json_response({"destroyed": name})
 
 
 ROUTES = [
     Route("/v1/apps/<name>/config", ("GET",), get_config),
-    Route("/v1/apps/<name>/config", ("PATCH",), patch_config),
+    # Up to MAX_KEYS values of up to 32 KiB each may be set at once (a .env import of
+    # certificates): the one body above the default cap.
+    Route("/v1/apps/<name>/config", ("PATCH",), patch_config, max_body=CONFIG_BODY),
     Route("/v1/apps/<name>/config/<key>", ("GET",), get_config_key),
     Route("/v1/apps/<name>/releases", ("GET",), list_releases),
     Route("/v1/apps/<name>/rollback", ("POST",), rollback),

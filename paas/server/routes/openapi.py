@@ -68,6 +68,15 @@ _RELEASED = _json(_obj({"release": _ref("Release"), "log": {"type": "array", "it
                        ("release", "log")))
 _ACCESS = _json(_obj({"owner": _STR, "users": {"type": "array", "items": _STR}}))
 _DOMAINS = {"type": "array", "items": _STR}
+_LIMITS = _obj({
+    "max_replicas": {"type": "integer"}, "max_total": {"type": "integer"},
+    "raised": _obj({"max_replicas": {"type": "integer", "nullable": True},
+                    "max_total": {"type": "integer", "nullable": True}}),
+    "writable_root": {"type": "boolean"},
+    "sizes": {"type": "object", "additionalProperties": _STR}})
+_NULLABLE_STR: Schema = {"type": "string", "nullable": True}
+_SCHEDULE: Schema = {"type": "object", "nullable": True, "properties": {
+    "kind": _STR, "at": _STR, "keep": {"type": "integer"}}}
 
 COMPONENTS: Schema = {
     "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
@@ -92,6 +101,10 @@ COMPONENTS: Schema = {
                                    "enum": ["pending", "succeeded", "failed"]},
                         "commit": {"type": "string", "nullable": True},
                         "image": {"type": "string", "nullable": True}}},
+        "Backup": _obj({"id": _STR, "kind": _STR, "created_at": _STR,
+                        "size": {"type": "integer"}, "duration": {"type": "number"},
+                        "origin": {"type": "string", "enum": ["manual", "scheduled"]}},
+                       ("id", "kind", "created_at", "size", "duration", "origin")),
         "User": _obj({"name": _STR, "admin": {"type": "boolean"}}, ("name", "admin")),
         "Token": {"type": "object", "required": ["id", "user", "label", "revoked"],
                   "properties": {"id": _STR, "user": _STR, "label": _STR,
@@ -163,6 +176,11 @@ PATHS: Schema = {
         "delete": _op("Remove a user's access (owner or admin)", _ACCESS, 400, 403, 404,
                       params=[*_APP, _path("user", "bob")]),
     },
+    "/v1/apps/{name}/transfer": {
+        "post": _op("Give the app to another user (owner or admin), confirming its name",
+                    _ACCESS, 400, 403, 404, params=_APP,
+                    body=_obj({"to": _STR, "confirm": _STR}, ("to", "confirm"))),
+    },
     "/v1/users": {
         "get": _op("Users (admin)", _json({"type": "array", "items": _ref("User")}), 403),
         "post": _op("Add a user (admin)", _json(_ref("User"), "Created"), 400, 403, 409,
@@ -221,6 +239,24 @@ PATHS: Schema = {
                     400, 403, 404, 409, 422, 503, params=_APP,
                     body=_obj({"type": {"type": "string", "nullable": True}})),
     },
+    "/v1/apps/{name}/ps/resize": {
+        "post": _op("Resize process types: web=standard-2x (a rolling restart of each)",
+                    _json(_obj({"sizes": {"type": "object", "additionalProperties": _STR}})),
+                    400, 403, 404, 409, 422, 503, params=_APP,
+                    body=_obj({"sizes": {"type": "array", "items": _STR, "minItems": 1}},
+                              ("sizes",))),
+    },
+    "/v1/apps/{name}/limits": {
+        "get": _op("The app's replica bounds, root filesystem and the sizes on offer",
+                   _json(_LIMITS), 403, 404, params=_APP),
+        "put": _op("Raise (or lower) the app's replica bounds; admin only",
+                   _json(_LIMITS), 400, 403, 404, 409, params=_APP,
+                   body=_obj({"max_replicas": {"type": "integer", "minimum": 1,
+                                               "maximum": 1000, "nullable": True},
+                              "max_total": {"type": "integer", "minimum": 1,
+                                            "maximum": 1000, "nullable": True},
+                              "writable_root": {"type": "boolean"}})),
+    },
     "/v1/apps/{name}/autoscale": {
         "get": _op("Autoscaling policies and the last decisions with their reasons",
                    _json({"type": "object"}), 403, 404, params=_APP),
@@ -248,8 +284,58 @@ PATHS: Schema = {
                     status=201, params=_APP, body=_obj({"kind": _STR}, ("kind",))),
     },
     "/v1/apps/{name}/addons/{kind}": {
-        "delete": _op("Destroy an add-on and its data", _json(_obj({"removed": _STR})),
-                      400, 403, 404, 409, 422, 503, params=[*_APP, _path("kind", "redis")]),
+        "delete": _op("Destroy an add-on and its data; backup=1 captures a final backup first",
+                      _json(_obj({"removed": _STR, "backup": _NULLABLE_STR})),
+                      400, 403, 404, 409, 422, 503,
+                      params=[*_APP, _path("kind", "postgres"), _query("backup")]),
+    },
+    "/v1/apps/{name}/backups": {
+        "get": _op("Add-on backups of the app, oldest first, and the daily schedule",
+                   _json(_obj({"backups": {"type": "array", "items": _ref("Backup")},
+                               "schedule": _SCHEDULE})), 403, 404, params=_APP),
+    },
+    "/v1/apps/{name}/backups/{backup_id}": {
+        "get": _op("Download a backup (the kind's dump format, e.g. pg_dump custom)",
+                   {"description": "The backup's bytes", "content": {
+                       "application/octet-stream": {"schema": {"type": "string",
+                                                               "format": "binary"}}}},
+                   400, 403, 404, params=[*_APP, _path("backup_id", "b001")]),
+    },
+    "/v1/apps/{name}/addons/{kind}/backups": {
+        "post": _op("Capture a backup while the app keeps serving", _json(_ref("Backup"),
+                    "Created"), 400, 403, 404, 409, 422, 503, status=201,
+                    params=[*_APP, _path("kind", "postgres")]),
+    },
+    "/v1/apps/{name}/addons/{kind}/restore": {
+        "post": _op("Restore a backup (the latest by default); atomic: it completes or "
+                    "leaves the data as it was",
+                    _json(_obj({"restored": _ref("Backup")})), 400, 403, 404, 409, 422, 503,
+                    params=[*_APP, _path("kind", "postgres")],
+                    body=_obj({"confirm": _STR, "backup": _NULLABLE_STR}, ("confirm",))),
+    },
+    "/v1/apps/{name}/addons/{kind}/schedule": {
+        "put": _op("Capture daily at HH:MM (UTC), keeping the newest N scheduled backups",
+                   _json(_SCHEDULE), 400, 403, 404, 503,
+                   params=[*_APP, _path("kind", "postgres")],
+                   body=_obj({"at": _STR, "keep": {"type": "integer", "minimum": 1}},
+                             ("at",))),
+        "delete": _op("Stop the daily backups (the backups stay)",
+                      _json(_obj({"removed": _STR})), 400, 403, 404,
+                      params=[*_APP, _path("kind", "postgres")]),
+    },
+    "/v1/apps/{name}/addons/{kind}/info": {
+        "get": _op("What the add-on reports (version, size, connections), its latest "
+                   "backup and schedule", _json({"type": "object"}), 400, 403, 404, 422, 503,
+                   params=[*_APP, _path("kind", "postgres")]),
+    },
+    "/v1/apps/{name}/addons/{kind}/console": {
+        "post": _op("The add-on's client (psql) inside it; the connection switches to the "
+                    "paas-run frame protocol (Upgrade: paas-run) like /run",
+                    {"description": "Switching to paas-run frames"}, 400, 403, 404, 503,
+                    status=101, params=[*_APP, _path("kind", "postgres")],
+                    body=_obj({"command": _NULLABLE_STR, "tty": {"type": "boolean"},
+                               "rows": {"type": "integer", "minimum": 1},
+                               "cols": {"type": "integer", "minimum": 1}})),
     },
     "/v1/openapi.json": {"get": {"summary": "This document", "security": [],
                                  "responses": {"200": _json({"type": "object"})}}},

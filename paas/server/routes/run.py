@@ -43,6 +43,9 @@ class UpgradedRun(Response):
         # Commands may carry secrets: the log names the app and user, never the command.
         log.info("run %s on %s for %s", self.oneoff.name, self.app, self.user)
         try:
+            # An attached command may wait on its user for long: the server's read
+            # timeout guards request headers and bodies, not this session.
+            conn.settimeout(None)
             conn.sendall(f"HTTP/1.1 101 Switching Protocols\r\nUpgrade: {wire.UPGRADE}\r\n"
                          "Connection: Upgrade\r\n\r\n".encode())
             # rfile, not the socket: bytes the server already buffered are not lost.

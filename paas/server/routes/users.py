@@ -1,4 +1,4 @@
-"""/v1/users, /v1/tokens and /v1/apps/<name>/access.
+"""/v1/users, /v1/tokens, /v1/apps/<name>/access and /v1/apps/<name>/transfer.
 
 A token's secret leaves the server once, in the answer that creates it; lists show ids
 and labels only.
@@ -70,7 +70,8 @@ def list_access(ctx: ApiContext, request: Request, name: str) -> Response:
 
 
 def grant_access(ctx: ApiContext, request: Request, name: str) -> Response:
-    caller, app = ctx.app_for(request, name)
+    # Refused before the body is read: a collaborator hears "owner only", not a 400.
+    caller, app = ctx.owned_app(request, name, "change who has access to")
     body = read_body(request)
     fields.only(body, ("user",))
     access.grant(ctx.store, caller, app, fields.required_text(body, "user", 64))
@@ -78,9 +79,18 @@ def grant_access(ctx: ApiContext, request: Request, name: str) -> Response:
 
 
 def revoke_access(ctx: ApiContext, request: Request, name: str, user: str) -> Response:
-    caller, app = ctx.app_for(request, name)
+    caller, app = ctx.owned_app(request, name, "change who has access to")
     access.revoke(ctx.store, caller, app, user)
     return json_response({"owner": app.owner, "users": ctx.store.list_access(name)})
+
+
+def transfer_app(ctx: ApiContext, request: Request, name: str) -> Response:
+    caller, app = ctx.owned_app(request, name, "transfer")
+    body = read_body(request)
+    fields.only(body, ("to", "confirm"))
+    moved = access.transfer(ctx.store, caller, app, fields.required_text(body, "to", 64),
+                            fields.text(body, "confirm", required=False, max_length=64))
+    return json_response({"owner": moved.owner, "users": ctx.store.list_access(name)})
 
 
 ROUTES = [
@@ -92,4 +102,5 @@ ROUTES = [
     Route("/v1/apps/<name>/access", ("GET",), list_access),
     Route("/v1/apps/<name>/access", ("POST",), grant_access),
     Route("/v1/apps/<name>/access/<user>", ("DELETE",), revoke_access),
+    Route("/v1/apps/<name>/transfer", ("POST",), transfer_app),
 ]

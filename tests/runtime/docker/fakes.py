@@ -2,13 +2,14 @@
 
 Containers are values in a dict; every call that changes something is appended to
 ``calls`` (shared with ``FakeRouter``), so tests assert on the order of starts, route
-switches and stops. A container's address is its id, so a health probe can look it up.
+switches and stops. A container's address on a network it is attached to is its id, so a
+health probe can look it up; on any other network it has none.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from paas.domain.release import Build, StaticMount
@@ -23,14 +24,55 @@ class FakeEngine:
         self.specs: dict[str, Spec] = {}
         self.calls: list[tuple[str, object]] = []
         self.volumes: set[str] = set()
+        #: name -> (labels, bridge interface name)
+        self.networks: dict[str, tuple[dict[str, str], str | None]] = {}
+        #: argv of each host helper run, and what it answers (exit code, output)
+        self.helpers: list[tuple[str, ...]] = []
+        self.helper_result = (0, "")
         self.fail_create: Callable[[Spec], bool] = lambda spec: False
         self.crash: Callable[[Spec], bool] = lambda spec: False  # exits right after start
         self.exec_result = (0, "")
         self.exit_code = 0
+        #: The host's memory, as the engine's info reports it.
+        self.mem_total = 8 * 1024**3
         self._ids = itertools.count(1)
 
-    def ensure_network(self, name: str, labels: Mapping[str, str]) -> None:
-        pass
+    def ensure_network(self, name: str, labels: Mapping[str, str], *,
+                       bridge: str | None = None) -> bool:
+        if name in self.networks:
+            return False
+        self.networks[name] = (dict(labels), bridge)
+        self.calls.append(("network", name))
+        return True
+
+    def remove_network(self, name: str) -> None:
+        attached = [c.name for c in self.all.values() if name in c.networks]
+        if attached:
+            raise EngineError(f"cannot remove network {name}: in use by {attached}")
+        self.networks.pop(name, None)
+        self.calls.append(("remove_network", name))
+
+    def gateway(self, network: str) -> str | None:
+        return "10.0.0.1" if network in self.networks else None
+
+    def connect(self, cid: str, network: str) -> None:
+        if network not in self.networks:
+            raise EngineError(f"network {network} not found")
+        c = self.all[cid]
+        if network not in c.networks:
+            self.all[cid] = replace(c, networks=(*c.networks, network))
+        self.calls.append(("connect", (cid, network)))
+
+    def disconnect(self, cid: str, network: str) -> None:
+        c = self.all.get(cid)
+        if c is not None:
+            self.all[cid] = replace(c, networks=tuple(n for n in c.networks if n != network))
+        self.calls.append(("disconnect", (cid, network)))
+
+    def run_host_helper(self, image: str, argv: Sequence[str],
+                        labels: Mapping[str, str]) -> tuple[int, str]:
+        self.helpers.append(tuple(argv))
+        return self.helper_result
 
     def ensure_volume(self, name: str, labels: Mapping[str, str]) -> None:
         self.volumes.add(name)
@@ -44,7 +86,10 @@ class FakeEngine:
     def create(self, spec: Spec) -> Container:
         if self.fail_create(spec):
             raise EngineError(f"cannot create {spec.name}: no space left")
-        c = Container(f"c{next(self._ids)}", spec.name, dict(spec.labels), "created")
+        if spec.network not in self.networks:
+            raise EngineError(f"cannot create {spec.name}: network {spec.network} not found")
+        c = Container(f"c{next(self._ids)}", spec.name, dict(spec.labels), "created",
+                      networks=(spec.network,))
         self.all[c.id], self.specs[c.id] = c, spec
         return c
 
@@ -62,7 +107,8 @@ class FakeEngine:
         self.all.pop(cid, None)
 
     def ip(self, cid: str, network: str) -> str | None:
-        return cid if cid in self.all else None
+        c = self.all.get(cid)
+        return cid if c is not None and network in c.networks else None
 
     def logs(self, cid: str, tail: int) -> str:
         return "Traceback: boom"
@@ -84,10 +130,17 @@ class FakeEngine:
     def remove_labelled(self, labels: Mapping[str, str]) -> None:
         self.calls.append(("remove_labelled", dict(labels)))
 
+    def memory_total(self) -> int:
+        return self.mem_total
+
     # for assertions ------------------------------------------------------------------
     def running(self, process_type: str = "web") -> list[str]:
         return sorted(c.id for c in self.all.values()
                       if c.running and c.labels.get("paas.process-type") == process_type)
+
+    def on(self, network: str) -> list[str]:
+        """Ids of the containers attached to ``network``."""
+        return sorted(c.id for c in self.all.values() if network in c.networks)
 
 
 class FakeRouter:
@@ -96,11 +149,14 @@ class FakeRouter:
     def __init__(self, engine: FakeEngine) -> None:
         self.engine = engine
         self.fail = False
+        #: The app networks the router was told to be on, at the last apply.
+        self.networks: list[str] = []
 
-    def apply(self, routes: list[Route]) -> None:
+    def apply(self, routes: list[Route], networks: Collection[str]) -> None:
         if self.fail:
             from paas.errors import DeployFailed
             raise DeployFailed("router config rejected by nginx: test")
+        self.networks = sorted(networks)
         self.engine.calls.append(("route", {
             r.app: sorted(u.split(":")[0] for u in r.upstreams) for r in routes}))
 

@@ -38,3 +38,23 @@ def test_stopping_or_removing_what_is_gone_is_not_an_error() -> None:
     gone = raising(docker.errors.NotFound("gone"))
     engine(stop=gone, remove_container=gone).stop("abc", 1)
     engine(remove_container=gone).remove("abc")
+
+
+def _api_error(status: int, explanation: str) -> docker.errors.APIError:
+    return docker.errors.APIError(str(status), response=SimpleNamespace(status_code=status),
+                                  explanation=explanation)
+
+
+def test_joining_a_network_twice_or_leaving_one_not_joined_is_fine() -> None:
+    joined = _api_error(403, "endpoint with name r already exists in network n")
+    engine(connect_container_to_network=raising(joined)).connect("abc", "n")
+    left = _api_error(500, "container abc is not connected to network n")
+    engine(disconnect_container_from_network=raising(left)).disconnect("abc", "n")
+    engine(disconnect_container_from_network=raising(
+        docker.errors.NotFound("gone"))).disconnect("abc", "n")
+
+
+def test_a_refused_join_is_an_engine_error() -> None:
+    with pytest.raises(EngineError, match="cannot connect abc to n: no such network"):
+        engine(connect_container_to_network=raising(
+            _api_error(404, "no such network"))).connect("abc", "n")

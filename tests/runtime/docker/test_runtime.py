@@ -196,4 +196,5 @@ def test_processes_and_destroy(p: Platform) -> None:
     p.runtime.destroy("shop")
     assert p.engine.all == {}
     last_route = [args for op, args in p.engine.calls if op == "route"][-1]
-    assert last_route == {} and p.engine.calls[-1][0] == "remove_labelled"
+    assert last_route == {} and p.engine.calls[-2][0] == "remove_labelled"
+    assert p.engine.calls[-1] == ("remove_network", p.runtime.networks.name("shop"))

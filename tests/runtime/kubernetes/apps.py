@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
+from paas.domain.limits import AppLimits
 from paas.domain.release import Build, Release, StaticMount, WebProtocol
 from paas.runtime.kubernetes.settings import KubernetesSettings
 
 WHEN = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-def build(**kw) -> Build:
-    values = {
+def build(**kw: Any) -> Build:
+    values: dict[str, Any] = {
         "image": "registry.example:5000/paas/shop:abc123",
         "commit": "abc123",
         "processes": {"web": "gunicorn shop.wsgi --bind 0.0.0.0:$PORT"},
@@ -88,5 +90,14 @@ CASES = [
         settings=KubernetesSettings(
             domain="apps.example.com", cluster_issuer="letsencrypt", image_pull_secret="regcred"
         ),
+    ),
+    Case(
+        "sized-writable-root",
+        App("shop", WHEN, formation={"web": 2, "worker": 1},
+            sizes={"web": "performance-m", "worker": "basic"},
+            limits=AppLimits(writable_root=True)),
+        release(b=FULL, CELERY_BROKER_URL="redis://:pw@redis.shop:6379/1"),
+        {"web": 2, "worker": 1},
+        (AutoscalePolicy("web", 2, 10, Metric.CPU, cpu_percent=80),),
     ),
 ]

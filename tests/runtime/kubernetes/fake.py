@@ -7,6 +7,7 @@ watch's time pass on ``now``, so timeouts happen without sleeping.
 
 from __future__ import annotations
 
+import builtins
 import copy
 from typing import Any
 
@@ -107,7 +108,7 @@ class FakeKube:
     def clock(self) -> float:
         return self.now
 
-    def applied(self, kind: str | None = None) -> list[str]:
+    def applied(self, kind: str | None = None) -> builtins.list[str]:
         return [
             f"{k}/{n}" for verb, k, n in self.calls if verb == "apply:paas" and kind in (None, k)
         ]

@@ -42,7 +42,8 @@ def test_forbidden_points_at_rbac():
 
 
 def test_unreachable_cluster_is_runtime_unavailable():
-    err = translate(urllib3.exceptions.MaxRetryError(None, "/api", "refused"), "apply Namespace/x")
+    refused = urllib3.exceptions.MaxRetryError(None, "/api", ConnectionRefusedError())  # type: ignore[arg-type]
+    err = translate(refused, "apply Namespace/x")
     assert isinstance(err, RuntimeUnavailable) and "cannot reach the cluster" in err.message
 
 

@@ -6,6 +6,7 @@ Helm's own library renders the chart (``helm-python-sdk``); no cluster is contac
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,7 +17,7 @@ helm = pytest.importorskip("helm_python", reason="helm-python-sdk (test extra) i
 
 CHART = Path(__file__).resolve().parents[3] / "charts" / "paas"
 
-VALUES = {
+VALUES: dict[str, dict[str, Any]] = {
     "defaults": {},
     "external-everything": {
         "server": {
@@ -46,6 +47,7 @@ VALUES = {
         "registry": {"service": {"type": "ClusterIP"}, "persistence": {"enabled": False}},
         "persistence": {"enabled": False},
         "database": {"existingSecret": "paas-db"},
+        "secretKey": {"existingSecret": "paas-keys"},
         "rbac": {"create": False},
         "serviceAccount": {"create": False, "name": "paas-operator"},
     },
@@ -117,6 +119,7 @@ def test_defaults_run_the_kubernetes_runtime_with_sqlite_docker_sidecar_and_regi
     assert env["PAAS_REGISTRY_PUSH"] == "paas-registry.paas-system.svc.cluster.local:5000"
     assert by(objs, "PersistentVolumeClaim", "-server")
     assert "PAAS_STACK_IMAGE" not in env
+    assert env["PAAS_K8S_INGRESS_NAMESPACE"] == "ingress-nginx"  # app NetworkPolicies
     assert not [o for o in objs if o["metadata"]["name"].endswith("-redis")]
 
 
@@ -169,3 +172,12 @@ def test_gateway_routing_is_the_default_and_tls_may_patch_only_that_gateway():
                               "verbs": ["get", "patch"]}]
     assert by(objs, "RoleBinding", "-listeners")["roleRef"]["name"] == role["metadata"]["name"]
     assert not [o for o in objects({}) if o["kind"] == "Role"]
+def test_the_secret_key_comes_from_a_secret_when_given():
+    def env(values):
+        deployment = render(values)["server-deployment.yaml"][0]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        return {e["name"]: e for e in container["env"]}
+
+    assert "PAAS_SECRET_KEY" not in env({})
+    given = env({"secretKey": {"existingSecret": "paas-keys"}})["PAAS_SECRET_KEY"]
+    assert given["valueFrom"] == {"secretKeyRef": {"name": "paas-keys", "key": "key"}}

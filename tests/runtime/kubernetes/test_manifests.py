@@ -16,7 +16,15 @@ import pytest
 
 from paas.domain.release import Release
 from paas.errors import InvalidInput
-from paas.runtime.kubernetes import autoscaling, labels, manifests, routing, sidecar, workloads
+from paas.runtime.kubernetes import (
+    autoscaling,
+    labels,
+    manifests,
+    policies,
+    routing,
+    sidecar,
+    workloads,
+)
 from paas.runtime.kubernetes.settings import KubernetesSettings
 from tests.runtime.kubernetes.apps import CASES, FULL, Case, release
 from tests.runtime.kubernetes.strict import validate_all
@@ -26,6 +34,7 @@ def everything(case: Case) -> list[dict]:
     objs = [
         manifests.namespace(case.app, case.settings),
         manifests.config_secret(case.app, case.release, case.settings),
+        *policies.network_policies(case.app, case.settings),
     ]
     if case.release.build and case.release.build.release_command:
         objs.append(workloads.release_job(case.app.name, case.release, case.settings))
@@ -372,3 +381,103 @@ def test_config_secret_of_an_empty_config_has_no_data_to_re_apply():
     empty = manifests.config_secret(case.app, Release("shop", 1, FULL, config={}),
                                     case.settings)
     assert "data" not in empty and empty["immutable"] is True
+def _policies(settings: KubernetesSettings | None = None) -> dict[str, dict]:
+    case = CASES[1]
+    objs = policies.network_policies(case.app, settings or case.settings)
+    validate_all(objs)
+    return {name: o["spec"] for name, o in by_kind(objs, "NetworkPolicy").items()}
+
+
+def test_app_namespace_denies_every_ingress_it_does_not_allow():
+    deny = _policies()["default-deny-ingress"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress"]}  # no rule: nothing in
+
+
+def test_web_pods_accept_only_the_ingress_namespace_on_their_http_port():
+    web = _policies(KubernetesSettings(ingress_namespace="gateway-system"))[
+        "allow-web-from-ingress"]
+    assert web["podSelector"] == {"matchLabels": {"paas.io/app": "shop",
+                                                  "paas.io/process-type": "web"}}
+    (rule,) = web["ingress"]
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {
+        "kubernetes.io/metadata.name": "gateway-system"}}}]
+    assert rule["ports"] == [{"protocol": "TCP", "port": "http"}]
+    assert KubernetesSettings.from_env({"PAAS_K8S_INGRESS_NAMESPACE": "gw"}
+                                       ).ingress_namespace == "gw"
+    assert KubernetesSettings().ingress_namespace == "ingress-nginx"
+
+
+def test_pods_and_add_ons_accept_only_pods_of_their_own_app():
+    same = _policies()["allow-same-app"]
+    assert same["podSelector"] == {}  # every pod of the namespace, add-ons included
+    # a podSelector alone selects in this namespace only: no other app's pods
+    assert same["ingress"] == [{"from": [{"podSelector": {"matchLabels": {
+        "paas.io/app": "shop"}}}]}]
+
+
+def test_egress_reaches_everything_but_link_local_metadata_plus_dns():
+    egress = _policies()["deny-metadata-egress"]
+    assert egress["podSelector"] == {} and egress["policyTypes"] == ["Egress"]
+    anywhere, dns = egress["egress"]
+    blocks = [peer["ipBlock"] for peer in anywhere["to"] if "ipBlock" in peer]
+    assert {"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16"]} in blocks
+    assert {"cidr": "::/0", "except": ["fd00:ec2::254/128"]} in blocks
+    assert all("169.254.169.254" not in str(b["cidr"]) for b in blocks)
+    assert "ports" not in anywhere
+    assert dns == {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+
+
+def _pods(case: Case) -> dict[str, dict]:
+    objs = manifests.release_objects(case.app, case.release, case.formation, case.settings)
+    return {n: d["spec"]["template"]["spec"] for n, d in by_kind(objs, "Deployment").items()}
+
+
+def _app_container(pod: dict) -> dict:
+    return next(c for c in pod["containers"] if c["name"] == workloads.APP_CONTAINER)
+
+
+def test_the_default_size_is_requested_and_limited_with_a_read_only_root():
+    pod = _pods(CASES[1])["worker"]
+    app = _app_container(pod)
+    assert app["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi"},
+                                "limits": {"memory": "512Mi"}}
+    assert app["securityContext"]["readOnlyRootFilesystem"] is True
+    assert app["volumeMounts"] == [{"name": "app-tmp", "mountPath": "/tmp"}]
+    assert pod["volumes"] == [{"name": "app-tmp", "emptyDir": {"medium": "Memory",
+                                                               "sizeLimit": "128Mi"}}]
+    web = _pods(CASES[1])["web"]
+    assert {"name": "app-tmp", "mountPath": "/tmp"} in _app_container(web)["volumeMounts"]
+    assert any(v["name"] == "app-tmp" for v in web["volumes"])
+
+
+def test_sizes_become_requests_and_limits_and_only_basic_is_cpu_capped():
+    case = next(c for c in CASES if c.id == "sized-writable-root")
+    pods = _pods(case)
+    assert _app_container(pods["web"])["resources"] == {
+        "requests": {"cpu": "1000m", "memory": "2560Mi"}, "limits": {"memory": "2560Mi"}}
+    assert _app_container(pods["worker"])["resources"] == {
+        "requests": {"cpu": "250m", "memory": "512Mi"},
+        "limits": {"memory": "512Mi", "cpu": "1000m"}}
+    # an admin-granted writable root: no read-only root, no /tmp volume
+    worker = _app_container(pods["worker"])
+    assert worker["securityContext"]["readOnlyRootFilesystem"] is False
+    assert "volumeMounts" not in worker and "volumes" not in pods["worker"]
+    # the HPA target is relative to the (4x) request: 80 % of a core is 80 % of 1000m
+    hpa = by_kind(autoscaling.autoscaling_objects(case.app, case.policies, case.release.config,
+                                                  case.settings), "HorizontalPodAutoscaler")
+    assert hpa["web"]["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 80
+
+
+def test_release_job_and_one_off_runs_get_the_size_and_hardening_they_are_given():
+    from paas.domain.sizes import SIZES
+    case = CASES[1]
+    job = workloads.release_job("shop", case.release, case.settings, SIZES["standard-2x"])
+    run = workloads.run_pod("shop", case.release, "run-1", "bash", case.settings,
+                            SIZES["standard-2x"])
+    for pod in (job["spec"]["template"]["spec"], run["spec"]):
+        app = _app_container(pod)
+        assert app["resources"]["limits"] == {"memory": "1024Mi"}
+        assert app["securityContext"] == {"allowPrivilegeEscalation": False,
+                                          "capabilities": {"drop": ["ALL"]},
+                                          "readOnlyRootFilesystem": True}
+        assert pod["securityContext"]["runAsNonRoot"] is True

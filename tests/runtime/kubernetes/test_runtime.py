@@ -48,7 +48,7 @@ def add_pod(fake: FakeKube, name: str, process_type: str, version: int, **status
 
 def test_release_job_then_workloads_and_waits():
     # The deploy use case runs the release phase, then deploys (paas.services.deploy).
-    fake, lines = FakeKube(), []
+    fake, lines = FakeKube(), list[str]()
     rt = runtime(fake)
     rt.run_release_phase(APP, release(b=FULL, version=1), lines.append)
     rt.deploy(APP, release(b=FULL, version=1), APP.formation, lines.append)
@@ -171,7 +171,7 @@ def test_progress_deadline_fails_the_rollout_early():
             ],
         }
 
-    fake.settle = stuck
+    fake.settle = stuck  # type: ignore[method-assign]
     with pytest.raises(DeployFailed, match="web exceeded its progress deadline"):
         rt.deploy(APP, release(version=1), {"web": 1}, lambda _: None)
     assert fake.now < 300
@@ -314,13 +314,27 @@ def test_logs_merge_pods_in_time_order():
 
 @pytest.mark.parametrize("failing, code", [((), 0), (("Pod",), 3)])
 def test_run_returns_the_exit_code_shows_output_and_removes_the_pod(failing, code):
-    fake, lines = FakeKube(failing=failing), []
+    fake, lines = FakeKube(failing=failing), list[str]()
     fake.logs["run-1"] = "hello"
     assert runtime(fake).run(APP, release(version=4), "python -c 'print(1)'", lines.append) == code
     assert lines == ["hello"]
     assert ("delete", "Pod", "run-1") in fake.calls and ("Pod", NS, "run-1") not in fake.objects
     pod = next(c for c in fake.calls if c[1] == "Pod")
     assert pod == ("apply:paas", "Pod", "run-1")
+
+
+def test_network_policies_are_in_place_before_any_app_pod_runs():
+    fake, lines = FakeKube(), list[str]()
+    rt = runtime(fake)
+    rt.run_release_phase(APP, release(b=FULL, version=1), lines.append)
+    rt.deploy(APP, release(b=FULL, version=1), APP.formation, lines.append)
+    order = fake.applied()
+    wanted = ["NetworkPolicy/default-deny-ingress", "NetworkPolicy/allow-web-from-ingress",
+              "NetworkPolicy/allow-same-app", "NetworkPolicy/deny-metadata-egress"]
+    assert set(wanted) <= set(order)
+    first_pod = min(order.index("Job/release-v1"), order.index("Deployment/web"))
+    assert all(order.index(p) < first_pod for p in wanted)
+    assert ("NetworkPolicy", NS, "deny-metadata-egress") in fake.objects
 
 
 def test_destroy_deletes_the_namespace():
@@ -397,5 +411,5 @@ def test_release_phase_is_not_run_for_a_release_the_deploy_would_refuse():
             "paas.io/process-type": "worker"}},
     })
     with pytest.raises(PaasError, match="broker"):
-        runtime(fake).run_release_phase(APP, release(b=FULL, version=3), [].append)
+        runtime(fake).run_release_phase(APP, release(b=FULL, version=3), print)
     assert "Job/release-v3" not in fake.applied()

@@ -2,6 +2,7 @@
 or every "valid" below would prove nothing."""
 
 import copy
+from typing import Any
 
 import kubernetes_validate
 import pytest
@@ -45,8 +46,8 @@ def test_valid_core_object_passes():
     [((), "spek"), (("spec",), "replica"), (("spec", "template", "spec"), "container")],
 )
 def test_unknown_core_field_is_rejected(path, field):
-    obj = copy.deepcopy(DEPLOYMENT)
-    node = obj
+    obj: dict[str, Any] = copy.deepcopy(DEPLOYMENT)
+    node: Any = obj
     for p in path:
         node = node[p]
     node[field] = 1
@@ -55,7 +56,7 @@ def test_unknown_core_field_is_rejected(path, field):
 
 
 def test_wrong_type_is_rejected():
-    obj = copy.deepcopy(DEPLOYMENT)
+    obj: dict[str, Any] = copy.deepcopy(DEPLOYMENT)
     obj["spec"]["replicas"] = "two"
     with pytest.raises(Invalid):
         validate(obj)
@@ -71,21 +72,21 @@ def test_valid_scaled_object_passes():
 
 
 def test_unknown_custom_field_is_rejected():
-    obj = copy.deepcopy(SCALED)
+    obj: dict[str, Any] = copy.deepcopy(SCALED)
     obj["spec"]["minReplicas"] = 1  # KEDA calls it minReplicaCount
     with pytest.raises(Invalid, match="minReplicas"):
         validate(obj)
 
 
 def test_trigger_metadata_is_a_free_string_map_but_values_must_be_strings():
-    obj = copy.deepcopy(SCALED)
+    obj: dict[str, Any] = copy.deepcopy(SCALED)
     obj["spec"]["triggers"][0]["metadata"]["listLength"] = 5
     with pytest.raises(Invalid):
         validate(obj)
 
 
 def test_custom_object_metadata_is_checked_as_object_meta():
-    obj = copy.deepcopy(SCALED)
+    obj: dict[str, Any] = copy.deepcopy(SCALED)
     obj["metadata"]["label"] = {"a": "b"}
     with pytest.raises(Invalid, match="label"):
         validate(obj)

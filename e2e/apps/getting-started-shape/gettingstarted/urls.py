@@ -1,0 +1,9 @@
+import hello.views
+from django.contrib import admin
+from django.urls import path
+
+urlpatterns = [
+    path("", hello.views.index, name="index"),
+    path("db/", hello.views.db, name="db"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,160 @@
+"""Upper bounds on what a tenant may ask the platform to run, checked before any work.
+
+A scale to any count used to be accepted and executed: hundreds of containers started
+before the engine fell over. Every count a user sends is now bounded here, purely, and
+the use cases check a formation against these bounds (and the host's memory) before a
+single container starts:
+
+- replicas per process type and per app: server settings, which an admin may raise for
+  one app (``AppLimits``), never above ``CEILING``;
+- replicas of every app together on the host (the Docker runtime's one machine);
+- process types per app (a Procfile with hundreds of types is hundreds of deployments);
+- the memory of every replica that would run (sizes' limits summed, add-ons included)
+  against the host's memory, minus a reserve for the engine, the router and the
+  platform itself.
+
+Refusals are one line: what was asked, and what fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from paas.domain.sizes import MIB, Size
+from paas.errors import InvalidInput
+
+#: No setting and no admin override goes above this; parsing refuses anything longer.
+CEILING = 1000
+_CEILING_DIGITS = len(str(CEILING))
+#: Memory kept for the OS, the engine, the router and the platform server.
+MIN_RESERVE = 512 * MIB
+
+
+@dataclass(frozen=True)
+class ReplicaBounds:
+    """The platform's bounds (server settings)."""
+
+    per_type: int = 10
+    per_app: int = 20
+    #: Replicas of every app together (on Docker: on this host).
+    host: int = 100
+    process_types: int = 20
+
+    def __post_init__(self) -> None:
+        for name in ("per_type", "per_app", "host", "process_types"):
+            value = getattr(self, name)
+            if not 1 <= value <= CEILING * 10:
+                raise InvalidInput(f"replica bound {name} must be 1 to {CEILING * 10}")
+
+
+@dataclass(frozen=True)
+class AppLimits:
+    """What an admin granted one app beyond the platform's bounds."""
+
+    #: Replicas per process type, per app; None keeps the platform's bound.
+    max_per_type: int | None = None
+    max_per_app: int | None = None
+    #: The replicas' root filesystem is writable (it is read-only by default: a
+    #: writable layer is host disk without a bound, so only an admin grants it).
+    writable_root: bool = False
+
+    def __post_init__(self) -> None:
+        for value in (self.max_per_type, self.max_per_app):
+            if value is not None and not 1 <= value <= CEILING:
+                raise InvalidInput(f"a replica limit must be 1 to {CEILING}")
+
+
+def parse_count(text: str, what: str) -> int:
+    """A non-negative count from user text, never converting an unbounded digit string
+    (Python's ``int`` of 5,000 digits raises, and of 22 digits starts 10^22 replicas)."""
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInput(f"invalid count {text[:24]!r} for {what}: "
+                           "use a non-negative whole number")
+    digits = text.lstrip("0") or "0"
+    if len(digits) > _CEILING_DIGITS or int(digits) > CEILING:
+        shown = digits if len(digits) <= 24 else f"{digits[:12]}...({len(digits)} digits)"
+        raise InvalidInput(f"{what}={shown} refused: at most {CEILING} replicas of a "
+                           "process type can ever run")
+    return int(digits)
+
+
+def per_type(bounds: ReplicaBounds, limits: AppLimits) -> int:
+    return limits.max_per_type or bounds.per_type
+
+
+def per_app(bounds: ReplicaBounds, limits: AppLimits) -> int:
+    return limits.max_per_app or bounds.per_app
+
+
+def check_process_types(count: int, bounds: ReplicaBounds) -> None:
+    if count > bounds.process_types:
+        raise InvalidInput(f"{count} process types refused: an app may have at most "
+                           f"{bounds.process_types}")
+
+
+def check_formation(app: str, formation: Mapping[str, int], bounds: ReplicaBounds,
+                    limits: AppLimits, old: Mapping[str, int] | None = None) -> None:
+    """Refuse a formation above the app's bounds; one line naming what fits. Counts that
+    do not grow past ``old`` pass, so a bound lowered later never blocks a scale-down."""
+    old = old or {}
+    check_process_types(len(formation), bounds)
+    most = per_type(bounds, limits)
+    for ptype, count in sorted(formation.items()):
+        if count > most and count > old.get(ptype, 0):
+            raise InvalidInput(
+                f"{ptype}={count} refused: {app} may run at most {most} replicas of a "
+                "process type (an admin can raise it: paas apps:limits --max-replicas N)")
+    total, cap = sum(formation.values()), per_app(bounds, limits)
+    if total > cap and total > sum(old.values()):
+        raise InvalidInput(
+            f"{_render(formation)} ({total} replicas) refused: {app} may run at most "
+            f"{cap} replicas in all (an admin can raise it: paas apps:limits --max-total N)")
+
+
+def check_host(app: str, formation: Mapping[str, int], others: int,
+               bounds: ReplicaBounds, old: Mapping[str, int] | None = None) -> None:
+    """Refuse when this app's replicas plus every other app's exceed the platform's
+    total and this app grows."""
+    total = sum(formation.values())
+    if total + others > bounds.host and total > sum((old or {}).values()):
+        raise InvalidInput(
+            f"{_render(formation)} refused: the platform runs at most {bounds.host} "
+            f"replicas in all and other apps run {others}, so {app} fits "
+            f"{max(bounds.host - others, 0)}")
+
+
+def usable_memory(total: int) -> int:
+    """Memory the replicas' limits may sum to: the host's, minus a reserve (a tenth,
+    at least 512 MiB) for the OS, the engine, the router and the platform itself."""
+    return max(total - max(total // 10, MIN_RESERVE), 0)
+
+
+def memory_of(formation: Mapping[str, int], sizes: Mapping[str, Size]) -> int:
+    """Bytes the limits of ``formation`` add up to, each type at its size."""
+    return sum(count * sizes[ptype].memory for ptype, count in formation.items() if count)
+
+
+def admit_memory(app: str, formation: Mapping[str, int], sizes: Mapping[str, Size],
+                 others: int, total: int) -> None:
+    """Refuse a formation whose replicas' memory, with ``others`` (bytes every other
+    replica and add-on on the host is limited to), exceeds the host's usable memory."""
+    asked = memory_of(formation, sizes)
+    usable = usable_memory(total)
+    if asked + others <= usable:
+        return
+    room = max(usable - others, 0)
+    fits = " ".join(f"{p}={room // sizes[p].memory}" for p, n in sorted(formation.items())
+                    if n)
+    raise InvalidInput(
+        f"{_render(formation)} refused: it needs {_gib(asked)} of memory and "
+        f"{_gib(room)} of this host's {_gib(usable)} is free for {app} "
+        f"(each alone, at most: {fits})")
+
+
+def _gib(n: int) -> str:
+    return f"{n / (1024 * MIB):.1f}G"
+
+
+def _render(formation: Mapping[str, int]) -> str:
+    return " ".join(f"{p}={n}" for p, n in sorted(formation.items()) if n) or "nothing"

@@ -1,0 +1,59 @@
+"""One bridge network per app: tenants are hostile, so an app reaches only its own.
+
+Replicas, one-offs, the release phase and the add-ons of an app join its network and
+nothing else; the router joins every routed app's network and sends to replicas by their
+address there. Docker drops traffic between two bridge networks, so one app cannot reach
+another app's replicas or add-ons, and its embedded DNS answers only names on the same
+network (another app's Redis name does not resolve). The platform network holds the
+router alone: the platform reaches the router's control endpoint through it.
+
+Each app network's bridge gets a predictable short name (``pa-`` and a hash), so one
+wildcard firewall rule covers every app network of every instance (``firewall``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from paas.runtime.docker import firewall
+from paas.runtime.docker import labels as L
+from paas.runtime.docker.engine import Engine
+from paas.settings import Settings
+
+
+def bridge_name(instance: str, app: str, *, metadata_allowed: bool = False) -> str:
+    """The host interface of the app's network: 15 characters, Linux's limit."""
+    prefix = firewall.ALLOWED_BRIDGE_PREFIX if metadata_allowed else \
+        firewall.BLOCKED_BRIDGE_PREFIX
+    return prefix + hashlib.sha256(f"{instance}/{app}".encode()).hexdigest()[:12]
+
+
+class AppNetworks:
+    """Creates and removes app networks; installs the metadata block when one is made."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.instance = settings.instance
+        #: The host rule is checked once per process (a reboot empties DOCKER-USER and
+        #: restarts the server) and again whenever a network is created.
+        self._block_checked = False
+
+    def name(self, app: str) -> str:
+        return L.app_network_name(self.instance, app)
+
+    def ensure(self, app: str) -> str:
+        """The app's network, created on first use; its name."""
+        allowed = self.settings.allow_metadata
+        created = self.engine.ensure_network(
+            self.name(app), L.selector(self.instance, **{L.APP: app}),
+            bridge=bridge_name(self.instance, app, metadata_allowed=allowed))
+        if not allowed and (created or not self._block_checked):
+            firewall.ensure_metadata_block(
+                self.engine, self.settings.stack.router,
+                L.selector(self.instance, **{L.ROLE: L.ROLE_HELPER}))
+            self._block_checked = True
+        return self.name(app)
+
+    def remove(self, app: str) -> None:
+        self.engine.remove_network(self.name(app))
