@@ -2,8 +2,8 @@
 
 ``assemble`` builds, once, the platform for the configured runtime: its runtime,
 builder, add-on provider and scaling strategy, handed to the use cases that need them.
-What a runtime lacks is declared here (no add-ons or in-process autoscaler on
-Kubernetes, whose HPA and KEDA objects scale instead), never discovered later.
+What a runtime lacks is declared here (no in-process autoscaler on Kubernetes, whose
+HPA and KEDA objects scale instead), never discovered later.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from paas.runtime.docker.addons import DockerAddons
 from paas.runtime.docker.engine import DockerEngine
 from paas.runtime.docker.metrics import DockerMetrics
 from paas.runtime.docker.runtime import DockerRuntime, connect
+from paas.runtime.kubernetes.addon_provider import KubernetesAddons
 from paas.runtime.kubernetes.runtime import KubernetesRuntime
 from paas.runtime.kubernetes.scaling import ClusterAutoscaling
 from paas.server.git_http import Repos
 from paas.server.platform import Platform
-from paas.services.addons import AddonService, NoAddons
+from paas.services.addons import AddonService
 from paas.services.autoscale import ScalingStrategy
 from paas.services.backups import BackupScheduler
 from paas.services.certs import TlsPorts, router_sites
@@ -84,10 +85,12 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
         # The sidecar engine cannot debootstrap: the stack image comes from the registry.
         ensure_image(engine, settings.stack.python, registry.auth)
         cluster = KubernetesRuntime.from_environment()
+        addons = KubernetesAddons(cluster.api, cluster.settings,
+                                  lambda kind: str(getattr(settings.stack, kind.image)))
         services = build_services(
             store=store, runtime=cluster,
             builder=PublishingBuilder(builder, engine, registry),
-            addon_provider=NoAddons("kubernetes"),
+            addon_provider=addons,
             scaling=lambda _formation, _addons: ClusterAutoscaling(cluster),
             repos=repos, logbook=logbook, platform_domain=settings.domain,
             # pods spread over nodes; the scheduler admits each against a node's memory

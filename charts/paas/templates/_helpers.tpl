@@ -71,3 +71,8 @@ allowPrivilegeEscalation: false
 capabilities:
   drop: ["ALL"]
 {{- end -}}
+
+{{/* Namespace of the Gateway app routes attach to. */}}
+{{- define "paas.gatewayNamespace" -}}
+{{- .Values.apps.gateway.namespace | default .Release.Namespace -}}
+{{- end -}}

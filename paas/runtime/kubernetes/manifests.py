@@ -37,10 +37,11 @@ def config_secret(app: App, release: Release, settings: KubernetesSettings) -> M
     """The release's config, one immutable Secret per release.
 
     Pods of the previous release keep reading their own Secret, so a config change that
-    fails its rollout cannot leak into the replicas still serving.
+    fails its rollout cannot leak into the replicas still serving. It is applied again by
+    each step of a release (release phase, deploy), identical each time.
     """
     data = {k: base64.b64encode(v.encode()).decode() for k, v in sorted(release.config.items())}
-    return {
+    secret: Manifest = {
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": lb.metadata(
@@ -50,8 +51,12 @@ def config_secret(app: App, release: Release, settings: KubernetesSettings) -> M
         ),
         "type": "Opaque",
         "immutable": True,
-        "data": data,
     }
+    # The API server stores empty data as none; applying ``{}`` again would then be a
+    # change of an immutable field, and the second apply of the release would fail.
+    if data:
+        secret["data"] = data
+    return secret
 
 
 def nginx_config_map(app: App, release: Release, settings: KubernetesSettings) -> Manifest:
@@ -97,7 +102,7 @@ def release_objects(
         )
     if has_web:
         objects.append(routing.service(app, settings))
-        objects.append(routing.ingress(app, settings))
+        objects.append(routing.route(app, settings))
         if lb.WEB in autoscaled or replicas[lb.WEB] > 1:
             objects.append(routing.disruption_budget(app, settings))
     return objects

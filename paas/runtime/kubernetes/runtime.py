@@ -1,7 +1,9 @@
 """The kubernetes Runtime: a release becomes objects, applied, watched, undone on failure.
 
-A deploy goes: namespace and config Secret -> release Job (must succeed; on failure
-nothing else changes) -> Deployments, Service, Ingress, PDB -> watch the rollout until
+The deploy use case runs the release phase (``run_release_phase``, a Job per release,
+never rerun) before ``deploy``; ``deploy``, ``restart`` and scaling never run it.
+A deploy goes: namespace and config Secret -> Deployments, Service, route (HTTPRoute or
+Ingress), PDB -> watch the rollout until
 every Deployment is fully up or the timeout passes -> on failure re-apply the objects as
 they were before and say why (warning events, the new pods' last log lines) -> prune what
 no longer belongs to the app. Replicas of the previous release keep serving throughout:
@@ -74,6 +76,15 @@ class KubernetesRuntime:
         """In-cluster credentials in a pod, else ``$KUBECONFIG``; settings from env."""
         return cls(ClusterApi(load_client(kubeconfig, context)), KubernetesSettings.from_env())
 
+    @property
+    def api(self) -> KubeApi:
+        """The cluster connection, shared with the add-on provider."""
+        return self._api
+
+    @property
+    def settings(self) -> KubernetesSettings:
+        return self._settings
+
     # -- helpers ---------------------------------------------------------------------
 
     def _ns(self, app: str) -> str:
@@ -142,6 +153,7 @@ class KubernetesRuntime:
         build = workloads.build_of(release)
         if not build.release_command:
             return
+        self._refuse_undeployable(app, release)
         self._ensure(app, release)
         ns, name = self._ns(app.name), lb.release_job(release.version)
         job = self._api.get("batch/v1", "Job", name, ns)
@@ -184,6 +196,13 @@ class KubernetesRuntime:
         for line in tail:
             log(line)
 
+    def _refuse_undeployable(self, app: App, release: Release) -> None:
+        """What ``deploy`` would refuse, refused before the release command runs: a
+        migration must not run for a release that then cannot be deployed (a queue
+        autoscaler whose broker the release's config no longer names)."""
+        if any(o["kind"] == "ScaledObject" for o in self._list(app.name, state.AUTOSCALE_KINDS)):
+            autoscaling.broker_objects(app, release.config, self._settings)
+
     def _job_tail(self, app: str, release: Release) -> list[str]:
         selector = (
             f"{lb.PROCESS_TYPE}={lb.RELEASE_TYPE},{lb.RELEASE}={lb.release_label(release.version)}"
@@ -222,6 +241,18 @@ class KubernetesRuntime:
             )
         log(f"{release.label} is up: {', '.join(rolling) or 'no processes'}")
         self._prune(app.name, objects, build.processes, {release.version, previous})
+        if lb.WEB in formation or lb.WEB in build.processes:
+            self._apply_listeners(app)
+
+    def _apply_listeners(self, app: App | None, name: str | None = None) -> None:
+        """The app's HTTPS listeners on the shared Gateway (with Gateway routing and TLS),
+        or none: applying an empty list under the app's own field manager removes exactly
+        the listeners this app added."""
+        if self._settings.routing != "gateway" or not self._settings.cluster_issuer:
+            return
+        app_name = app.name if app is not None else str(name)
+        self._api.apply(routing.gateway_listeners(app, app_name, self._settings),
+                        field_manager=routing.listener_field_manager(app_name))
 
     def _wait_rollout(self, app: str, names: Sequence[str]) -> str | None:
         """None when every Deployment is up; else why not."""
@@ -376,7 +407,8 @@ class KubernetesRuntime:
         out = []
         for pod in self._list(app, [("v1", "Pod")]):
             process_type = state.label(pod, lb.PROCESS_TYPE)
-            if not process_type or process_type in (lb.RELEASE_TYPE, lb.RUN_TYPE):
+            if (not process_type or process_type in (lb.RELEASE_TYPE, lb.RUN_TYPE)
+                    or process_type.startswith(state.ADDON_TYPE_PREFIX)):
                 continue
             out.append(
                 ProcessInfo(
@@ -476,13 +508,17 @@ class KubernetesRuntime:
     # -- lifecycle -------------------------------------------------------------------
 
     def destroy(self, app: str) -> None:
-        """Deleting the namespace takes every object of the app with it."""
+        """Deleting the namespace takes every object of the app with it; its listeners on
+        the shared Gateway go first."""
+        self._apply_listeners(None, app)
         self._api.delete("v1", "Namespace", self._ns(app))
 
     def update_routes(self, app: App) -> None:
-        """Re-apply the Ingress with the app's hosts; only where a web Ingress exists."""
-        if self._list(app.name, (("networking.k8s.io/v1", "Ingress"),)):
-            self._api.apply(routing.ingress(app, self._settings))
+        """Re-apply the route with the app's hosts; only where web is routed already."""
+        route = routing.route(app, self._settings)
+        if self._list(app.name, ((route["apiVersion"], route["kind"]),)):
+            self._api.apply(route)
+            self._apply_listeners(app)
 
     def reconcile(self, apps: list[tuple[App, Release | None]]) -> None:
         """Re-apply each app's current release as stored; no release phase, no waiting.

@@ -23,6 +23,10 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise InvalidInput(f"{name} must be a whole number, got {raw!r}") from e
 
 
+ROUTING_MODES = ("gateway", "ingress")
+INGRESS_PROFILES = ("nginx-org", "ingress-nginx")
+
+
 @dataclass(frozen=True)
 class KubernetesSettings:
     #: Apps answer at ``NAME.domain`` (plus their custom domains).
@@ -30,7 +34,18 @@ class KubernetesSettings:
     #: Namespace of app ``NAME`` is ``prefix + NAME``; at most 33 characters so that a
     #: 30-character app name still fits a 63-character DNS label.
     namespace_prefix: str = "paas-"
+    #: How web traffic reaches apps: ``gateway`` (an HTTPRoute per app, the default) or
+    #: ``ingress`` (an Ingress per app, for clusters with an Ingress controller).
+    routing: str = "gateway"
+    #: The Gateway app HTTPRoutes attach to, and the listener (section) they use; no
+    #: section attaches to every listener of the Gateway.
+    gateway_name: str = "paas-gateway"
+    gateway_namespace: str = "paas-system"
+    gateway_section: str | None = None
     ingress_class: str = "nginx"
+    #: Annotations for the Ingress controller: ``nginx-org`` (F5 NGINX Ingress
+    #: Controller) or ``ingress-nginx`` (the retired community controller).
+    ingress_profile: str = "nginx-org"
     #: Namespace of the ingress controller (or Gateway) pods: the only source web pods
     #: accept connections from (besides pods of their own app).
     ingress_namespace: str = "ingress-nginx"
@@ -43,9 +58,9 @@ class KubernetesSettings:
     #: CPU request of one 1x of a size in millicores (memory comes from the size alone);
     #: the HPA target is derived from it.
     cpu_request_m: int = 250
-    #: ingress-nginx defaults to 1m, too small for ordinary uploads.
+    #: Largest request body (ingress-nginx and nginx default to 1m, too small for uploads).
     body_size: str = "25m"
-    #: Seconds ingress-nginx waits on a silent upstream; long so websockets stay open.
+    #: Seconds the proxies wait on a silent upstream; long so websockets stay open.
     proxy_timeout: int = 3600
     #: Seconds between SIGTERM and SIGKILL (gunicorn's graceful window, celery warm stop).
     stop_timeout: int = 25
@@ -59,6 +74,13 @@ class KubernetesSettings:
     def __post_init__(self) -> None:
         if len(self.namespace_prefix) > 33:
             raise InvalidInput("the namespace prefix must be at most 33 characters")
+        if self.routing not in ROUTING_MODES:
+            raise InvalidInput(f"PAAS_K8S_ROUTING must be one of {', '.join(ROUTING_MODES)}, "
+                               f"got {self.routing!r}")
+        if self.ingress_profile not in INGRESS_PROFILES:
+            raise InvalidInput(
+                f"PAAS_K8S_INGRESS_PROFILE must be one of {', '.join(INGRESS_PROFILES)}, "
+                f"got {self.ingress_profile!r}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> KubernetesSettings:
@@ -67,7 +89,12 @@ class KubernetesSettings:
         return cls(
             domain=e.get("PAAS_DOMAIN") or d.domain,
             namespace_prefix=e.get("PAAS_K8S_NAMESPACE_PREFIX") or d.namespace_prefix,
+            routing=e.get("PAAS_K8S_ROUTING") or d.routing,
+            gateway_name=e.get("PAAS_K8S_GATEWAY") or d.gateway_name,
+            gateway_namespace=e.get("PAAS_K8S_GATEWAY_NAMESPACE") or d.gateway_namespace,
+            gateway_section=e.get("PAAS_K8S_GATEWAY_SECTION") or d.gateway_section,
             ingress_class=e.get("PAAS_K8S_INGRESS_CLASS") or d.ingress_class,
+            ingress_profile=e.get("PAAS_K8S_INGRESS_PROFILE") or d.ingress_profile,
             ingress_namespace=e.get("PAAS_K8S_INGRESS_NAMESPACE") or d.ingress_namespace,
             cluster_issuer=e.get("PAAS_K8S_CLUSTER_ISSUER") or None,
             sidecar_image=e.get("PAAS_K8S_SIDECAR_IMAGE") or d.sidecar_image,

@@ -19,6 +19,7 @@ ROLLBACK_KINDS = (
     ("apps/v1", "Deployment"),
     ("v1", "Service"),
     ("networking.k8s.io/v1", "Ingress"),
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"),
     ("policy/v1", "PodDisruptionBudget"),
 )
 AUTOSCALE_KINDS = (
@@ -32,6 +33,8 @@ PRUNE_KINDS = (
     *AUTOSCALE_KINDS,
     ("keda.sh/v1alpha1", "TriggerAuthentication"),
 )
+#: Process type label prefix of add-on objects (``paas.runtime.kubernetes.addons``).
+ADDON_TYPE_PREFIX = "addon-"
 _SERVER_ANNOTATIONS = (
     "deployment.kubernetes.io/revision",
     "kubectl.kubernetes.io/last-applied-configuration",
@@ -190,7 +193,10 @@ def stale(
       while some ScaledObject uses them;
     - everything else lives only if this deploy applied it.
     """
-    objects = [o for o in live if not _get(o, "metadata", "ownerReferences")]
+    # Add-on objects (process type ``addon-KIND``) belong to their provider, not to
+    # a release: a deploy never prunes them.
+    objects = [o for o in live if not _get(o, "metadata", "ownerReferences")
+               and not (label(o, lb.PROCESS_TYPE) or "").startswith(ADDON_TYPE_PREFIX)]
     scaled = [
         o
         for o in objects

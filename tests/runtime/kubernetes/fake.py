@@ -88,6 +88,8 @@ class FakeKube:
                 "updatedReplicas": n,
                 "availableReplicas": 0 if fail else n,
             }
+        elif obj["kind"] == "StatefulSet":
+            live["status"] = {"readyReplicas": 0 if fail else live["spec"].get("replicas", 1)}
         elif obj["kind"] == "Job":
             live["status"] = {
                 "conditions": [{"type": "Failed" if fail else "Complete", "status": "True"}]

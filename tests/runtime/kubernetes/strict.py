@@ -3,7 +3,7 @@
 Core kinds: the upstream OpenAPI schemas shipped by ``kubernetes-validate``, in its
 strict flavour (unknown fields rejected), for every Kubernetes version we support.
 
-Custom resources (KEDA): the CRD's ``openAPIV3Schema``. The API server prunes unknown
+Custom resources (KEDA, Gateway API): the CRD's ``openAPIV3Schema``. The API server prunes unknown
 fields of structural schemas silently and rejects them with field validation "Strict"
 (what server-side apply reports as errors), so "strict" here means: every object node
 that declares ``properties`` and neither ``additionalProperties`` nor
@@ -29,6 +29,8 @@ CRD_DIR = Path(__file__).resolve().parents[2] / "data" / "crds"
 CRD_FILES = (
     "keda-v2.20.2-scaledobjects.crd.yaml",
     "keda-v2.20.2-triggerauthentications.crd.yaml",
+    "gateway-api-v1.5.1-httproutes.crd.yaml",
+    "gateway-api-v1.5.1-gateways.crd.yaml",
 )
 
 

@@ -6,6 +6,7 @@ Helm's own library renders the chart (``helm-python-sdk``); no cluster is contac
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,7 +17,7 @@ helm = pytest.importorskip("helm_python", reason="helm-python-sdk (test extra) i
 
 CHART = Path(__file__).resolve().parents[3] / "charts" / "paas"
 
-VALUES = {
+VALUES: dict[str, dict[str, Any]] = {
     "defaults": {},
     "external-everything": {
         "server": {
@@ -34,6 +35,10 @@ VALUES = {
         "stack": {"image": "registry.corp.example/paas-stack/python:bookworm-r2"},
         "redis": {"externalUrl": "redis://redis.corp:6379/0"},
         "persistence": {"storageClass": "fast", "size": "50Gi"},
+    },
+    "ingress-routing-legacy-profile": {
+        "apps": {"routing": "ingress", "ingressProfile": "ingress-nginx",
+                 "ingressClass": "legacy", "clusterIssuer": "letsencrypt"},
     },
     "bundled-services-no-ingress": {
         "server": {"ingress": {"enabled": False}, "service": {"type": "NodePort"}},
@@ -87,7 +92,8 @@ def test_template_names_follow_component_kind():
     for path in (CHART / "templates").glob("*.yaml"):
         component, _, kind = path.stem.partition("-")
         assert component in {"server", "docker", "registry", "redis"} and kind, path.name
-        assert rendered[path.name] or path.name == "server-secret.yaml", path.name
+        optional = {"server-secret.yaml", "server-role.yaml", "server-rolebinding.yaml"}
+        assert rendered[path.name] or path.name in optional, path.name
         for doc in rendered[path.name]:
             assert doc["kind"].lower() == short.get(kind, kind), path.name
 
@@ -151,6 +157,21 @@ def test_external_docker_mode_needs_a_host():
         render({"docker": {"mode": "external"}})
 
 
+def test_gateway_routing_is_the_default_and_tls_may_patch_only_that_gateway():
+    objs = objects({"apps": {"clusterIssuer": "letsencrypt",
+                             "gateway": {"name": "edge", "namespace": "gw", "section": "http"}}})
+    env = env_of(objs)
+    assert env["PAAS_K8S_ROUTING"] == "gateway"
+    assert (env["PAAS_K8S_GATEWAY"], env["PAAS_K8S_GATEWAY_NAMESPACE"],
+            env["PAAS_K8S_GATEWAY_SECTION"]) == ("edge", "gw", "http")
+    assert env["PAAS_K8S_INGRESS_PROFILE"] == "nginx-org"
+    role = by(objs, "Role", "-listeners")
+    assert role["metadata"]["namespace"] == "gw"
+    assert role["rules"] == [{"apiGroups": ["gateway.networking.k8s.io"],
+                              "resources": ["gateways"], "resourceNames": ["edge"],
+                              "verbs": ["get", "patch"]}]
+    assert by(objs, "RoleBinding", "-listeners")["roleRef"]["name"] == role["metadata"]["name"]
+    assert not [o for o in objects({}) if o["kind"] == "Role"]
 def test_the_secret_key_comes_from_a_secret_when_given():
     def env(values):
         deployment = render(values)["server-deployment.yaml"][0]

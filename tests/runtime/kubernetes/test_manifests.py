@@ -1,19 +1,30 @@
 """Every object paas generates is valid, strictly, on every supported Kubernetes version.
 
 TLS is requested from cert-manager with the ``cert-manager.io/cluster-issuer`` annotation
-on the Ingress plus its ``tls`` section; paas generates no cert-manager objects, so only
-the Ingress is validated for it (and KEDA objects against KEDA's CRDs).
+on the Ingress plus its ``tls`` section, or on the Gateway with the app's HTTPS listeners;
+paas generates no cert-manager objects, so only those are validated for it (and KEDA and
+Gateway API objects against their CRDs).
 """
 
 from __future__ import annotations
 
 import base64
 import re
+from dataclasses import replace
 
 import pytest
 
+from paas.domain.release import Release
 from paas.errors import InvalidInput
-from paas.runtime.kubernetes import autoscaling, labels, manifests, policies, workloads
+from paas.runtime.kubernetes import (
+    autoscaling,
+    labels,
+    manifests,
+    policies,
+    routing,
+    sidecar,
+    workloads,
+)
 from paas.runtime.kubernetes.settings import KubernetesSettings
 from tests.runtime.kubernetes.apps import CASES, FULL, Case, release
 from tests.runtime.kubernetes.strict import validate_all
@@ -38,6 +49,7 @@ def everything(case: Case) -> list[dict]:
         case.app, case.policies, case.release.config, case.settings
     )
     objs.append(workloads.run_pod(case.app.name, case.release, "run-1a2b", "bash", case.settings))
+    objs.append(routing.ingress(case.app, case.settings))
     return objs
 
 
@@ -60,6 +72,15 @@ def test_every_object_is_labelled_and_dns_named(case):
         assert meta["labels"]["paas.io/app"] == "shop"
         if obj["kind"] != "Namespace":
             assert meta["namespace"] == "paas-shop"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_gateway_listeners_validate_strictly(case):
+    gateway = routing.gateway_listeners(case.app, case.app.name, case.settings)
+    # A whole Gateway as the API server sees it once the app's listeners are merged in.
+    gateway["spec"]["gatewayClassName"] = "nginx"
+    gateway["spec"]["listeners"].append({"name": "http", "protocol": "HTTP", "port": 80})
+    validate_all([gateway])
 
 
 def test_deployment_per_process_type_with_release_label_and_default_replicas():
@@ -88,7 +109,7 @@ def test_rolling_update_never_drops_a_ready_replica_and_beat_is_recreated_as_one
     assert deps["beat"]["spec"]["replicas"] == 1
 
 
-def test_only_web_gets_probes_service_and_ingress():
+def test_only_web_gets_probes_service_and_route():
     case = CASES[1]
     objs = manifests.release_objects(case.app, case.release, case.formation, case.settings)
     deps = by_kind(objs, "Deployment")
@@ -96,7 +117,42 @@ def test_only_web_gets_probes_service_and_ingress():
     worker = deps["worker"]["spec"]["template"]["spec"]["containers"][0]
     assert web_app["readinessProbe"]["tcpSocket"]["port"] == 5000
     assert "livenessProbe" in web_app and "readinessProbe" not in worker
-    assert list(by_kind(objs, "Service")) == ["web"] and list(by_kind(objs, "Ingress")) == ["web"]
+    assert list(by_kind(objs, "Service")) == ["web"] and list(by_kind(objs, "HTTPRoute")) == ["web"]
+    assert not by_kind(objs, "Ingress")
+
+
+def test_http_route_attaches_to_the_configured_gateway_listener():
+    case = CASES[0]
+    settings = replace(case.settings, gateway_name="edge", gateway_namespace="gw",
+                       gateway_section="web-http")
+    objs = manifests.release_objects(case.app, case.release, {}, settings)
+    route = by_kind(objs, "HTTPRoute")["web"]
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert route["spec"]["parentRefs"] == [{
+        "group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "edge",
+        "namespace": "gw", "sectionName": "web-http"}]
+    assert route["spec"]["hostnames"] == ["shop.apps.example.com"]
+    assert route["spec"]["rules"][0]["backendRefs"] == [{"name": "web", "port": 80}]
+
+
+def test_gateway_tls_gives_each_host_a_listener_with_its_certificate():
+    case = CASES[5]
+    settings = replace(case.settings, gateway_section="http")
+    gateway = routing.gateway_listeners(case.app, "shop", settings)
+    assert gateway["metadata"] == {
+        "name": "paas-gateway", "namespace": "paas-system",
+        "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"}}
+    listeners = gateway["spec"]["listeners"]
+    hosts = ["shop.apps.example.com", "shop.example.org", "www.shop.example.org"]
+    assert [x["hostname"] for x in listeners] == hosts
+    assert all(x["protocol"] == "HTTPS" and x["port"] == 443 for x in listeners)
+    assert listeners[1]["tls"]["certificateRefs"][0]["name"] == (
+        routing.certificate_secret("shop", "shop.example.org"))
+    route = routing.http_route(case.app, settings)
+    assert [p.get("sectionName") for p in route["spec"]["parentRefs"]] == [
+        "http", *(x["name"] for x in listeners)]
+    # Without an app (destroy), the app's field manager applies no listener at all.
+    assert routing.gateway_listeners(None, "shop", settings)["spec"]["listeners"] == []
 
 
 def test_worker_only_app_gets_no_route():
@@ -120,11 +176,28 @@ def test_pods_run_as_non_root_without_privileges():
             assert c["securityContext"]["capabilities"] == {"drop": ["ALL"]}
 
 
-def test_ingress_has_nginx_class_and_annotations_our_servers_need():
+def test_ingress_routing_uses_the_f5_nginx_profile_by_default():
     case = CASES[0]
-    ing = by_kind(manifests.release_objects(case.app, case.release, {}, case.settings), "Ingress")
+    settings = replace(case.settings, routing="ingress")
+    objs = manifests.release_objects(case.app, case.release, {}, settings)
+    assert not by_kind(objs, "HTTPRoute")
+    ing = by_kind(objs, "Ingress")["web"]
+    notes = ing["metadata"]["annotations"]
+    assert ing["spec"]["ingressClassName"] == "nginx"
+    assert notes["nginx.org/proxy-buffering"] == "true"
+    assert notes["nginx.org/client-max-body-size"] == "25m"
+    assert notes["nginx.org/proxy-read-timeout"] == "3600s"
+    assert notes["nginx.org/websocket-services"] == "web"
+    assert not [k for k in notes if k.startswith("nginx.ingress.kubernetes.io/")]
+
+
+def test_ingress_has_the_legacy_ingress_nginx_profile_on_request():
+    case = CASES[0]
+    settings = replace(case.settings, routing="ingress", ingress_profile="ingress-nginx",
+                       ingress_class="legacy")
+    ing = by_kind(manifests.release_objects(case.app, case.release, {}, settings), "Ingress")
     spec, notes = ing["web"]["spec"], ing["web"]["metadata"]["annotations"]
-    assert spec["ingressClassName"] == "nginx"
+    assert spec["ingressClassName"] == "legacy"
     assert [r["host"] for r in spec["rules"]] == ["shop.apps.example.com"]
     assert notes["nginx.ingress.kubernetes.io/proxy-buffering"] == "on"
     assert notes["nginx.ingress.kubernetes.io/proxy-body-size"] == "25m"
@@ -134,7 +207,8 @@ def test_ingress_has_nginx_class_and_annotations_our_servers_need():
 
 def test_tls_and_custom_domains_share_one_certificate():
     case = CASES[5]
-    ing = by_kind(manifests.release_objects(case.app, case.release, {}, case.settings), "Ingress")
+    settings = replace(case.settings, routing="ingress")
+    ing = by_kind(manifests.release_objects(case.app, case.release, {}, settings), "Ingress")
     spec = ing["web"]["spec"]
     hosts = ["shop.apps.example.com", "shop.example.org", "www.shop.example.org"]
     assert [r["host"] for r in spec["rules"]] == hosts
@@ -161,9 +235,30 @@ def test_uwsgi_and_static_go_through_the_nginx_sidecar():
     assert "uwsgi_pass 127.0.0.1:8000;" in conf and "proxy_pass" not in conf
 
 
-def test_plain_http_web_has_no_sidecar_and_service_reaches_the_app():
+@pytest.mark.parametrize(("command", "buffered"), [
+    ("gunicorn shop.wsgi --bind 0.0.0.0:$PORT", True),
+    ("gunicorn --config /opt/paas/gunicorn.conf.py shop.wsgi", True),  # gthread
+    ("/app/.venv/bin/gunicorn -k gthread --threads 4 shop.wsgi", True),
+    ("uwsgi --http :$PORT --module shop.wsgi", True),
+    ("gunicorn -k uvicorn_worker.UvicornWorker shop.asgi:app", False),
+    ("gunicorn --worker-class=gevent shop.wsgi", False),
+    ("uvicorn shop.asgi:app --port $PORT", False),
+    ("python server.py", False),
+])
+def test_prefork_wsgi_servers_stay_behind_the_buffering_sidecar(command, buffered):
+    assert sidecar.prefork_wsgi(command) is buffered
+    b = FULL.__class__(image="i", commit="c", processes={"web": command})
+    assert sidecar.needed(b) is buffered
+    if buffered:
+        conf = sidecar.render(b, CASES[0].settings)
+        assert "proxy_buffering on;" in conf and "proxy_request_buffering on;" in conf
+
+
+def test_event_loop_web_has_no_sidecar_and_service_reaches_the_app():
     case = CASES[0]
-    objs = manifests.release_objects(case.app, case.release, {}, case.settings)
+    b = FULL.__class__(image="i", commit="c",
+                       processes={"web": "uvicorn shop.asgi:app --port $PORT"})
+    objs = manifests.release_objects(case.app, release(b=b), {}, case.settings)
     pod = by_kind(objs, "Deployment")["web"]["spec"]["template"]["spec"]
     assert [c["name"] for c in pod["containers"]] == ["app"]
     assert pod["containers"][0]["ports"] == [{"name": "http", "containerPort": 5000}]
@@ -279,6 +374,13 @@ def test_namespace_prefix_is_configurable():
     assert labels.namespace("shop", s) == "apps-shop"
 
 
+def test_config_secret_of_an_empty_config_has_no_data_to_re_apply():
+    """The API server stores ``data: {}`` as absent: applying it again to the immutable
+    Secret would be refused as a change."""
+    case = CASES[0]
+    empty = manifests.config_secret(case.app, Release("shop", 1, FULL, config={}),
+                                    case.settings)
+    assert "data" not in empty and empty["immutable"] is True
 def _policies(settings: KubernetesSettings | None = None) -> dict[str, dict]:
     case = CASES[1]
     objs = policies.network_policies(case.app, settings or case.settings)

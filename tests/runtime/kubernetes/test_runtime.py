@@ -6,7 +6,7 @@ import pytest
 
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
-from paas.errors import DeployFailed
+from paas.errors import DeployFailed, PaasError
 from paas.runtime.kubernetes.runtime import KubernetesRuntime
 from paas.runtime.kubernetes.settings import KubernetesSettings
 from tests.runtime.kubernetes.apps import FULL, WHEN, build, release
@@ -60,7 +60,7 @@ def test_release_job_then_workloads_and_waits():
         "Deployment/worker",
         "Deployment/beat",
         "Service/web",
-        "Ingress/web",
+        "HTTPRoute/web",
     } <= set(order)
     assert (
         "watch",
@@ -148,7 +148,7 @@ def test_failed_first_deploy_removes_what_it_created():
     fake = FakeKube(failing=("Deployment",))
     with pytest.raises(DeployFailed, match="nothing was running"):
         runtime(fake).deploy(APP, release(version=1), {"web": 1}, lambda _: None)
-    assert not [k for k in fake.objects if k[0] in ("Deployment", "Service", "Ingress")]
+    assert not [k for k in fake.objects if k[0] in ("Deployment", "Service", "HTTPRoute")]
 
 
 def test_rollout_that_never_becomes_ready_times_out_on_the_watch_clock():
@@ -398,3 +398,18 @@ def test_paas_run_on_a_cluster_streams_the_pod_output_then_its_exit_code(tty):
     oneoff.close()
     assert [c for c in fake.calls if c[0] == "delete"] == [("delete", "Pod", "run-1")]
     assert ("Pod", NS, "run-1") not in fake.objects
+
+
+def test_release_phase_is_not_run_for_a_release_the_deploy_would_refuse():
+    """A queue autoscaler needs the broker in the release's config: a release without it
+    is refused before its release command (migrations) runs, not after."""
+    fake = FakeKube()
+    fake.add({
+        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "metadata": {"name": "worker", "namespace": NS, "labels": {
+            "app.kubernetes.io/managed-by": "paas", "paas.io/app": "shop",
+            "paas.io/process-type": "worker"}},
+    })
+    with pytest.raises(PaasError, match="broker"):
+        runtime(fake).run_release_phase(APP, release(b=FULL, version=3), print)
+    assert "Job/release-v3" not in fake.applied()
