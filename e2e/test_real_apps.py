@@ -73,14 +73,13 @@ def test_procfile_bare_gunicorn_gets_the_platform_config(platform: Platform) -> 
     assert "gunicorn in the Procfile (web): the platform's config applies" in out
     status, body = platform.get("blog")
     assert status == 200 and body.startswith("microblog pid="), body
-    # gthread workers and the access log come from the platform's config, the Procfile's
-    # line named neither
+    # gthread workers come from the platform's config, the Procfile's line named none;
+    # the request's access line is the router's (gunicorn behind it writes none)
     def served() -> str | None:
         text = _logs(platform, "blog")
-        return text if "GET / " in text else None
+        return text if "Using worker: gthread" in text and 'path="/"' in text else None
 
-    logs = eventually(served, timeout=30)
-    assert "Using worker: gthread" in logs
+    eventually(served, timeout=30)
 
     # a type the app does not have: the push to make, not just "unknown"
     r = platform.paas("scale", "worker=1", cwd=repo)

@@ -172,14 +172,24 @@ def deploy_warnings(settings: dict[str, object], where: str) -> list[str]:
     return warnings
 
 
-def _sqlite(src: SourceTree, settings_module: str) -> bool:
-    """Settings that name SQLite and no DATABASE_URL: the database lives in the
-    container's file system."""
+def _settings_text(src: SourceTree, settings_module: str) -> str:
     package = settings_module.rpartition(".")[0]
     texts = [src.read(p) or "" for p in src.paths(".py")
              if p.startswith(package.replace(".", "/") + "/") or p == "settings.py"]
-    joined = "\n".join(texts)
+    return "\n".join(texts)
+
+
+def _sqlite(src: SourceTree, settings_module: str) -> bool:
+    """Settings that name SQLite and no DATABASE_URL: the database lives in the
+    container's file system."""
+    joined = _settings_text(src, settings_module)
     return bool(_SQLITE.search(joined)) and not _DATABASE_URL.search(joined)
+
+
+def _may_use_sqlite(src: SourceTree, settings_module: str) -> bool:
+    """Settings that name SQLite at all, e.g. as the fallback while DATABASE_URL is unset
+    (Heroku's template): its file is written under /app, so the root must be writable."""
+    return bool(_SQLITE.search(_settings_text(src, settings_module)))
 
 
 def detect(src: SourceTree) -> WebServer | None:
@@ -226,10 +236,11 @@ def detect(src: SourceTree) -> WebServer | None:
         notes.append("Static files: STATIC_ROOT is not set, so no collectstatic; set "
                      "STATIC_ROOT = BASE_DIR / 'staticfiles' to have nginx serve them")
     notes += deploy_warnings(settings, _module_path(src, settings_module) or settings_module)
-    sqlite = _sqlite(src, settings_module)
-    if sqlite:
-        notes.append("Root filesystem: writable, for the SQLite database under /app "
+    writes_sqlite = _may_use_sqlite(src, settings_module)
+    if writes_sqlite:
+        notes.append("Root filesystem: writable, for a SQLite database under /app "
                      "(containers are read-only otherwise)")
+    if _sqlite(src, settings_module):
         notes.append("Tip: the database is SQLite, a file in the container: every release "
                      "and every replica starts from its own empty copy. Use the PostgreSQL "
                      "add-on (`paas addons:create postgres`, read DATABASE_URL), then "
@@ -246,4 +257,4 @@ def detect(src: SourceTree) -> WebServer | None:
         build_steps=steps,
         notes=tuple(notes),
     )
-    return replace(server, files={**server.files, **files}, writable_root=sqlite)
+    return replace(server, files={**server.files, **files}, writable_root=writes_sqlite)

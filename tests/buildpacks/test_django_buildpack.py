@@ -126,8 +126,9 @@ def test_sqlite_apps_are_pointed_to_postgresql_not_to_a_release_migrate():
                                        "DATABASES['default'] = dj_database_url.config()\n"))
     assert next(n for n in with_url.notes if n.startswith("Tip:")).startswith(
         "Tip: add 'release: python manage.py migrate")
-    # SQLite writes its file under /app: only such an app keeps a writable root
-    assert web.writable_root and not with_url.writable_root
+    # SQLite writes its file under /app, also as the fallback while DATABASE_URL is unset
+    assert web.writable_root and with_url.writable_root
+    assert not django_pack.detect(_src(BASE)).writable_root
 
 
 def test_published_static_has_unhashed_names_and_no_manifest(tmp_path):
