@@ -20,10 +20,14 @@ def _push(p: Platform, repo: Path):
     return p.git("push", "paas", "main", cwd=repo)
 
 
-def _deploy(p: Platform, template: str, name: str):
+def _deploy(p: Platform, template: str, name: str, addons: tuple[str, ...] = ()):
+    """Create, attach ``addons`` (before the first push, as an app.json would), push."""
     repo = p.new_repo(template, name)
     created = p.paas("apps:create", name, cwd=repo)
     assert created.code == 0, created.text
+    for kind in addons:
+        added = p.paas("addons:create", kind, cwd=repo)
+        assert added.code == 0, added.text
     pushed = _push(p, repo)
     assert pushed.code == 0, pushed.text
     return repo, pushed.err

@@ -26,7 +26,9 @@ def _logs(p: Platform, app: str, process: str = "web") -> str:
 def test_heroku_template_django_on_the_python_its_python_version_asks(
     platform: Platform,
 ) -> None:
-    _, out = _deploy(platform, "heroku-django", "gs")
+    # DYNO is set, so the template's settings pick production, which (as on Heroku)
+    # reads its database from DATABASE_URL, over TLS: the app's PostgreSQL comes first.
+    _, out = _deploy(platform, "heroku-django", "gs", addons=("postgres",))
     assert ("remote: -----> Stack: Python 3.13 on Debian trixie, "
             "paas-stack/python:3.13-trixie-r3 (from .python-version)") in out
     assert "Running release phase: ./manage.py migrate --no-input" in out
@@ -75,9 +77,9 @@ def test_procfile_bare_gunicorn_gets_the_platform_config(platform: Platform) -> 
     assert status == 200 and body.startswith("microblog pid="), body
     # gthread workers come from the platform's config, the Procfile's line named none;
     # the request's access line is the router's (gunicorn behind it writes none)
-    def served() -> str | None:
-        text = _logs(platform, "blog")
-        return text if "Using worker: gthread" in text and 'path="/"' in text else None
+    def served() -> bool:
+        return ("Using worker: gthread" in _logs(platform, "blog")
+                and 'path="/"' in _logs(platform, "blog", "router"))
 
     eventually(served, timeout=30)
 

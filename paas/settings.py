@@ -113,7 +113,7 @@ STACK_TAG = "bookworm-r3"
 #: Bumped when the recipe of the built Python stack images changes.
 PYTHON_STACK_REVISION = "r3"
 #: The PostgreSQL stack image's own tag (major version, suite, recipe revision).
-POSTGRES_TAG = "15-bookworm-r2"
+POSTGRES_TAG = "15-bookworm-r3"
 
 
 @dataclass(frozen=True)

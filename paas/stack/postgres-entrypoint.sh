@@ -48,6 +48,14 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     rm -f "$pwfile"
     echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
     echo "listen_addresses = '*'" >> "$PGDATA/postgresql.conf"
+    if command -v openssl >/dev/null; then
+        # TLS for clients that require it (Heroku-targeted settings ask for
+        # sslmode=require): a self-signed certificate made for this database alone.
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=postgres" \
+            -keyout "$PGDATA/server.key" -out "$PGDATA/server.crt" 2>/dev/null
+        chmod 600 "$PGDATA/server.key"
+        echo "ssl = on" >> "$PGDATA/postgresql.conf"
+    fi
     if [ "$db" != postgres ]; then
         # socket only, so nobody connects before the database exists
         pg_ctl --wait --silent -o "-c listen_addresses=''" start
