@@ -8,15 +8,14 @@ hostile act is bounded in time and count; each test checks the neighbour kept se
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
 
-from e2e.harness import Platform
+from e2e.harness import Platform, eventually
 
 HOSTILE, NEIGHBOUR = "hostile", "neighbour"
 MIB = 1024 * 1024
@@ -39,16 +38,6 @@ else:
     print(f"spawned {n} without a refusal", flush=True)
 """
 
-
-def eventually(check: Callable[[], Any], timeout: float = 90.0, every: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout:.0f}s")
-        time.sleep(every)
 
 
 @pytest.fixture(scope="module")

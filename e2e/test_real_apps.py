@@ -12,9 +12,8 @@ import asyncio
 import json
 import re
 
-from e2e.harness import Platform
+from e2e.harness import Platform, eventually
 from e2e.test_buildpacks import _deploy, _fetch
-from e2e.test_scale import eventually
 
 
 def _logs(p: Platform, app: str, process: str = "web") -> str:

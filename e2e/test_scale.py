@@ -8,29 +8,17 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
 
-from e2e.harness import Platform
+from e2e.harness import Platform, eventually
 
 APP = "celery-shop"
 
-
-def eventually(check: Callable[[], Any], timeout: float = 120.0, every: float = 0.5) -> Any:
-    """Poll until ``check`` returns something truthy; the deadline only bounds a hang."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout:.0f}s")
-        time.sleep(every)
 
 
 @pytest.fixture(scope="module")
