@@ -39,7 +39,7 @@ from paas.services.backups import BackupScheduler
 from paas.services.certs import TlsPorts, router_sites
 from paas.services.formation import FormationService
 from paas.services.platform import build_services
-from paas.settings import Settings
+from paas.settings import ROUTER_NETWORKS, Settings
 from paas.stack.debian import build_stack
 from paas.store.backups import BackupFiles
 from paas.store.logbook import LogBook
@@ -60,6 +60,9 @@ def check(settings: Settings) -> None:
     """Refuse a configuration that cannot work before anything is started."""
     if settings.runtime not in ("docker", "kubernetes"):
         raise InvalidInput(f"unknown runtime {settings.runtime!r}: use docker or kubernetes")
+    if settings.router_network not in ROUTER_NETWORKS:
+        raise InvalidInput(f"unknown router network {settings.router_network!r}: use "
+                           + " or ".join(ROUTER_NETWORKS))
     if settings.runtime == "kubernetes" and not settings.registry.enabled:
         raise InvalidInput("the kubernetes runtime needs a registry: set PAAS_REGISTRY "
                            "(and PAAS_REGISTRY_PUSH when the build engine reaches it "
@@ -119,7 +122,7 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
         bounds=settings.replicas, host_memory=DockerEngine(engine),
         backup_files=BackupFiles(settings.backups_dir), tls=tls)
     scheduled_backups = BackupScheduler(services.backups, say)
-    background = [*(a.run for a in loops), scheduled_backups.run]
+    background = [*(a.run for a in loops), scheduled_backups.run, runtime.follow_restarts]
     if services.certs is not None and tls.issuer is not None:
         background.append(services.certs.run)
     return Platform(settings, store, repos, services, background=tuple(background))

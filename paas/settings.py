@@ -313,6 +313,11 @@ class AcmeSettings:
         default_factory=lambda: float(_env("PAAS_ACME_INTERVAL") or 3600.0))
 
 
+ROUTER_NETWORK_HOST = "host"
+ROUTER_NETWORK_BRIDGE = "bridge"
+ROUTER_NETWORKS = (ROUTER_NETWORK_HOST, ROUTER_NETWORK_BRIDGE)
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=default_home)
@@ -322,6 +327,12 @@ class Settings:
     router_port: int = 8080
     #: Published port of the router's TLS listener; None: HTTP only.
     router_https_port: int | None = None
+    #: Docker: ``host`` runs the router's nginx in the host's network namespace,
+    #: listening on ``router_host`` itself and sending to replicas' addresses on their
+    #: app networks (no proxy hop, no veth pair per request); ``bridge`` runs it on its
+    #: own network with published ports, joined to every routed app's network.
+    router_network: str = field(
+        default_factory=lambda: _env("PAAS_ROUTER_NETWORK") or ROUTER_NETWORK_HOST)
     domain: str = "localhost"
     #: Seconds a new web replica has to answer its health check before the deploy fails.
     health_timeout: float = 60.0
@@ -395,6 +406,10 @@ class Settings:
     @property
     def public_router_host(self) -> str:
         return self.router_host or self.host
+
+    @property
+    def router_on_host(self) -> bool:
+        return self.router_network == ROUTER_NETWORK_HOST
 
     @property
     def api_url(self) -> str:

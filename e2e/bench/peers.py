@@ -6,15 +6,19 @@ Columns:
   on the host, serving the same app (``e2e/apps/bench-flask``) with the same gunicorn
   settings the platform puts in its images (``buildpacks/python/gunicorn_conf.py``), its
   access log to a file, and the 200 KB static file from nginx.
-- ``paas``: the same app pushed to a fresh ``paas server``, through the router's
-  published port on 127.0.0.1. The engine forwards loopback connections to a published
-  port with docker-proxy, its userland proxy: one more process and two more sockets
-  per request.
-- ``paas-dnat``: the same router reached at this host's own address. Connections from
-  other machines (and to a non-loopback address of this one) are forwarded by the
-  kernel's DNAT rules instead, with no userland hop: what remote users get. For this
-  column the bench publishes the router on 0.0.0.0 for its duration (``--loopback-only``
-  publishes on 127.0.0.1 and skips the column).
+- ``paas``: the same app pushed to a fresh ``paas server`` with its default router, on
+  the host's network namespace (``--router-network host``): nginx listens on 127.0.0.1
+  itself, as the host baseline's does.
+- ``paas-bridge``: a second ``paas server`` with the router on its own bridge network
+  (``--router-network bridge``), through its published port on 127.0.0.1. The engine
+  forwards loopback connections to a published port with docker-proxy, its userland
+  proxy: one more process and two more sockets per request.
+- ``paas-bridge-dnat``: that bridged router reached at this host's own address.
+  Connections from other machines (and to a non-loopback address of this one) are
+  forwarded by the kernel's DNAT rules instead, with no userland hop: what remote users
+  of a bridged router get. For this column the bench publishes the router on 0.0.0.0 for
+  its duration (``--loopback-only`` publishes on 127.0.0.1 and skips the column).
+  ``--no-bridge`` skips both bridge columns.
 - ``piku``: only when piku is installed beside us (``PIKU_ROOT``, see ``_piku``); the
   column is skipped otherwise.
 
@@ -235,39 +239,60 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--loopback-only", action="store_true",
-                    help="publish the router on 127.0.0.1 only; no paas-dnat column")
+                    help="publish the bridged router on 127.0.0.1 only; no dnat column")
+    ap.add_argument("--no-bridge", action="store_true",
+                    help="only the default (host-network) router; no bridge columns")
     args = ap.parse_args()
+    if not 1 <= args.rounds <= 50 or not 1 <= args.seconds <= 120:
+        raise SystemExit("--rounds must be 1 to 50 and --seconds 1 to 120")
     dnat_ip = None if args.loopback_only else host_address()
     subprocess.run(["paas", "stack", "build"], check=True, stdout=subprocess.DEVNULL)
     big_file = os.urandom(200 * 1024)
     with tempfile.TemporaryDirectory(prefix="paas-peers-") as tmp_name:
         tmp = Path(tmp_name)
-        p = Platform(tmp / "platform", server_args=(
-            ("--router-host", "0.0.0.0") if dnat_ip else ()))
+        platforms = [Platform(tmp / "platform")]
+        if not args.no_bridge:
+            platforms.append(Platform(tmp / "platform-bridge", server_args=(
+                "--router-network", "bridge",
+                *(("--router-host", "0.0.0.0") if dnat_ip else ()))))
         try:
-            p.start()
-            p.login()
-
-            def with_big_file(repo: Path) -> None:
-                _add_big_file(repo)
-                (repo / "static" / "big.bin").write_bytes(big_file)
-
-            _deploy(p, "bench-flask", "bflask", with_big_file)
-            _deploy(p, "tornado-ws", "btornado")
-            paas = Column("paas", f"http://127.0.0.1:{p.router_port}", "bflask.localhost")
-            _wait(p.router_port, "bflask.localhost")
-            _wait(p.router_port, "btornado.localhost")
-            dnat = (Column("paas-dnat", f"http://{dnat_ip}:{p.router_port}", "bflask.localhost")
-                    if dnat_ip else None)
+            paas_columns: list[Column] = []
+            for p in platforms:
+                p.start()
+                p.login()
+                _deploy_bench(p, big_file)
+                bridged = "bridge" in p.server_args
+                paas_columns.append(Column("paas-bridge" if bridged else "paas",
+                                           f"http://127.0.0.1:{p.router_port}",
+                                           "bflask.localhost"))
+                if bridged and dnat_ip:
+                    paas_columns.append(Column("paas-bridge-dnat",
+                                               f"http://{dnat_ip}:{p.router_port}",
+                                               "bflask.localhost"))
             with host_baseline(tmp / "host", big_file) as host:
-                columns = [c for c in (host, paas, dnat, _piku(big_file)) if c is not None]
-                run_rounds(columns, paas, args.rounds, args.seconds)
+                columns = [c for c in (host, *paas_columns, _piku(big_file)) if c is not None]
+                run_rounds(columns, [c for c in paas_columns if "dnat" not in c.name],
+                           args.rounds, args.seconds)
         finally:
-            p.cleanup()
+            for p in platforms:
+                p.cleanup()
 
 
-def run_rounds(columns: list[Column], paas: Column, rounds: int, seconds: int) -> None:
-    """Every figure of every column once per round, the order rotated each round."""
+def _deploy_bench(p: Platform, big_file: bytes) -> None:
+    def with_big_file(repo: Path) -> None:
+        _add_big_file(repo)
+        (repo / "static" / "big.bin").write_bytes(big_file)
+
+    _deploy(p, "bench-flask", "bflask", with_big_file)
+    _deploy(p, "tornado-ws", "btornado")
+    _wait(p.router_port, "bflask.localhost")
+    _wait(p.router_port, "btornado.localhost")
+
+
+def run_rounds(columns: list[Column], tornado: list[Column], rounds: int, seconds: int
+               ) -> None:
+    """Every figure of every column once per round, the order rotated each round;
+    Tornado's figure only through the ``tornado`` columns (paas routers)."""
     print(f"{rounds} rounds of wrk {seconds} s per figure; load average before: {loadavg()}",
           flush=True)
     jobs: list[Callable[[], None]] = []
@@ -275,7 +300,9 @@ def run_rounds(columns: list[Column], paas: Column, rounds: int, seconds: int) -
         for figure, path in (("flask", "/"), ("static", "/static/big.bin"),
                              ("sleep", "/sleep")):
             jobs.append(functools.partial(c.measure, figure, path, 32, seconds))
-    jobs.append(lambda: paas.measure("tornado", "/slow", 200, seconds, "btornado.localhost"))
+    for c in tornado:
+        jobs.append(functools.partial(c.measure, "tornado", "/slow", 200, seconds,
+                                      "btornado.localhost"))
     loads: list[str] = []
     for r in range(rounds):
         shift = r % len(jobs)
@@ -283,10 +310,10 @@ def run_rounds(columns: list[Column], paas: Column, rounds: int, seconds: int) -
             job()
         loads.append(loadavg())
         print(f"round {r + 1}: load average {loads[-1]}", flush=True)
-    print_table(columns, paas, rounds, seconds, loads)
+    print_table(columns, tornado, rounds, seconds, loads)
 
 
-def print_table(columns: list[Column], paas: Column, rounds: int, seconds: int,
+def print_table(columns: list[Column], tornado: list[Column], rounds: int, seconds: int,
                 loads: list[str]) -> None:
     host = columns[0]
     others = columns[1:]
@@ -311,9 +338,11 @@ def print_table(columns: list[Column], paas: Column, rounds: int, seconds: int,
             continue
         print(f"| {column.name}: 50 ms endpoint, wrk -c32 (limit {SLEEP_LIMIT:,.0f}) | "
               f"{_rate(sleep)}{_errors(column, 'sleep')} | {_ratio(sleep, SLEEP_LIMIT)} |")
-    tornado = paas.median("tornado")
-    print(f"| paas: Tornado 100 ms endpoint, wrk -c200 (limit {TORNADO_LIMIT:,.0f}) | "
-          f"{_rate(tornado)} | {_ratio(tornado, TORNADO_LIMIT)} |")
+    for column in tornado:
+        rate = column.median("tornado")
+        print(f"| {column.name}: Tornado 100 ms endpoint, wrk -c200 "
+              f"(limit {TORNADO_LIMIT:,.0f}) | {_rate(rate)}{_errors(column, 'tornado')} | "
+              f"{_ratio(rate, TORNADO_LIMIT)} |")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@ from paas.settings import Settings, default_home
 @click.option("--router-port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--router-https-port", type=click.IntRange(1, 65535), default=None,
               help="Router HTTPS port (default: 443 when --router-port is 80, else off).")
+@click.option("--router-network", type=click.Choice(["host", "bridge"]), default=None,
+              help="Docker: run the router on the host's network namespace (fastest, "
+                   "the default) or on a bridge network with published ports "
+                   "(env PAAS_ROUTER_NETWORK).")
 @click.option("--acme-directory", default=None, metavar="URL",
               help="ACME directory for automatic certificates "
                    "(env PAAS_ACME_DIRECTORY; default Let's Encrypt production).")
@@ -48,7 +52,8 @@ from paas.settings import Settings, default_home
                    "PAAS_MAX_REPLICAS_PER_TYPE; 10); an admin raises it per app with "
                    "`paas apps:limits`.")
 def server(host: str, port: int, router_host: str | None, router_port: int,
-           router_https_port: int | None, acme_directory: str | None,
+           router_https_port: int | None, router_network: str | None,
+           acme_directory: str | None,
            acme_email: str | None, acme_ca_bundle: Path | None, domain: str,
            home: Path | None, runtime: str, autoscale_interval: float | None,
            autoscale_window: float | None, allow_metadata: bool | None,
@@ -67,6 +72,8 @@ def server(host: str, port: int, router_host: str | None, router_port: int,
         domain=domain.lower().strip("."),
         runtime=runtime,
     )
+    if router_network is not None:
+        settings = replace(settings, router_network=router_network)
     if autoscale_interval is not None:
         settings = replace(settings, autoscale_interval=autoscale_interval)
     if autoscale_window is not None:

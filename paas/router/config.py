@@ -158,8 +158,8 @@ def _locations(route: Route, upstream: str, headers: Sequence[Directive] = ()
     return locations
 
 
-def _server(route: Route, site: TlsSite | None = None, https: Https | None = None
-            ) -> list[Block]:
+def _server(route: Route, site: TlsSite | None = None, https: Https | None = None,
+            listen: str = str(LISTEN_PORT)) -> list[Block]:
     hosts = routable_hosts(route.hosts)
     if not hosts:
         return []
@@ -186,7 +186,7 @@ def _server(route: Route, site: TlsSite | None = None, https: Https | None = Non
     plain = tuple(h for h in hosts if h not in redirected)
     if plain:
         blocks.append(Block("server", [], [
-            Directive("listen", [str(LISTEN_PORT)]),
+            Directive("listen", [listen]),
             Directive("server_name", list(plain)),
             Directive("set", ["$paas_app", route.app]),
             *challenge,
@@ -195,7 +195,7 @@ def _server(route: Route, site: TlsSite | None = None, https: Https | None = Non
     if redirected and https is not None:
         port = "" if https.public_port == 443 else f":{https.public_port}"
         blocks.append(Block("server", [], [
-            Directive("listen", [str(LISTEN_PORT)]),
+            Directive("listen", [listen]),
             Directive("server_name", list(redirected)),
             Directive("set", ["$paas_app", route.app]),
             *challenge,
@@ -206,8 +206,16 @@ def _server(route: Route, site: TlsSite | None = None, https: Https | None = Non
     if secure and site is not None and https is not None:
         blocks.append(tls_server(site, secure,
                                  _locations(route, upstream, hsts_headers(site)),
-                                 head=[Directive("set", ["$paas_app", route.app])]))
+                                 head=[Directive("set", ["$paas_app", route.app])],
+                                 listen=https.listen))
     return blocks
+
+
+def listen_on(address: str, port: int) -> str:
+    """An nginx ``listen`` argument for ``address:port`` on the host (IPv6 bracketed)."""
+    if ":" in address and not address.startswith("["):
+        address = f"[{address}]"
+    return f"{address}:{port}"
 
 
 #: Who may read the control endpoint unless told otherwise: nginx itself.
@@ -215,11 +223,12 @@ CONTROL_FROM = ("127.0.0.1",)
 
 
 def render_config(routes: Sequence[Route], generation: int,
-                  control_from: Sequence[str] = CONTROL_FROM, https: Https | None = None
-                  ) -> str:
+                  control_from: Sequence[str] = CONTROL_FROM, https: Https | None = None,
+                  listen: str = str(LISTEN_PORT)) -> str:
     """The whole nginx config; ``control_from`` are the source addresses (or CIDRs)
     allowed to read the generation, every other source gets 403. With ``https``, a TLS
-    listener and the apps' TLS servers."""
+    listener and the apps' TLS servers. ``listen``: the plain HTTP listener, a port in a
+    bridged router container or ``address:port`` on the host's network (``listen_on``)."""
     http: list[Directive | Block] = [
         Directive("include", ["/etc/nginx/mime.types"]),
         Directive("default_type", ["application/octet-stream"]),
@@ -249,7 +258,7 @@ def render_config(routes: Sequence[Route], generation: int,
             "server",
             [],
             [
-                Directive("listen", [str(LISTEN_PORT), "default_server"]),
+                Directive("listen", [listen, "default_server"]),
                 Directive("server_name", [CONTROL_HOST]),
                 Directive("set", ["$paas_app", "-"]),
                 # allow/deny run in nginx's access phase, after any ``return`` in the
@@ -272,7 +281,7 @@ def render_config(routes: Sequence[Route], generation: int,
         http += tls_defaults(https)
     for route in sorted(routes, key=lambda r: r.app):
         site = https.sites.get(route.app) if https is not None else None
-        http += _server(route, site, https)
+        http += _server(route, site, https, listen)
     return render(
         [
             Directive("worker_processes", ["auto"]),

@@ -59,6 +59,12 @@ class Https:
 
     public_port: int
     sites: Mapping[str, TlsSite] = field(default_factory=dict)
+    #: What nginx's TLS ``listen`` says: a port inside a bridged router container, or
+    #: ``address:port`` for a router on the host's network.
+    listen: str = str(HTTPS_LISTEN_PORT)
+    #: The DNS server nginx asks for OCSP responders' addresses: Docker's embedded DNS
+    #: in a bridged container, the host's own resolver on the host's network.
+    resolver: str = DOCKER_DNS
 
 
 def tls_hosts(hosts: Sequence[str], site: TlsSite | None, https: Https | None
@@ -97,19 +103,20 @@ def tls_defaults(https: Https) -> list[Directive | Block]:
         Directive("ssl_session_tickets", ["off"]),
     ]
     if any(s.stapling and s.cert_file for s in https.sites.values()):
-        out.append(Directive("resolver", [DOCKER_DNS, "valid=300s", "ipv6=off"]))
+        out.append(Directive("resolver", [https.resolver, "valid=300s", "ipv6=off"]))
         out.append(Directive("resolver_timeout", ["5s"]))
     out.append(Block("server", [], [
-        Directive("listen", [str(HTTPS_LISTEN_PORT), "ssl", "http2", "default_server"]),
+        Directive("listen", [https.listen, "ssl", "http2", "default_server"]),
         Directive("ssl_reject_handshake", ["on"]),
     ]))
     return out
 
 
 def tls_server(site: TlsSite, hosts: Sequence[str], locations: Sequence[Block],
-               head: Sequence[Directive] = ()) -> Block:
+               head: Sequence[Directive] = (), listen: str = str(HTTPS_LISTEN_PORT)
+               ) -> Block:
     """``head``: server-level directives of the app (the ``$paas_app`` its access lines
-    start with)."""
+    start with); ``listen``: the TLS listener's ``Https.listen``."""
     assert site.cert_file is not None and site.key_file is not None
     stapling: list[Directive] = []
     if site.stapling:
@@ -117,7 +124,7 @@ def tls_server(site: TlsSite, hosts: Sequence[str], locations: Sequence[Block],
                     Directive("ssl_stapling_verify", ["on"]),
                     Directive("ssl_trusted_certificate", [site.cert_file])]
     return Block("server", [], [
-        Directive("listen", [str(HTTPS_LISTEN_PORT), "ssl", "http2"]),
+        Directive("listen", [listen, "ssl", "http2"]),
         Directive("server_name", list(hosts)),
         *head,
         Directive("ssl_certificate", [site.cert_file]),

@@ -1,8 +1,16 @@
 """The router container: a real nginx whose config the platform writes and reloads.
 
-It sits on the platform network (its published port) and joins the network of every
-app it routes to; its control endpoint answers only the host's address on the platform
-network, which no app container can send from.
+By default (``router_network`` host) it runs in the host's network namespace, like a
+host nginx: it listens on the router address and ports itself and sends to each replica
+at its address on the app's network, which the host reaches as the gateway of every app
+bridge. No docker-proxy process and no veth pair sit between clients and nginx, and the
+router joins no app network, so apps stay as apart as before. Its control endpoint
+answers only sources on the host itself (127.0.0.1, the router's own address): an app
+container's packets come from its app network's address.
+
+With ``router_network`` bridge it sits on the platform network (its published port) and
+joins the network of every app it routes to; its control endpoint then answers only the
+host's address on the platform network, which no app container can send from.
 """
 
 from __future__ import annotations
@@ -15,10 +23,17 @@ from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from paas.errors import DeployFailed, RuntimeUnavailable
-from paas.router.config import CONTROL_HOST, LISTEN_PORT, Route, render_config
-from paas.router.tls import HTTPS_LISTEN_PORT, Https, TlsSite
+from paas.router.config import CONTROL_HOST, LISTEN_PORT, Route, listen_on, render_config
+from paas.router.tls import DOCKER_DNS, HTTPS_LISTEN_PORT, Https, TlsSite
 from paas.runtime.docker import labels as L
-from paas.runtime.docker.engine import Container, Engine, EngineError, ImageMissing, Spec
+from paas.runtime.docker.engine import (
+    Confinement,
+    Container,
+    Engine,
+    EngineError,
+    ImageMissing,
+    Spec,
+)
 from paas.settings import Settings
 
 CONF_DIR = "/etc/paas-router"
@@ -26,6 +41,28 @@ STATIC_DIR = "/srv/static"
 
 #: The apps' TLS sites, read at every reload (certificates change without a deploy).
 TlsSource = Callable[[], Mapping[str, TlsSite]]
+#: Docker's name for the host's network namespace.
+HOST_NETWORK = "host"
+#: On the host's network the router shares the host's interfaces: it keeps only what
+#: nginx's master needs (bind ports below 1024, hand its workers to an unprivileged
+#: user, own its temp folders); no NET_RAW or NET_ADMIN to sniff or reconfigure them.
+HOST_CONFINEMENT = Confinement(
+    no_new_privileges=True, drop_capabilities=True,
+    add_capabilities=("NET_BIND_SERVICE", "SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE"))
+#: Seconds a host-network router has to answer after its start (nginx fails at once
+#: when its address is taken).
+START_TIMEOUT = 15.0
+RESOLV_CONF = Path("/etc/resolv.conf")
+
+
+def host_resolver(resolv_conf: str) -> str | None:
+    """The first IPv4 nameserver of the host's resolv.conf: what nginx on the host's
+    network asks for OCSP responders (Docker's embedded DNS is not there)."""
+    for line in resolv_conf.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] == "nameserver" and ":" not in words[1]:
+            return words[1]
+    return None
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -64,18 +101,39 @@ class Router:
         port = self.settings.router_https_port
         if port is None:
             return None
-        return Https(port, self.tls() if self.tls is not None else {})
+        sites = self.tls() if self.tls is not None else {}
+        if not self.on_host:
+            return Https(port, sites)
+        try:
+            resolver = host_resolver(RESOLV_CONF.read_text()) or DOCKER_DNS
+        except OSError:
+            resolver = DOCKER_DNS
+        return Https(port, sites,
+                     listen=listen_on(self.settings.public_router_host, port),
+                     resolver=resolver)
+
+    @property
+    def on_host(self) -> bool:
+        return self.settings.router_on_host
+
+    def _listen(self) -> str:
+        """The plain listener in the config: the container's port, or the router
+        address and port on the host."""
+        if self.on_host:
+            return listen_on(self.settings.public_router_host, self.settings.router_port)
+        return str(LISTEN_PORT)
 
     def ensure(self, routes: list[Route]) -> Container:
         """Start the router when absent or configured differently; keeps a healthy one."""
-        port_label = f"{self.settings.public_router_host}:{self.settings.router_port}"
-        ports = {f"{LISTEN_PORT}/tcp": (self.settings.public_router_host,
-                                        self.settings.router_port)}
+        host = self.settings.public_router_host
+        port_label = f"{host}:{self.settings.router_port}"
+        ports = {f"{LISTEN_PORT}/tcp": (host, self.settings.router_port)}
         if self.settings.router_https_port is not None:
-            port_label += f",{self.settings.public_router_host}:" \
-                          f"{self.settings.router_https_port}"
-            ports[f"{HTTPS_LISTEN_PORT}/tcp"] = (self.settings.public_router_host,
-                                                 self.settings.router_https_port)
+            port_label += f",{host}:{self.settings.router_https_port}"
+            ports[f"{HTTPS_LISTEN_PORT}/tcp"] = (host, self.settings.router_https_port)
+        if self.on_host:
+            port_label = f"{HOST_NETWORK}/{port_label}"
+            ports = {}
         current = self._find()
         try:
             if current is not None and current.labels.get(L.ROUTER_PORT) == port_label:
@@ -84,15 +142,16 @@ class Router:
                 return current
             if current is not None:
                 self.engine.remove(current.id)
-            if not self.conf_path.exists():
+            if not self._config_fits():
                 write_atomic(self.conf_path, render_config(
-                    routes, time.time_ns(), control_from=self._control_sources()))
+                    routes, time.time_ns(), control_from=self._control_sources(),
+                    https=self._https(), listen=self._listen()))
             self.static_dir.mkdir(parents=True, exist_ok=True)
             container = self.engine.create(Spec(
                 image=self.settings.stack.router,
                 command=("nginx", "-c", f"{CONF_DIR}/nginx.conf", "-g", "daemon off;"),
                 name=self.name,
-                network=self.network,
+                network=HOST_NETWORK if self.on_host else self.network,
                 ports=ports,
                 volumes={
                     str(self.settings.router_dir): (CONF_DIR, "ro"),
@@ -104,10 +163,13 @@ class Router:
                     L.ROUTER_PORT: port_label,
                 },
                 restart=True,
+                confinement=HOST_CONFINEMENT if self.on_host else Confinement(),
             ))
             try:
                 self.engine.start(container.id)
-            except EngineError:
+                if self.on_host:
+                    self._await_listening(container)
+            except (EngineError, RuntimeUnavailable):
                 self.engine.remove(container.id)
                 raise
         except ImageMissing as e:
@@ -118,6 +180,35 @@ class Router:
             raise RuntimeUnavailable(f"cannot start the router: {e.message}") from e
         return self.engine.inspect(container.id) or container
 
+    def _config_fits(self) -> bool:
+        """Whether the config on disk listens where this router should: a router
+        recreated for the same listeners keeps its routes until the platform rewrites
+        them; one written for another address or network mode would take wrong ports."""
+        try:
+            text = self.conf_path.read_text()
+        except OSError:
+            return False
+        https = self._https()
+        wanted = [f"listen {self._listen()} default_server;"]
+        if https is not None:
+            wanted.append(f"listen {https.listen} ssl http2 default_server;")
+        return all(w in text for w in wanted)
+
+    def _await_listening(self, container: Container) -> None:
+        """A published port is refused by the engine when taken; nginx on the host
+        finds out itself and exits (then restarts forever): wait for its answer, and
+        say why when it never comes."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while self.generation() is None:
+            now = self.engine.inspect(container.id)
+            if now is None or now.restarts > 0 or now.state not in ("running", "created") \
+                    or time.monotonic() > deadline:
+                log = self.engine.logs(container.id, 5).strip().splitlines()
+                why = log[-1] if log else "it did not answer"
+                raise RuntimeUnavailable(
+                    f"the router cannot serve on {self._listen()}: {why}")
+            time.sleep(0.05)
+
     def _worker_pids(self, container: Container) -> set[str]:
         """Host PIDs of nginx worker processes, from the engine's ``top`` (no ps needed)."""
         return {pid for pid, cmd in self.engine.processes(container.id)
@@ -125,7 +216,10 @@ class Router:
 
     def _control_sources(self) -> tuple[str, ...]:
         """Who may read the control endpoint: the host, as it appears on the platform
-        network (the published port's proxy and NAT both send from that address)."""
+        network (the published port's proxy and NAT both send from that address); on
+        the host's network, the host's own addresses the platform connects from."""
+        if self.on_host:
+            return tuple(sorted({"127.0.0.1", self._probe_host}))
         gateway = self.engine.gateway(self.network)
         if gateway is None:
             raise RuntimeUnavailable(f"network {self.network} has no gateway address")
@@ -133,7 +227,10 @@ class Router:
 
     def join(self, container: Container, networks: Collection[str]) -> list[str]:
         """Attach the router to each of ``networks`` it is not on; the app networks it
-        is on but should leave (left by ``leave`` once nginx stopped using them)."""
+        is on but should leave (left by ``leave`` once nginx stopped using them).
+        On the host's network it joins none: the host reaches every app bridge."""
+        if self.on_host:
+            return []
         now = self.engine.inspect(container.id) or container
         for network in sorted(set(networks) - set(now.networks)):
             self.engine.connect(container.id, network)
@@ -160,7 +257,8 @@ class Router:
         previous = self.conf_path.read_text() if self.conf_path.exists() else None
         write_atomic(self.conf_path, render_config(routes, generation,
                                                    control_from=self._control_sources(),
-                                                   https=self._https()))
+                                                   https=self._https(),
+                                                   listen=self._listen()))
         code, output = self.engine.exec(
             container.id, ["nginx", "-t", "-q", "-c", f"{CONF_DIR}/nginx.conf"])
         if code != 0:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from paas.domain.app import App
 from paas.domain.formation import desired
@@ -59,7 +59,12 @@ LOG_TAIL = 60
 #: than this, whatever N is.
 START_BATCH = 8
 
+#: Seconds before the engine's event stream is opened again after it ended.
+RESTART_WATCH_RETRY = 1.0
+
 T = TypeVar("T")
+
+
 
 
 class Routing(Protocol):
@@ -191,6 +196,9 @@ class DockerRuntime:
         self.crash_watch = crash_watch
         self._live: dict[str, _Live] = {}
         self._router_lock = threading.Lock()
+        #: The routes the router was last given: a replica the engine restarted may come
+        #: back with another address on its network, and only then is a reload due.
+        self._applied: list[RouterRoute] | None = None
 
     # infrastructure -----------------------------------------------------------------
     def ensure_network(self) -> None:
@@ -315,11 +323,60 @@ class DockerRuntime:
             routes.append(RouterRoute(app, live.hosts, upstreams, live.protocol, live.static))
         return routes
 
-    def _apply_routes(self) -> None:
+    def _apply_routes(self, only_if_changed: bool = False) -> None:
         with self._router_lock:
             routes = self._routes()
+            if only_if_changed and routes == self._applied:
+                return
+            self._applied = None  # unknown until the router confirms
             self.router.apply(routes, sorted(self.networks.name(r.app) for r in routes
                                              if r.upstreams))
+            self._applied = routes
+
+    def follow_restarts(self, stop: threading.Event) -> None:
+        """Keep the routes right when the engine restarts a crashed web replica.
+
+        The restart policy brings the same container back, but Docker gives it the
+        first free address of its network, which another container may have taken in
+        the meantime (seen on 20.10: an add-on or one-off started while it was down).
+        nginx sends to addresses, so every start of a web replica of this platform is
+        checked against the routes last applied, and a changed address reloads the
+        router. A lost event stream is opened again and followed by one check, so a
+        start in between is not missed. Runs until ``stop`` is set.
+        """
+        if self.streams is None:
+            return
+        selector = L.selector(self.instance, **{L.ROLE: L.ROLE_APP, L.PROCESS: "web"})
+        current: list[Any] = []
+
+        def close_at_stop() -> None:
+            stop.wait()
+            for stream in current:
+                with contextlib.suppress(Exception):
+                    stream.close()
+
+        threading.Thread(target=close_at_stop, daemon=True, name="routes-restarts").start()
+        while not stop.is_set():
+            try:
+                current[:] = [self.streams.start_events(selector, time.time())]
+            except EngineError:
+                stop.wait(RESTART_WATCH_RETRY)
+                continue
+            if stop.is_set():  # set while opening: the closer may have run already
+                break
+            self._refresh_routes()
+            with contextlib.suppress(Exception):  # close() ends the stream with an error
+                for _event in current[0]:
+                    self._refresh_routes()
+            stop.wait(RESTART_WATCH_RETRY)
+
+    def _refresh_routes(self) -> None:
+        """Reload the router if a routed replica's address changed; a failure waits
+        for the next start or deploy (the router keeps its last good config)."""
+        if not self._live:
+            return
+        with contextlib.suppress(PaasError):
+            self._apply_routes(only_if_changed=True)
 
     def _set_live(
         self, app: App, build: Build, release: Release, members: Iterable[str],

@@ -20,7 +20,7 @@ from paas.runtime.docker.engine import Engine, Spec
 from paas.runtime.docker.networks import bridge_name
 from paas.runtime.docker.router import Router
 from paas.runtime.docker.runtime import DockerRuntime
-from paas.settings import Settings
+from paas.settings import ROUTER_NETWORK_BRIDGE, ROUTER_NETWORK_HOST, Settings
 from tests.runtime.docker.fakes import FakeEngine, FakeRouter, NoStatic
 
 BUILD = Build(image="img", commit="c" * 40, processes={
@@ -152,9 +152,10 @@ def test_allow_metadata_skips_the_rule_and_uses_unmatched_bridges(tmp_path: Path
     assert host.engine.helpers == []
 
 
-def test_router_joins_app_networks_and_leaves_the_stale_ones(tmp_path: Path) -> None:
+def test_bridged_router_joins_app_networks_and_leaves_the_stale_ones(tmp_path: Path
+                                                                    ) -> None:
     engine = FakeEngine()
-    settings = Settings(home=tmp_path)
+    settings = Settings(home=tmp_path, router_network=ROUTER_NETWORK_BRIDGE)
     platform_net = L.network_name(settings.instance)
     for name in (platform_net, "app-a", "app-b", "app-c"):
         engine.ensure_network(name, {})
@@ -168,6 +169,24 @@ def test_router_joins_app_networks_and_leaves_the_stale_ones(tmp_path: Path) -> 
     assert engine.all[container.id].networks == (platform_net, "app-a", "app-b")
     # the control endpoint answers the host's address on the platform network only
     assert router._control_sources() == ("10.0.0.1",)
+
+
+def test_router_on_the_host_network_joins_no_app_network(tmp_path: Path) -> None:
+    """On the host's network nginx reaches every app bridge as their gateway: joining
+    one would only put the router where the app's containers can reach it."""
+    engine = FakeEngine()
+    settings = Settings(home=tmp_path, router_network=ROUTER_NETWORK_HOST,
+                        router_host="192.0.2.7")
+    platform_net = L.network_name(settings.instance)
+    for name in (platform_net, "app-a", "host"):
+        engine.ensure_network(name, {})
+    router = Router(engine, settings, platform_net)
+    container = engine.create(router_spec("host"))
+    assert router.join(container, ["app-a"]) == []
+    assert engine.all[container.id].networks == ("host",)
+    # only sources on the host itself read the control endpoint
+    assert router._control_sources() == ("127.0.0.1", "192.0.2.7")
+    assert router._listen() == "192.0.2.7:8080"
 
 
 def router_spec(network: str) -> Spec:
