@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import ipaddress
 import os
 import shutil
 import signal
@@ -71,6 +72,15 @@ def http_get(port: int, host: str, path: str = "/", timeout: float = 5.0
         return resp.status, resp.read().decode(errors="replace")
     finally:
         conn.close()
+
+
+def network_gateway(client: docker.DockerClient, network: str) -> str:
+    """The host's address on ``network``: its gateway, the subnet's first address when
+    the network was created with a subnet only (as app networks are)."""
+    config = client.networks.get(network).attrs["IPAM"]["Config"][0]
+    if config.get("Gateway"):
+        return str(config["Gateway"]).split("/")[0]
+    return str(next(ipaddress.ip_network(config["Subnet"]).hosts()))
 
 
 @dataclass

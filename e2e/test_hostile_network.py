@@ -19,6 +19,7 @@ import docker
 import pytest
 
 from e2e.harness import Platform, http_get, metadata_rule_present
+from e2e.harness import network_gateway as _gateway
 from paas.router.config import CONTROL_HOST
 from paas.runtime.docker import labels as L
 
@@ -118,13 +119,13 @@ def test_an_app_reaches_only_its_own_network(platform: Platform, apps: dict[str,
     router.reload()
     assert list(router.attrs["NetworkSettings"]["Networks"]) == ["host"]
     # what the app's containers see of the host: the gateway of their network
-    gateway = client.networks.get(net_a).attrs["IPAM"]["Config"][0]["Gateway"]
+    gateway = _gateway(client, net_a)
 
     args = {
         "b_web": _ip(web_b, net_b), "b_port": _port(web_b),
         "b_redis": redis_b.name,
         "metadata": list(METADATA),
-        "router": gateway.split("/")[0], "router_port": platform.router_port,
+        "router": gateway, "router_port": platform.router_port,
         "control_host": CONTROL_HOST,
         "a_redis": redis_a.name,
         "a_web": web_a.name, "a_port": _port(web_a),

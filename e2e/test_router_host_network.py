@@ -22,6 +22,7 @@ import docker
 import pytest
 
 from e2e.harness import Platform, eventually, free_port, http_get
+from e2e.harness import network_gateway as _gateway
 from paas.router.config import CONTROL_HOST
 from paas.runtime.docker import labels as L
 from paas.settings import StackImages
@@ -117,8 +118,8 @@ def test_a_restarted_replica_is_reached_at_its_new_address(wide: Platform) -> No
 def test_an_app_container_cannot_read_the_control_endpoint(wide: Platform) -> None:
     client = docker.from_env()
     network = L.app_network_name(wide.instance, APP)
-    gateway = client.networks.get(network).attrs["IPAM"]["Config"][0]["Gateway"]
-    args = json.dumps([gateway.split("/")[0], wide.router_port,
+    gateway = _gateway(client, network)
+    args = json.dumps([gateway, wide.router_port,
                        [[CONTROL_HOST, "/__paas/generation"], [f"{APP}.localhost", "/"]]])
     r = wide.paas("run", "-a", APP, "--", "python", "-c", PROBE, args)
     assert r.code == 0, r.text
