@@ -3,24 +3,31 @@
 Each variant changes one thing against the platform's defaults and is measured with wrk
 at 32 connections, in rounds whose order rotates, medians printed:
 
-- ``published`` vs ``router-ip``: the router's published port (through docker-proxy,
-  the engine's userland proxy on 127.0.0.1) vs the router container's own address;
+- with ``--router-network bridge``, ``published`` vs ``router-ip``: the router's
+  published port (through docker-proxy, the engine's userland proxy on 127.0.0.1) vs the
+  router container's own address; with ``--router-network host`` (the default, the
+  platform's default) nginx listens on 127.0.0.1 itself and ``host-network`` is that;
 - ``no-app-log``: gunicorn's access log to /dev/null instead of stdout (Docker's
   json-file driver) -- set with ``GUNICORN_CMD_ARGS``, which gunicorn reads after its
   config file;
 - ``no-router-log``: the router's own access log off;
 - ``nginx-1``: the router with one nginx worker instead of ``auto``;
+- ``open-file-cache``: nginx keeps static files' descriptors open between requests;
+- ``app-direct`` (host network only): wrk straight to the web replica's address, no
+  router: the app's own ceiling in its container;
 - ``wc-N`` / ``threads-N``: ``WEB_CONCURRENCY`` / ``PYTHON_THREADS`` per replica.
 
-Every variant but ``published`` is reached at the router's container address, so the
-proxy hop's noise stays out of the other comparisons. Also printed per variant: CPU
-milliseconds that dockerd, docker-proxy and containerd-shim spent per 1,000 requests
-(the engine is shared with other work: read them as indications), and the CPU
-microseconds per request of each part of the path -- wrk, docker-proxy of this router's
-port, dockerd, the router container, the app's containers. On a loaded machine the
-rates swing with other work; the CPU per request does much less. Asserts nothing.
+Every variant but ``published`` is reached at the router's container address (bridge)
+or at 127.0.0.1 (host), so the proxy hop's noise stays out of the other comparisons.
+Also printed per variant: CPU milliseconds that dockerd, docker-proxy and
+containerd-shim spent per 1,000 requests (the engine is shared with other work: read
+them as indications), and the CPU microseconds per request of each part of the path:
+wrk, docker-proxy of this router's port, dockerd, the router container, the app's
+containers. On a loaded machine the rates swing with other work; the CPU per request
+does much less. Asserts nothing.
 
     python -m e2e.bench.router_path [--rounds 3] [--seconds 5] [--only a,b]
+        [--router-network host|bridge]
 """
 
 from __future__ import annotations
@@ -129,6 +136,8 @@ class Variant:
     apply: Callable[[], None] = lambda: None
     undo: Callable[[], None] = lambda: None
     published: bool = False
+    #: A base URL of its own (the app replica itself), instead of the router's.
+    base: Callable[[], str] | None = None
     rates: dict[str, list[float]] = field(default_factory=dict)
     engine_ms: dict[str, list[float]] = field(default_factory=dict)
     #: figure -> part of the path -> CPU microseconds per request, one per round
@@ -143,11 +152,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--only", default="", help="comma-separated variant names")
+    ap.add_argument("--router-network", choices=("host", "bridge"), default="host")
     args = ap.parse_args()
+    if not 1 <= args.rounds <= 50 or not 1 <= args.seconds <= 120:
+        raise SystemExit("--rounds must be 1 to 50 and --seconds 1 to 120")
+    on_host = args.router_network == "host"
     subprocess.run(["paas", "stack", "build"], check=True, stdout=subprocess.DEVNULL)
     client = docker.from_env()
     with tempfile.TemporaryDirectory(prefix="paas-router-path-") as tmp:
-        p = Platform(Path(tmp))
+        p = Platform(Path(tmp), server_args=("--router-network", args.router_network))
         try:
             p.start()
             p.login()
@@ -155,8 +168,9 @@ def main() -> None:
             _wait(p.router_port, HOST)
             router = client.containers.list(filters={"label": [
                 f"paas.instance={p.instance}", "paas.role=router"]})[0]
-            router_ip = next(iter(router.attrs["NetworkSettings"]["Networks"].values())
-                             )["IPAddress"]
+            direct = (f"http://127.0.0.1:{p.router_port}" if on_host else
+                      "http://{}:8080".format(next(iter(
+                          router.attrs["NetworkSettings"]["Networks"].values()))["IPAddress"]))
             conf = p.home / "router" / "nginx.conf"
             saved: list[str] = []
 
@@ -195,19 +209,33 @@ def main() -> None:
                     _wait(p.router_port, HOST)
                 return run
 
+            def replica() -> str:
+                """The web replica's own address and port: no router in the path."""
+                web = client.containers.list(filters={"label": [
+                    f"paas.instance={p.instance}", f"paas.app={APP}", "paas.process=web"]})[0]
+                env = dict(e.split("=", 1) for e in web.attrs["Config"]["Env"])
+                ip = next(iter(web.attrs["NetworkSettings"]["Networks"].values()))["IPAddress"]
+                return f"http://{ip}:{env['PORT']}"
+
             both = ("flask", "static")
             variants = [
-                Variant("published", both, published=True),
-                Variant("router-ip", ("flask", "static", "sleep")),
+                *([] if on_host else [Variant("published", both, published=True)]),
+                Variant("host-network" if on_host else "router-ip",
+                        ("flask", "static", "sleep")),
                 Variant("no-app-log", ("flask",),
                         config(GUNICORN_CMD_ARGS="--access-logfile /dev/null"),
                         unset("GUNICORN_CMD_ARGS")),
                 Variant("no-router-log", both,
-                        router_edit("access_log /dev/stdout combined buffer=32k flush=1s;",
+                        router_edit("access_log /dev/stdout paas_router buffer=32k flush=1s;",
                                     "access_log off;"),
                         router_restore),
                 Variant("nginx-1", both,
                         router_edit("worker_processes auto;", "worker_processes 1;"),
+                        router_restore),
+                *([Variant("app-direct", ("flask", "sleep"), base=replica)] if on_host
+                  else []),
+                Variant("open-file-cache", ("static",),
+                        router_edit("sendfile on;", "sendfile on; open_file_cache max=1000;"),
                         router_restore),
                 Variant("wc-2", ("flask", "sleep"), config(WEB_CONCURRENCY="2"),
                         unset("WEB_CONCURRENCY")),
@@ -225,8 +253,9 @@ def main() -> None:
                 shift = r % len(variants)
                 for v in variants[shift:] + variants[:shift]:
                     v.apply()
-                    base = (f"http://127.0.0.1:{p.router_port}" if v.published
-                            else f"http://{router_ip}:8080")
+                    base = (v.base() if v.base is not None
+                            else f"http://127.0.0.1:{p.router_port}" if v.published
+                            else direct)
                     for figure in v.figures:
                         cpu = engine_cpu_seconds()
                         parts = meter.now()

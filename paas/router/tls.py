@@ -35,6 +35,16 @@ HSTS_MAX_AGE = 63072000  # two years, as hstspreload.org asks
 DOCKER_DNS = "127.0.0.11"
 
 
+def host_resolver(resolv_conf: str) -> str | None:
+    """The first IPv4 nameserver of the host's resolv.conf: what nginx on the host's
+    network asks for OCSP responders (Docker's embedded DNS is not there)."""
+    for line in resolv_conf.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] == "nameserver" and ":" not in words[1]:
+            return words[1]
+    return None
+
+
 @dataclass(frozen=True)
 class TlsSite:
     """What the router serves over TLS for one app."""

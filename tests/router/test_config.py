@@ -15,6 +15,7 @@ from paas.router.config import (
     STATIC_ROOT,
     Route,
     app_of,
+    listen_on,
     render_config,
 )
 
@@ -339,3 +340,14 @@ def test_uwsgi_apps_get_the_same_headers():
                                 WebProtocol.UWSGI)], 1)
     assert "uwsgi_param HTTP_X_FORWARDED_PORT $paas_forwarded_port;" in text
     assert 'uwsgi_param HTTP_X_REQUEST_START "t=${msec}";' in text
+
+
+def test_a_router_on_the_host_network_listens_on_its_address_only() -> None:
+    """On the host's network nginx binds the router address itself: every server
+    listens there, never on a bare port (every address of the host)."""
+    route = Route("shop", ("shop.localhost",), ("10.213.0.2:5000",))
+    text = render_config([route], 1, control_from=("127.0.0.1",),
+                         listen=listen_on("127.0.0.1", 18080))
+    listens = [line.strip() for line in text.splitlines() if line.strip().startswith("listen")]
+    assert listens == ["listen 127.0.0.1:18080 default_server;", "listen 127.0.0.1:18080;"]
+    assert listen_on("::1", 80) == "[::1]:80" and listen_on("0.0.0.0", 80) == "0.0.0.0:80"

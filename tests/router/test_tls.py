@@ -1,8 +1,9 @@
 import re
+from dataclasses import replace
 
 from paas.domain.release import StaticMount
 from paas.router.config import Route, render_config
-from paas.router.tls import HTTPS_LISTEN_PORT, Https, TlsSite
+from paas.router.tls import HTTPS_LISTEN_PORT, Https, TlsSite, host_resolver
 from tests.certfactory import CA, key_pem, pem
 from tests.router.test_config import _nginx_t, _server_blocks
 
@@ -97,3 +98,20 @@ def test_nginx_accepts_the_tls_config_with_real_files(tmp_path):
     # the rendered paths are the router's; the test runs nginx -t on the host
     result = _nginx_t(tmp_path, text.replace("/tmp/nginx.pid", str(tmp_path / "pid")))
     assert result.returncode == 0, result.stderr
+
+
+def test_tls_on_the_host_network_listens_on_the_router_address_with_the_host_resolver(
+) -> None:
+    site = replace(SITE, stapling=True)
+    https = Https(443, {"shop": site}, listen="0.0.0.0:443", resolver="192.0.2.53")
+    text = render_config([ROUTE], 1, https=https, listen="0.0.0.0:80")
+    assert "listen 0.0.0.0:443 ssl http2 default_server;" in text
+    assert "        listen 0.0.0.0:443 ssl http2;\n" in text
+    assert "resolver 192.0.2.53 valid=300s ipv6=off;" in text
+    assert "listen 8443" not in text and "127.0.0.11" not in text
+
+
+def test_the_host_resolver_is_the_first_ipv4_nameserver() -> None:
+    assert host_resolver("# x\nsearch lan\nnameserver fe80::1\nnameserver 10.0.0.2\n"
+                         "nameserver 10.0.0.3\n") == "10.0.0.2"
+    assert host_resolver("search lan\n") is None

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from paas.errors import DeployFailed, RuntimeUnavailable
 from paas.router.config import CONTROL_HOST, LISTEN_PORT, Route, listen_on, render_config
-from paas.router.tls import DOCKER_DNS, HTTPS_LISTEN_PORT, Https, TlsSite
+from paas.router.tls import DOCKER_DNS, HTTPS_LISTEN_PORT, Https, TlsSite, host_resolver
 from paas.runtime.docker import labels as L
 from paas.runtime.docker.engine import (
     Confinement,
@@ -55,14 +55,6 @@ START_TIMEOUT = 15.0
 RESOLV_CONF = Path("/etc/resolv.conf")
 
 
-def host_resolver(resolv_conf: str) -> str | None:
-    """The first IPv4 nameserver of the host's resolv.conf: what nginx on the host's
-    network asks for OCSP responders (Docker's embedded DNS is not there)."""
-    for line in resolv_conf.splitlines():
-        words = line.split()
-        if len(words) >= 2 and words[0] == "nameserver" and ":" not in words[1]:
-            return words[1]
-    return None
 
 
 def write_atomic(path: Path, text: str) -> None:

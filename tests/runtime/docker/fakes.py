@@ -32,6 +32,9 @@ class FakeEngine:
         self.helpers: list[tuple[str, ...]] = []
         self.helper_result = (0, "")
         self.fail_create: Callable[[Spec], bool] = lambda spec: False
+        #: A container's address when it is not its id (one the engine restarted
+        #: elsewhere on its network).
+        self.addresses: dict[str, str] = {}
         self.crash: Callable[[Spec], bool] = lambda spec: False  # exits right after start
         #: The exit code a crashed container reports, and the log every container has.
         self.crash_code = 1
@@ -118,7 +121,9 @@ class FakeEngine:
 
     def ip(self, cid: str, network: str) -> str | None:
         c = self.all.get(cid)
-        return cid if c is not None and network in c.networks else None
+        if c is None or network not in c.networks:
+            return None
+        return self.addresses.get(cid, cid)
 
     def logs(self, cid: str, tail: int) -> str:
         return self.log_text

@@ -86,6 +86,21 @@ def test_new_release_is_routed_before_the_old_one_stops(p: Platform) -> None:
     assert all(p.at(("start", c)) < switch < p.at(("stop", o)) for c in new for o in old)
 
 
+def test_a_replica_restarted_at_another_address_is_routed_there(p: Platform) -> None:
+    """The engine's restart may hand a crashed replica another address: the router
+    follows it, and reloads only when an address did change."""
+    p.deploy(1, web=1)
+    web = p.engine.running("web")[0]
+    switches = len(p.routes())
+    p.runtime._refresh_routes()
+    assert len(p.routes()) == switches
+    p.engine.addresses[web] = "10.213.0.9"
+    p.runtime._refresh_routes()
+    assert p.routes()[-1] == ["10.213.0.9"] and len(p.routes()) == switches + 1
+    p.runtime._refresh_routes()
+    assert len(p.routes()) == switches + 1
+
+
 def test_workers_stop_before_their_replacements_start(p: Platform) -> None:
     p.deploy(1, web=1, worker=2, beat=1)
     old = {t: p.engine.running(t) for t in ("worker", "beat")}
