@@ -212,7 +212,7 @@ def main() -> None:
             def replica() -> str:
                 """The web replica's own address and port: no router in the path."""
                 web = client.containers.list(filters={"label": [
-                    f"paas.instance={p.instance}", f"paas.app={APP}", "paas.process=web"]})[0]
+                    f"paas.instance={p.instance}", f"paas.app={APP}", "paas.process-type=web"]})[0]
                 env = dict(e.split("=", 1) for e in web.attrs["Config"]["Env"])
                 ip = next(iter(web.attrs["NetworkSettings"]["Networks"].values()))["IPAddress"]
                 return f"http://{ip}:{env['PORT']}"
@@ -240,6 +240,8 @@ def main() -> None:
                 Variant("wc-2", ("flask", "sleep"), config(WEB_CONCURRENCY="2"),
                         unset("WEB_CONCURRENCY")),
                 Variant("wc-3", ("flask", "sleep"), config(WEB_CONCURRENCY="3"),
+                        unset("WEB_CONCURRENCY")),
+                Variant("wc-5", ("flask", "sleep"), config(WEB_CONCURRENCY="5"),
                         unset("WEB_CONCURRENCY")),
                 Variant("threads-4", ("flask", "sleep"), config(PYTHON_THREADS="4"),
                         unset("PYTHON_THREADS")),
