@@ -12,7 +12,8 @@ at 32 connections, in rounds whose order rotates, medians printed:
   config file;
 - ``no-router-log``: the router's own access log off;
 - ``nginx-1``: the router with one nginx worker instead of ``auto``;
-- ``open-file-cache``: nginx keeps static files' descriptors open between requests;
+- ``no-open-file-cache``: nginx opens each static file per request (no
+  ``open_file_cache``);
 - ``app-direct`` (host network only): wrk straight to the web replica's address, no
   router: the app's own ceiling in its container;
 - ``wc-N`` / ``threads-N``: ``WEB_CONCURRENCY`` / ``PYTHON_THREADS`` per replica.
@@ -234,8 +235,8 @@ def main() -> None:
                         router_restore),
                 *([Variant("app-direct", ("flask", "sleep"), base=replica)] if on_host
                   else []),
-                Variant("open-file-cache", ("static",),
-                        router_edit("sendfile on;", "sendfile on; open_file_cache max=1000;"),
+                Variant("no-open-file-cache", ("static",),
+                        router_edit("open_file_cache max=1000 inactive=20s;", ""),
                         router_restore),
                 Variant("wc-2", ("flask", "sleep"), config(WEB_CONCURRENCY="2"),
                         unset("WEB_CONCURRENCY")),
