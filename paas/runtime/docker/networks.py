@@ -1,11 +1,12 @@
 """One bridge network per app: tenants are hostile, so an app reaches only its own.
 
 Replicas, one-offs, the release phase and the add-ons of an app join its network and
-nothing else; the router joins every routed app's network and sends to replicas by their
-address there. Docker drops traffic between two bridge networks, so one app cannot reach
+nothing else. The router sends to replicas by their address there: from the host's
+network namespace (the default; the host is every app bridge's gateway) or, bridged,
+after joining every routed app's network. Docker drops traffic between two bridge networks, so one app cannot reach
 another app's replicas or add-ons, and its embedded DNS answers only names on the same
-network (another app's Redis name does not resolve). The platform network holds the
-router alone: the platform reaches the router's control endpoint through it.
+network (another app's Redis name does not resolve). The platform network holds a
+bridged router alone: the platform reaches its control endpoint through it.
 
 Each app network's bridge gets a predictable short name (``pa-`` and a hash), so one
 wildcard firewall rule covers every app network of every instance (``firewall``).

@@ -5,8 +5,9 @@ keep, start, stop and route, in which order; this module executes that plan agai
 ``Engine`` port. The same convergence serves deploys, scaling, restarts and recovery
 after a platform restart.
 
-Every container of an app joins that app's network only (``networks``); the router joins
-the network of each app it routes to and reaches replicas by their address there.
+Every container of an app joins that app's network only (``networks``); the router
+reaches replicas by their address there, from the host's network namespace (or, bridged,
+after joining the network of each app it routes to).
 """
 
 from __future__ import annotations
