@@ -3,10 +3,11 @@
 Replicas, one-offs, the release phase and the add-ons of an app join its network and
 nothing else. The router sends to replicas by their address there: from the host's
 network namespace (the default; the host is every app bridge's gateway) or, bridged,
-after joining every routed app's network. Docker drops traffic between two bridge networks, so one app cannot reach
-another app's replicas or add-ons, and its embedded DNS answers only names on the same
-network (another app's Redis name does not resolve). The platform network holds a
-bridged router alone: the platform reaches its control endpoint through it.
+after joining every routed app's network. Docker drops traffic between two bridge
+networks, so one app cannot reach another app's replicas or add-ons, and its embedded
+DNS answers only names on the same network (another app's Redis name does not
+resolve). The platform network holds a bridged router alone: the platform reaches its
+control endpoint through it.
 
 Each app network's bridge gets a predictable short name (``pa-`` and a hash), so one
 wildcard firewall rule covers every app network of every instance (``firewall``).
