@@ -4,7 +4,8 @@
   address of its app network (another container took its old one while it was down);
   the router follows it there and the app keeps answering;
 - an app container reaches the router as any client does, through the host, but the
-  router's control endpoint answers it 403.
+  router's control endpoint answers it 403;
+- a router address already taken on the host stops the server with one line.
 
 The platform is this module's own (the session's listens on 127.0.0.1 only); every
 container it and the test started is removed at the end.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import textwrap
 from collections.abc import Iterator
 
@@ -130,3 +132,28 @@ def test_an_app_container_cannot_read_the_control_endpoint(wide: Platform) -> No
     # the platform, on the host, reads the generation
     status, body = http_get(wide.router_port, CONTROL_HOST, "/__paas/generation")
     assert status == 200 and body.strip().isdigit(), (status, body)
+
+
+def test_a_taken_router_port_stops_the_server_with_one_line(
+        tmp_path_factory: pytest.TempPathFactory, stack_images: None) -> None:
+    """The engine used to refuse a taken published port; on the host's network nginx
+    finds out itself, and the server says so instead of restarting nginx forever."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        p = Platform(tmp_path_factory.mktemp("router-taken"), router_port=port)
+        try:
+            with pytest.raises(RuntimeError, match="paas server exited"):
+                p.start()
+            assert p.proc is not None and p.proc.returncode not in (0, None)
+            errors = [line for line in p.log_path.read_text().splitlines()
+                      if line.startswith("error:")]
+            assert errors == [f"error: the router cannot serve on 127.0.0.1:{port}: nginx: "
+                              f"[emerg] bind() to 127.0.0.1:{port} failed (98: Address "
+                              "already in use)"], errors
+            routers = docker.from_env().containers.list(all=True, filters={"label": [
+                f"{L.INSTANCE}={p.instance}", f"{L.ROLE}={L.ROLE_ROUTER}"]})
+            assert routers == []  # removed, not left restarting
+        finally:
+            p.cleanup()
