@@ -105,6 +105,9 @@ class Confinement:
     #: Read-only root filesystem, with a writable ``/tmp`` tmpfs of ``tmp_bytes``.
     read_only: bool = False
     tmp_bytes: int = 64 * 1024 * 1024
+    #: The engine's log of the container's output, rotated: ``(bytes a file, files)``.
+    #: None leaves the engine's default, which on Docker is one json-file without bound.
+    log_files: tuple[int, int] | None = None
 
 
 #: CFS period the quota is a fraction of (the kernel's default, 100 ms).
@@ -132,6 +135,10 @@ def host_options(c: Confinement) -> dict[str, Any]:
     if c.read_only:
         options["read_only"] = True
         options["tmpfs"] = {"/tmp": f"rw,nosuid,nodev,size={c.tmp_bytes}"}  # noqa: S108
+    if c.log_files is not None:
+        size, count = c.log_files
+        options["log_config"] = {"type": "json-file",
+                                 "config": {"max-size": str(size), "max-file": str(count)}}
     return options
 
 

@@ -18,6 +18,7 @@ from paas.errors import DeployFailed, RuntimeUnavailable
 from paas.router.config import CONTROL_HOST, LISTEN_PORT, Route, render_config
 from paas.router.tls import HTTPS_LISTEN_PORT, Https, TlsSite
 from paas.runtime.docker import labels as L
+from paas.runtime.docker.confine import for_router
 from paas.runtime.docker.engine import Container, Engine, EngineError, ImageMissing, Spec
 from paas.settings import Settings
 
@@ -104,6 +105,7 @@ class Router:
                     L.ROUTER_PORT: port_label,
                 },
                 restart=True,
+                confinement=for_router(),
             ))
             try:
                 self.engine.start(container.id)
