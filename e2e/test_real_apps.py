@@ -202,3 +202,14 @@ def test_flask_tutorial_inits_its_sqlite_database_in_the_release_phase(
     assert platform.paas("config:set", "GREETING=hi", "--app", "flaskr").code == 0
     ran = platform.paas("run", "--app", "flaskr", "--", "cat", "instance/note")
     assert (ran.code, ran.out.strip()) == (0, "kept"), ran.text
+
+
+def test_a_module_ending_in_app_run_debug_is_served_by_gunicorn(platform: Platform) -> None:
+    """``app.run(debug=True)`` under ``__main__`` is the developer's way to run it; the
+    platform serves the module's app with gunicorn, so no debugger ever answers."""
+    _, out = _deploy(platform, "flask-app-run", "devrun")
+    assert "remote: -----> Process web: gunicorn --config /opt/paas/gunicorn.conf.py app:app" \
+        in out
+    assert platform.get("devrun") == (200, "Hello, World!\n")
+    status, body = platform.get("devrun", "/boom")
+    assert status == 500 and "Traceback" not in body and "Werkzeug Debugger" not in body, body
