@@ -632,7 +632,8 @@ class DockerEngine:
     def create_attached(self, image: str, command: Sequence[str], name: str, hostname: str,
                         environment: Mapping[str, str], labels: Mapping[str, str],
                         network: str, tty: bool,
-                        confinement: Confinement = Confinement()) -> str:
+                        confinement: Confinement = Confinement(),
+                        volumes: Mapping[str, tuple[str, str]] | None = None) -> str:
         """Create a container with stdin open and ``StdinOnce`` set: EOF on the attach
         stream then closes the command's stdin (``echo hi | paas run -- cat`` ends)."""
         api = self.client.api
@@ -642,8 +643,11 @@ class DockerEngine:
                 image, command=list(command), name=name, hostname=hostname,
                 environment=dict(environment), labels=dict(labels),
                 stdin_open=True, detach=False, tty=tty,
-                host_config=api.create_host_config(init=True,
-                                                   **host_options(confinement)),
+                host_config=api.create_host_config(
+                    init=True, **host_options(confinement),
+                    **({"binds": {src: {"bind": dst, "mode": mode}
+                                  for src, (dst, mode) in volumes.items()}}
+                       if volumes else {})),
                 networking_config=api.create_networking_config(
                     {network: api.create_endpoint_config()}),
             )
