@@ -114,6 +114,12 @@ def test_replicas_run_confined_and_hardened(
     assert host["PidsLimit"] == PIDS
     assert host["CpuShares"] == 1024 and not host["CpuQuota"]
     assert "/tmp" in host["Tmpfs"]
+    # a replica printing in a loop fills a bounded, rotated log, not the host's disk
+    assert host["LogConfig"] == {"Type": "json-file",
+                                 "Config": {"max-size": str(10 * 2**20), "max-file": "3"}}
+    # and so does the router, which prints every app's access lines
+    (router,) = [c for c in containers(client, platform) if c.labels["paas.role"] == "router"]
+    assert router.attrs["HostConfig"]["LogConfig"]["Config"]["max-file"] == "4"
     # the app runs as uid 10001 and still binds its port, with no capability at all
     _, out = web.exec_run(["sh", "-c", "id -u; touch /app/x 2>&1; touch /tmp/x && echo tmp"])
     lines = out.decode().splitlines()

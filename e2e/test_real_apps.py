@@ -3,14 +3,18 @@
 Each app is a small copy, written for these tests, of a family users push as it is:
 Heroku's Django template (a commented .python-version asking for 3.13), Celery's Django
 example (no Procfile), a Flask blog whose Procfile runs a bare gunicorn, Flask hosted by
-Tornado's HTTPServer on a hard-coded port 80, and Tornado's websocket chat demo.
+Tornado's HTTPServer on a hard-coded port 80, Tornado's websocket chat demo, and Flask's
+tutorial (flaskr: an app factory whose SQLite database ``init-db`` makes in the release
+phase).
 """
 
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import re
+import urllib.parse
 
 from e2e.harness import Platform, eventually
 from e2e.test_buildpacks import _deploy, _fetch
@@ -126,3 +130,86 @@ def test_tornado_chat_with_a_port_option_and_static_path_in_its_application_clas
         return dict(json.loads(str(reply)))
 
     assert asyncio.run(chat())["body"] == "hello"
+
+
+class _Browser:
+    """A user's browser against one app through the router: form posts and a cookie."""
+
+    def __init__(self, p: Platform, app: str) -> None:
+        self.p, self.host, self.cookie = p, f"{app}.localhost", ""
+
+    def request(self, method: str, path: str, **form: str) -> tuple[int, str, str]:
+        """Status, Location and body; the session cookie it sets is kept."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.p.router_port, timeout=10)
+        headers = {"Host": self.host, **({"Cookie": self.cookie} if self.cookie else {})}
+        body = urllib.parse.urlencode(form) if form else None
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            cookie = resp.getheader("Set-Cookie")
+            if cookie:
+                self.cookie = cookie.split(";", 1)[0]
+            return resp.status, resp.getheader("Location") or "", resp.read().decode()
+        finally:
+            conn.close()
+
+
+def test_flask_tutorial_inits_its_sqlite_database_in_the_release_phase(
+    platform: Platform,
+) -> None:
+    _, out = _deploy(platform, "flaskr", "flaskr")
+    assert "remote: -----> Flask app detected: create_app() in flaskr/__init__.py" in out
+    assert ("remote: -----> Data: /app/instance holds a SQLite database (flaskr/__init__.py):"
+            " a volume of the app that the release phase, every replica and `paas run` "
+            "share, kept across releases") in out
+    assert "remote: -----> Running release phase: flask --app flaskr init-db" in out
+    assert "Initialized the database." in out
+
+    # the tables init-db made in its own container are the ones the web replica reads
+    status, body = platform.get("flaskr")
+    assert status == 200 and "<h1>Posts</h1>" in body, body
+
+    user = _Browser(platform, "flaskr")
+    assert user.request("POST", "/auth/register", username="ada", password="engine")[:2] \
+        == (302, "/auth/login")
+    assert user.request("POST", "/auth/login", username="ada", password="engine")[:2] \
+        == (302, "/")
+    assert user.request("POST", "/create", title="First post", body="through the router"
+                        )[:2] == (302, "/")
+    status, _, body = user.request("GET", "/")
+    assert status == 200 and "First post" in body and "through the router" in body, body
+    assert "<span>ada</span>" in body  # logged in: the session cookie came back
+
+    # two replicas share the one file: each request, whichever replica it reaches, sees it
+    scaled = platform.paas("scale", "web=2", "--app", "flaskr")
+    assert scaled.code == 0, scaled.text
+    for _ in range(6):
+        status, body = platform.get("flaskr")
+        assert status == 200 and "First post" in body, body
+
+    # a one-off run sees the same database; the root stays read-only, the folder is not
+    ran = platform.paas("run", "--app", "flaskr", "--", "sh", "-c",
+                        "python -c \"import sqlite3; print(sqlite3.connect("
+                        "'instance/flaskr.sqlite').execute('select title from post')"
+                        ".fetchall())\" && echo kept > instance/note && "
+                        "(touch /app/elsewhere 2>/dev/null || echo root read-only)")
+    assert ran.code == 0, ran.text
+    assert "[('First post',)]" in ran.out and "root read-only" in ran.out, ran.out
+
+    # a new release (its release phase runs init-db again) keeps the folder
+    assert platform.paas("config:set", "GREETING=hi", "--app", "flaskr").code == 0
+    ran = platform.paas("run", "--app", "flaskr", "--", "cat", "instance/note")
+    assert (ran.code, ran.out.strip()) == (0, "kept"), ran.text
+
+
+def test_a_module_ending_in_app_run_debug_is_served_by_gunicorn(platform: Platform) -> None:
+    """``app.run(debug=True)`` under ``__main__`` is the developer's way to run it; the
+    platform serves the module's app with gunicorn, so no debugger ever answers."""
+    _, out = _deploy(platform, "flask-app-run", "devrun")
+    assert "remote: -----> Process web: gunicorn --config /opt/paas/gunicorn.conf.py app:app" \
+        in out
+    assert platform.get("devrun") == (200, "Hello, World!\n")
+    status, body = platform.get("devrun", "/boom")
+    assert status == 500 and "Traceback" not in body and "Werkzeug Debugger" not in body, body

@@ -9,7 +9,9 @@ modules (app.py, wsgi.py, ...) win; a tie between equally likely candidates is r
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
+from buildpacks.flask.instance import instance_folder, sqlite_in_instance
 from buildpacks.python import (
     call_name,
     declared,
@@ -22,7 +24,7 @@ from buildpacks.python import (
 from buildpacks.python.servers import gunicorn
 from paas.builder.plan import WebServer
 from paas.builder.source import SourceTree
-from paas.domain.release import StaticMount
+from paas.domain.release import StaticMount, data_dir_problem
 
 KIND = "framework"
 PRIORITY = 40
@@ -83,8 +85,28 @@ def detect(src: SourceTree) -> list[WebServer] | None:
             rank = (base not in _PREFERRED, path.count("/"), targets[0].endswith("()"))
             candidates.append((rank, path, targets[0]))
     found = pick(candidates)
-    return [
+    servers = [
         gunicorn("Flask", f"{module_name(path)}:{target}", f"{target} in {path}",
                  static=_static(src, path, trees[path]))
         for path, target in found
-    ] or None
+    ]
+    return [_with_instance_volume(src, s) for s in servers] or None
+
+
+def _with_instance_volume(src: SourceTree, server: WebServer) -> WebServer:
+    """An app whose SQLite database lives in its instance folder gets that folder as a
+    data folder: the release phase's ``init-db`` and every replica share it."""
+    parsed = list(modules(src))
+    where = sqlite_in_instance(parsed, "flask-sqlalchemy" in declared(src))
+    if where is None:
+        return server
+    folder = instance_folder(parsed)
+    if data_dir_problem(folder):
+        return replace(server, writable_root=True, notes=(*server.notes, (
+            f"Data: {folder} holds a SQLite database ({where}) outside /app: each "
+            "container writes its own copy, lost at the next release (root filesystem "
+            "writable for it); use the PostgreSQL add-on")))
+    note = (f"Data: {folder} holds a SQLite database ({where}): a volume of the app that "
+            "the release phase, every replica and `paas run` share, kept across releases "
+            "(one host; use the PostgreSQL add-on to outgrow it)")
+    return replace(server, data_dirs=(folder,), notes=(*server.notes, note))

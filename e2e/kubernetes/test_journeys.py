@@ -304,3 +304,38 @@ def test_release_that_never_turns_ready_is_rolled_back_and_the_old_keeps_its_pod
         assert "failed" in releases.out, releases.text
     finally:
         platform.paas("apps:destroy", app.name, "--confirm", app.name)
+
+
+def test_healthcheck_set_is_the_probe_of_the_applied_deployment(
+        platform: Platform, kube: Any) -> None:
+    """The kubelet probes what `paas healthcheck:set` names (kwok marks pods ready
+    whatever they answer: checked is the Deployment the API server holds)."""
+    app = create_app(platform)
+    try:
+        pushed = platform.git("push", "paas", "main", cwd=app.repo)
+        assert pushed.code == 0, pushed.text
+        assert web(kube, app).spec.template.spec.containers[0].readiness_probe.tcp_socket
+
+        r = platform.paas("healthcheck:set", "--path", "/health", "--status", "200",
+                          "--timeout", "20", "-a", app.name)
+        assert r.code == 0, r.text
+        dep = web(kube, app)
+        assert release_of(dep) == "v2"
+        probed = dep.spec.template.spec.containers[0]
+        for probe in (probed.readiness_probe, probed.startup_probe):
+            assert (probe.http_get.path, str(probe.http_get.port)) == ("/health", "5000")
+            assert [(h.name, h.value) for h in probe.http_get.http_headers] == [
+                ("Host", "localhost")]
+        assert probed.startup_probe.failure_threshold * probed.startup_probe.period_seconds \
+            == 20
+        assert probed.liveness_probe.tcp_socket  # a failing dependency restarts nothing
+
+        # a status the kubelet cannot accept: an open port, and the deploy says so
+        r = platform.paas("healthcheck:set", "--status", "401", "-a", app.name)
+        assert r.code == 0, r.text
+        assert ("Health check: the kubelet passes only statuses 200-399, so GET /health "
+                "answering 401 within 20s is checked as an open port on Kubernetes") in r.out
+        probe = web(kube, app).spec.template.spec.containers[0].readiness_probe
+        assert probe.http_get is None and str(probe.tcp_socket.port) == "5000"
+    finally:
+        platform.paas("apps:destroy", app.name, "--confirm", app.name)

@@ -38,7 +38,7 @@ from paas.builder.plan import (
 )
 from paas.builder.source import SourceTree
 from paas.domain.procfile import parse_procfile
-from paas.domain.release import WebProtocol
+from paas.domain.release import MAX_DATA_DIRS, WebProtocol, data_dir_problem
 from paas.errors import BuildFailed, InvalidInput
 
 
@@ -144,6 +144,16 @@ def _setups(packs: Buildpacks, src: SourceTree, processes: Mapping[str, str]
     return current, ProcessSetup(files=files, env=env, notes=tuple(notes))
 
 
+def _check_data_dirs(dirs: Sequence[str]) -> None:
+    """A buildpack derives data folders from the app's source: bound and check them."""
+    if len(dirs) > MAX_DATA_DIRS:
+        raise BuildFailed(f"at most {MAX_DATA_DIRS} data folders, found {len(dirs)}")
+    for d in dirs:
+        problem = data_dir_problem(d)
+        if problem:
+            raise BuildFailed(problem)
+
+
 def make_plan(src: SourceTree, packs: Buildpacks,
               stacks: Sequence[Stack] = ALL_DEBIAN_STACKS) -> BuildPlan:
     """Compose the plan: dependencies and stack from the language pack, web from Procfile
@@ -208,6 +218,7 @@ def make_plan(src: SourceTree, packs: Buildpacks,
             health=health,
             health_source=health_source,
         )
+    _check_data_dirs(web.data_dirs)
     return BuildPlan(
         dependencies=deps,
         processes=processes,
@@ -221,6 +232,7 @@ def make_plan(src: SourceTree, packs: Buildpacks,
         summary=f"{web.framework} app detected: {web.reason}",
         notes=notes + web.notes + setup.notes,
         writable_root=web.writable_root,
+        data_dirs=web.data_dirs,
         health=health,
         health_source=health_source,
     )

@@ -133,6 +133,7 @@ class DockerBuilder:
             port=plan.port,
             summary=plan.summary,
             writable_root=plan.writable_root,
+            data_dirs=plan.data_dirs,
             health=plan.health,
         )
 

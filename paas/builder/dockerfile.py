@@ -161,6 +161,11 @@ def render(
         f"WORKDIR {APP_DIR}",
         f"USER {APP_UID}:{APP_UID}",
     ]
+    if plan.data_dirs:
+        # Owned by the app's uid in the image, so the empty volume mounted there at run
+        # time is made with that owner (the engine copies a folder's owner into a new
+        # volume) and the app can write it under a read-only root.
+        lines.append(f"RUN {_exec(['mkdir', '-p', *plan.data_dirs])}")
     for step in plan.build_steps:
         lines.append(f"RUN {_exec(step)}")
     if labels:

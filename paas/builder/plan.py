@@ -87,6 +87,9 @@ class WebServer:
     #: The app writes files under /app at run time (a SQLite database): its containers
     #: keep a writable root filesystem instead of the default read-only one.
     writable_root: bool = False
+    #: Folders under /app the app writes at run time that the release phase and every
+    #: replica must share (Flask's instance folder with its SQLite database).
+    data_dirs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class BuildPlan:
     summary: str = ""
     notes: tuple[str, ...] = ()
     writable_root: bool = False
+    data_dirs: tuple[str, ...] = ()
     health: HealthCheck = DEFAULT_CHECK
     #: Where the check was declared (None: the platform's default check).
     health_source: str | None = None

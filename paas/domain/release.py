@@ -7,6 +7,7 @@ recorded, apart from their status.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,9 +47,31 @@ class Build:
     summary: str = ""
     #: The app writes under /app at run time (SQLite): a writable root filesystem.
     writable_root: bool = False
+    #: Folders in the image the app writes at run time and that every container of the
+    #: app must see: Flask's instance folder holding a SQLite database that the release
+    #: phase creates and the web replicas use. Each is a per-app volume (see
+    #: ``data_dir_problem``), kept across releases.
+    data_dirs: tuple[str, ...] = ()
     #: What a new web replica must answer before it gets traffic (from the source; the
     #: config vars of ``paas healthcheck:set`` override it at each rollout).
     health: HealthCheck = DEFAULT_CHECK
+
+
+#: Data folders one build may ask for; Flask has one instance folder.
+MAX_DATA_DIRS = 4
+#: One name of a data folder's path: no "..", nothing a volume name cannot hold.
+_DATA_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
+
+
+def data_dir_problem(path: str) -> str | None:
+    """Why ``path`` cannot be a data folder, or None: an absolute, normalised folder
+    below /app, since a volume elsewhere could hide the app's venv or the system."""
+    parts = path.split("/")[2:]
+    if (not path.startswith("/app/") or len(path) > 255
+            or not all(_DATA_NAME.fullmatch(p) for p in parts)):
+        return (f"a data folder must be a path below /app of names made of letters, "
+                f"digits, '_', '-' and '.', got {path!r}")
+    return None
 
 
 class ReleaseStatus(StrEnum):

@@ -20,6 +20,7 @@ def build_to_dict(b: Build) -> dict[str, Any]:
         "port": b.port,
         "summary": b.summary,
         "writable_root": b.writable_root,
+        "data_dirs": list(b.data_dirs),
         "health": {"path": b.health.path, "status": b.health.status,
                    "timeout": b.health.timeout},
     }
@@ -36,6 +37,7 @@ def build_from_dict(d: dict[str, Any]) -> Build:
         port=int(d.get("port", 5000)),
         summary=d.get("summary", ""),
         writable_root=bool(d.get("writable_root", False)),
+        data_dirs=tuple(str(p) for p in d.get("data_dirs", ())),
         health=_health(d.get("health")),
     )
 

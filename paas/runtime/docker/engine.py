@@ -105,6 +105,9 @@ class Confinement:
     #: Read-only root filesystem, with a writable ``/tmp`` tmpfs of ``tmp_bytes``.
     read_only: bool = False
     tmp_bytes: int = 64 * 1024 * 1024
+    #: The engine's log of the container's output, rotated: ``(bytes a file, files)``.
+    #: None leaves the engine's default, which on Docker is one json-file without bound.
+    log_files: tuple[int, int] | None = None
 
 
 #: CFS period the quota is a fraction of (the kernel's default, 100 ms).
@@ -132,6 +135,10 @@ def host_options(c: Confinement) -> dict[str, Any]:
     if c.read_only:
         options["read_only"] = True
         options["tmpfs"] = {"/tmp": f"rw,nosuid,nodev,size={c.tmp_bytes}"}  # noqa: S108
+    if c.log_files is not None:
+        size, count = c.log_files
+        options["log_config"] = {"type": "json-file",
+                                 "config": {"max-size": str(size), "max-file": str(count)}}
     return options
 
 
@@ -625,7 +632,8 @@ class DockerEngine:
     def create_attached(self, image: str, command: Sequence[str], name: str, hostname: str,
                         environment: Mapping[str, str], labels: Mapping[str, str],
                         network: str, tty: bool,
-                        confinement: Confinement = Confinement()) -> str:
+                        confinement: Confinement = Confinement(),
+                        volumes: Mapping[str, tuple[str, str]] | None = None) -> str:
         """Create a container with stdin open and ``StdinOnce`` set: EOF on the attach
         stream then closes the command's stdin (``echo hi | paas run -- cat`` ends)."""
         api = self.client.api
@@ -635,8 +643,11 @@ class DockerEngine:
                 image, command=list(command), name=name, hostname=hostname,
                 environment=dict(environment), labels=dict(labels),
                 stdin_open=True, detach=False, tty=tty,
-                host_config=api.create_host_config(init=True,
-                                                   **host_options(confinement)),
+                host_config=api.create_host_config(
+                    init=True, **host_options(confinement),
+                    **({"binds": {src: {"bind": dst, "mode": mode}
+                                  for src, (dst, mode) in volumes.items()}}
+                       if volumes else {})),
                 networking_config=api.create_networking_config(
                     {network: api.create_endpoint_config()}),
             )

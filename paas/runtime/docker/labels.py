@@ -6,6 +6,10 @@ network and replicas by label, never by parsing names.
 
 from __future__ import annotations
 
+import hashlib
+import posixpath
+from collections.abc import Iterable
+
 INSTANCE = "paas.instance"
 APP = "paas.app"
 ROLE = "paas.role"
@@ -20,6 +24,8 @@ ROLE_APP = "app"
 ROLE_RUN = "run"
 ROLE_ROUTER = "router"
 ROLE_ADDON = "addon"
+#: The volume of an app's data folder (Flask's instance folder with its SQLite file).
+ROLE_DATA = "data"
 #: Short-lived helper containers of the platform itself (the host firewall rule).
 ROLE_HELPER = "helper"
 
@@ -59,3 +65,17 @@ ADDON = "paas.addon"
 def addon_name(instance: str, app: str, kind: str) -> str:
     """Container and volume name of an app's add-on; also its host name on the network."""
     return f"paas-{instance}-{app}-{kind}"
+
+
+# data folders ----------------------------------------------------------------
+def data_volume_name(instance: str, app: str, path: str) -> str:
+    """The volume of one data folder of an app: its last name for people, a digest of
+    the whole path so two folders never share a volume."""
+    digest = hashlib.sha256(path.encode()).hexdigest()[:8]
+    return f"paas-{instance}-{app}-data-{posixpath.basename(path)}-{digest}"
+
+
+def data_volumes(instance: str, app: str, paths: Iterable[str]
+                 ) -> dict[str, tuple[str, str]]:
+    """Volume name -> (folder in the container, "rw") for a build's data folders."""
+    return {data_volume_name(instance, app, p): (p, "rw") for p in paths}

@@ -105,7 +105,8 @@ class DockerOneOff:
 def start(engine: DockerEngine, *, image: str, command: Sequence[str],
           environment: Mapping[str, str], labels: Mapping[str, str], network: str,
           name_prefix: str, tty: bool, rows: int, cols: int,
-          confinement: Confinement) -> DockerOneOff:
+          confinement: Confinement,
+          volumes: Mapping[str, tuple[str, str]] | None = None) -> DockerOneOff:
     """Create, attach and start the container; on any failure nothing is left behind."""
     suffix = secrets.token_hex(3)
     name = f"{name_prefix}-{suffix}"
@@ -114,7 +115,7 @@ def start(engine: DockerEngine, *, image: str, command: Sequence[str],
         cid = engine.create_attached(
             image, command_argv(command), name=name, hostname=f"run-{suffix}",
             environment=environment, labels={**labels, L.ROLE: L.ROLE_RUN, L.PROCESS: "run"},
-            network=network, tty=tty, confinement=confinement)
+            network=network, tty=tty, confinement=confinement, volumes=volumes or {})
     except ImageMissing as e:
         raise NotFound(f"the image of the current release is gone: {image}") from e
     except EngineError as e:

@@ -26,14 +26,8 @@ from paas.errors import DeployFailed, RuntimeUnavailable
 from paas.router.config import CONTROL_HOST, LISTEN_PORT, Route, listen_on, render_config
 from paas.router.tls import DOCKER_DNS, HTTPS_LISTEN_PORT, Https, TlsSite, host_resolver
 from paas.runtime.docker import labels as L
-from paas.runtime.docker.engine import (
-    Confinement,
-    Container,
-    Engine,
-    EngineError,
-    ImageMissing,
-    Spec,
-)
+from paas.runtime.docker.confine import for_router
+from paas.runtime.docker.engine import Container, Engine, EngineError, ImageMissing, Spec
 from paas.settings import Settings
 
 CONF_DIR = "/etc/paas-router"
@@ -43,18 +37,10 @@ STATIC_DIR = "/srv/static"
 TlsSource = Callable[[], Mapping[str, TlsSite]]
 #: Docker's name for the host's network namespace.
 HOST_NETWORK = "host"
-#: On the host's network the router shares the host's interfaces: it keeps only what
-#: nginx's master needs (bind ports below 1024, hand its workers to an unprivileged
-#: user, own its temp folders); no NET_RAW or NET_ADMIN to sniff or reconfigure them.
-HOST_CONFINEMENT = Confinement(
-    no_new_privileges=True, drop_capabilities=True,
-    add_capabilities=("NET_BIND_SERVICE", "SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE"))
 #: Seconds a host-network router has to answer after its start (nginx fails at once
 #: when its address is taken).
 START_TIMEOUT = 15.0
 RESOLV_CONF = Path("/etc/resolv.conf")
-
-
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -155,7 +141,7 @@ class Router:
                     L.ROUTER_PORT: port_label,
                 },
                 restart=True,
-                confinement=HOST_CONFINEMENT if self.on_host else Confinement(),
+                confinement=for_router(on_host=self.on_host),
             ))
             try:
                 self.engine.start(container.id)

@@ -25,7 +25,7 @@ from paas.domain.app import App
 from paas.domain.formation import desired
 from paas.domain.health import Answer, HealthCheck, explain, listening_ports, with_config
 from paas.domain.logs import LogLine
-from paas.domain.release import Build, Release, StaticMount, WebProtocol
+from paas.domain.release import Build, Release, StaticMount, WebProtocol, data_dir_problem
 from paas.domain.sizes import Size, size_of
 from paas.errors import DeployFailed, InvalidInput, PaasError, RuntimeUnavailable
 from paas.logsink import LogSink
@@ -253,9 +253,27 @@ class DockerRuntime:
             },
             restart=role == L.ROLE_APP,
             stop_signal="SIGTERM",
+            volumes=self._data_volumes(app.name, build),
             confinement=confine.for_app(self._size(app, process_type), app.limits,
                                         writes_app_dir=build.writable_root),
         )
+
+    def _data_volumes(self, app: str, build: Build) -> dict[str, tuple[str, str]]:
+        """The app's data folders on its volumes, made on first use and kept across
+        releases: the release phase, every replica and one-off runs mount the same ones,
+        so a SQLite file ``init-db`` wrote is the one the web replicas read."""
+        for path in build.data_dirs:
+            problem = data_dir_problem(path)
+            if problem:
+                raise DeployFailed(problem)
+        volumes = L.data_volumes(self.instance, app, build.data_dirs)
+        for name in volumes:
+            try:
+                self.engine.ensure_volume(name, L.selector(
+                    self.instance, **{L.APP: app, L.ROLE: L.ROLE_DATA}))
+            except EngineError as e:
+                raise DeployFailed(e.message) from e
+        return volumes
 
     @staticmethod
     def _size(app: App, process_type: str) -> Size:
@@ -679,6 +697,7 @@ class DockerRuntime:
             name_prefix=L.replica_name(self.instance, app.name, "run", release.version, "")
             .rstrip("-"),
             tty=tty, rows=rows, cols=cols,
+            volumes=self._data_volumes(app.name, release.build),
             confinement=confine.for_app(self._size(app, "run"), app.limits,
                                         writes_app_dir=release.build.writable_root),
         )

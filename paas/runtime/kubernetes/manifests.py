@@ -14,7 +14,7 @@ from paas.domain.formation import desired
 from paas.domain.release import Release
 from paas.domain.sizes import size_of
 from paas.runtime.kubernetes import labels as lb
-from paas.runtime.kubernetes import routing, sidecar, workloads
+from paas.runtime.kubernetes import probes, routing, sidecar, workloads
 from paas.runtime.kubernetes.labels import Manifest
 from paas.runtime.kubernetes.settings import KubernetesSettings
 
@@ -72,6 +72,16 @@ def nginx_config_map(app: App, release: Release, settings: KubernetesSettings) -
         "immutable": True,
         "data": {sidecar.CONF_FILE: sidecar.render(build, settings)},
     }
+
+
+def deploy_notes(release: Release) -> list[str]:
+    """Lines for the deploy output where this runtime cannot keep what the build asks:
+    a health check the kubelet cannot say, data folders no volume shares."""
+    build = workloads.build_of(release)
+    notes = [workloads.data_note(build)]
+    if lb.WEB in build.processes:
+        notes.append(probes.web_probes(build, workloads.web_check(release)).note)
+    return [n for n in notes if n]
 
 
 def release_objects(

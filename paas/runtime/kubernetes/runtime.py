@@ -225,6 +225,8 @@ class KubernetesRuntime:
             # The broker may have moved with this release's config.
             objects += autoscaling.broker_objects(app, release.config, self._settings)[1]
         log(f"Applying {release.label} to namespace {self._ns(app.name)}")
+        for note in manifests.deploy_notes(release):
+            log(note)
         for obj in objects:
             self._api.apply(obj)
 

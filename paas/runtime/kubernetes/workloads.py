@@ -17,11 +17,12 @@ import re
 
 from paas.domain.app import App
 from paas.domain.formation import SINGLETONS
+from paas.domain.health import HealthCheck, with_config
 from paas.domain.release import Build, Release
 from paas.domain.sizes import DEFAULT, MIB, Size
 from paas.errors import InvalidInput
 from paas.runtime.kubernetes import labels as lb
-from paas.runtime.kubernetes import sidecar
+from paas.runtime.kubernetes import probes, sidecar
 from paas.runtime.kubernetes.labels import Manifest
 from paas.runtime.kubernetes.settings import KubernetesSettings
 
@@ -97,8 +98,29 @@ def _pod_security(settings: KubernetesSettings) -> Manifest:
     }
 
 
-def _tcp_probe(port: int | str, period: int, failures: int) -> Manifest:
-    return {"tcpSocket": {"port": port}, "periodSeconds": period, "failureThreshold": failures}
+def web_check(release: Release) -> HealthCheck:
+    """The build's check with the config's overrides (``paas healthcheck:set``)."""
+    return with_config(build_of(release).health, release.config)
+
+
+def data_volumes(build: Build) -> list[Manifest]:
+    """The build's data folders as folders of the pod (see ``data_note``)."""
+    return [{"name": f"data-{i}", "emptyDir": {}} for i, _ in enumerate(build.data_dirs)]
+
+
+def _data_mounts(build: Build) -> list[Manifest]:
+    return [{"name": f"data-{i}", "mountPath": path}
+            for i, path in enumerate(build.data_dirs)]
+
+
+def data_note(build: Build) -> str | None:
+    """What a deploy says about the build's data folders on this runtime: no volume the
+    release Job and every replica share exists here, so each pod has its own."""
+    if not build.data_dirs:
+        return None
+    return (f"Data: {', '.join(build.data_dirs)} is a folder of each pod on Kubernetes, "
+            "not shared by the release phase and the replicas, and lost with the pod: "
+            "use the PostgreSQL add-on")
 
 
 def app_container(
@@ -113,6 +135,8 @@ def app_container(
         {"name": "PAAS_RELEASE", "value": lb.release_label(release.version)},
         {"name": "PAAS_PROCESS_TYPE", "value": process_type},
     ]
+    mounts = ([] if writable_root else [{"name": APP_TMP, "mountPath": "/tmp"}])  # noqa: S108
+    mounts += _data_mounts(build)
     return {
         "name": APP_CONTAINER,
         "image": build.image,
@@ -122,8 +146,7 @@ def app_container(
         "envFrom": [{"secretRef": {"name": lb.config_secret(release.version)}}],
         "resources": resources(size, settings),
         "securityContext": _app_security(writable_root),
-        **({} if writable_root else {
-            "volumeMounts": [{"name": APP_TMP, "mountPath": "/tmp"}]}),  # noqa: S108
+        **({"volumeMounts": mounts} if mounts else {}),
     }
 
 
@@ -153,7 +176,8 @@ def _app_pod_spec(release: Release, process_type: str, command: str,
     """A pod of the app container alone (workers, the release Job, one-off runs)."""
     container = app_container(release, process_type, command, settings, size, writable_root)
     return _pod_spec(release, [container], settings, restart,
-                     None if writable_root else [tmp_volume(size)])
+                     ([] if writable_root else [tmp_volume(size)])
+                     + data_volumes(build_of(release)))
 
 
 def web_pod_spec(release: Release, settings: KubernetesSettings, size: Size = DEFAULT,
@@ -162,10 +186,11 @@ def web_pod_spec(release: Release, settings: KubernetesSettings, size: Size = DE
     build = build_of(release)
     app = app_container(release, lb.WEB, build.processes[lb.WEB], settings, size,
                         writable_root)
-    app_volumes = [] if writable_root else [tmp_volume(size)]
-    app["startupProbe"] = _tcp_probe(build.port, period=2, failures=60)
-    app["readinessProbe"] = _tcp_probe(build.port, period=5, failures=3)
-    app["livenessProbe"] = _tcp_probe(build.port, period=10, failures=3)
+    app_volumes = ([] if writable_root else [tmp_volume(size)]) + data_volumes(build)
+    found = probes.web_probes(build, web_check(release))
+    app["startupProbe"] = found.startup
+    app["readinessProbe"] = found.readiness
+    app["livenessProbe"] = found.liveness
     if not sidecar.needed(build):
         app["ports"] = [{"name": "http", "containerPort": build.port}]
         return _pod_spec(release, [app], settings, "Always", app_volumes)
@@ -190,8 +215,8 @@ def web_pod_spec(release: Release, settings: KubernetesSettings, size: Size = DE
         "imagePullPolicy": "IfNotPresent",
         "command": ["nginx", "-c", f"{sidecar.CONF_DIR}/{sidecar.CONF_FILE}", "-g", "daemon off;"],
         "ports": [{"name": "http", "containerPort": sidecar.PORT}],
-        "readinessProbe": _tcp_probe(sidecar.PORT, period=5, failures=3),
-        "livenessProbe": _tcp_probe(sidecar.PORT, period=10, failures=3),
+        "readinessProbe": probes.tcp(sidecar.PORT, period=5, failures=3),
+        "livenessProbe": probes.tcp(sidecar.PORT, period=10, failures=3),
         "resources": {"requests": {"cpu": "20m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
         "securityContext": {**_container_security(), "readOnlyRootFilesystem": True},
         "volumeMounts": [

@@ -23,7 +23,8 @@ class FakeEngine:
         self.all: dict[str, Container] = {}
         self.specs: dict[str, Spec] = {}
         self.calls: list[tuple[str, object]] = []
-        self.volumes: set[str] = set()
+        #: name -> labels of each volume made
+        self.volumes: dict[str, dict[str, str]] = {}
         #: name -> (labels, bridge interface name)
         self.networks: dict[str, tuple[dict[str, str], str | None]] = {}
         #: network -> the subnet it was given from the platform's pool
@@ -87,7 +88,7 @@ class FakeEngine:
         return self.helper_result
 
     def ensure_volume(self, name: str, labels: Mapping[str, str]) -> None:
-        self.volumes.add(name)
+        self.volumes.setdefault(name, dict(labels))
 
     def containers(self, labels: Mapping[str, str]) -> list[Container]:
         return [c for c in self.all.values() if labels.items() <= c.labels.items()]

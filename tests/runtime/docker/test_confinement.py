@@ -25,6 +25,8 @@ HARDENED = {
     "mem_limit": 512 * MIB, "memswap_limit": 512 * MIB, "cpu_shares": 1024,
     "pids_limit": 512, "security_opt": ["no-new-privileges:true"], "cap_drop": ["ALL"],
     "read_only": True, "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={128 * MIB}"},
+    "log_config": {"type": "json-file",
+                   "config": {"max-size": str(10 * MIB), "max-file": "3"}},
 }
 
 
@@ -47,6 +49,27 @@ def test_an_admin_granted_writable_root_keeps_every_other_limit():
 
 def test_the_platforms_own_containers_are_not_confined_by_default():
     assert host_options(Confinement()) == {}
+
+
+def test_every_log_a_tenant_can_fill_is_rotated():
+    """A replica, an add-on or the router (every app's access lines) printing in a loop
+    must not fill the host's disk through the engine's unbounded default log."""
+    for confinement in (confine.for_app(DEFAULT, AppLimits(writable_root=True)),
+                        confine.for_addon(), confine.for_router(),
+                        confine.for_router(on_host=True)):
+        log = host_options(confinement)["log_config"]
+        assert log["type"] == "json-file"
+        assert int(log["config"]["max-size"]) * int(log["config"]["max-file"]) <= 256 * MIB
+
+
+def test_a_router_on_the_host_network_keeps_only_nginxs_capabilities():
+    """It shares the host's interfaces: no NET_RAW to sniff them, no NET_ADMIN."""
+    options = host_options(confine.for_router(on_host=True))
+    assert options["cap_drop"] == ["ALL"]
+    assert sorted(options["cap_add"]) == [
+        "CHOWN", "DAC_OVERRIDE", "NET_BIND_SERVICE", "SETGID", "SETUID"]
+    assert options["security_opt"] == ["no-new-privileges:true"]
+    assert "mem_limit" not in options and "cpu_quota" not in options
 
 
 def test_create_hands_the_mapping_to_the_sdk():

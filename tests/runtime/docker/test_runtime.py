@@ -316,3 +316,37 @@ def test_healthy_workers_are_not_reported(p: Platform) -> None:
     p.runtime.crash_watch = 0.2
     p.deploy(1, web=1, worker=1)
     assert not any("crash-looping" in line for line in p.log)
+
+
+# data folders: Flask's instance folder with its SQLite database ------------------------
+FLASKR = replace(BUILD, processes={"web": "gunicorn 'flaskr:create_app()'"},
+                 release_command="flask --app flaskr init-db", data_dirs=("/app/instance",))
+
+
+def test_the_release_phase_and_every_replica_share_the_data_volume(p: Platform) -> None:
+    p.runtime.run_release_phase(APP, release(1, FLASKR), p.log.append)
+    p.runtime.deploy(APP, release(1, FLASKR), {"web": 2}, p.log.append)
+    p.runtime.deploy(APP, release(2, FLASKR), {"web": 2}, p.log.append)
+    mounts = {tuple(s.volumes.items()) for s in p.engine.specs.values()}
+    [(name, (path, mode))] = mounts.pop()
+    assert not mounts and len(p.engine.specs) == 5  # release phase + 2 + 2, one volume
+    assert (path, mode) == ("/app/instance", "rw")
+    assert name.startswith(f"paas-{p.runtime.instance}-shop-data-instance-")
+    assert p.engine.volumes == {name: {"paas.instance": p.runtime.instance,
+                                       "paas.app": "shop", "paas.role": "data"}}
+    # the volume is the app's: destroy removes what carries the app's label, volumes too
+    p.runtime.destroy("shop")
+    assert ("remove_labelled", {"paas.instance": p.runtime.instance, "paas.app": "shop"}) \
+        in p.engine.calls
+
+
+def test_a_build_without_data_folders_mounts_nothing(p: Platform) -> None:
+    p.deploy(1, web=1)
+    assert all(s.volumes == {} for s in p.engine.specs.values()) and not p.engine.volumes
+
+
+def test_a_data_folder_outside_the_app_is_refused_before_anything_starts(p: Platform) -> None:
+    bad = replace(FLASKR, data_dirs=("/opt/venv",))
+    with pytest.raises(DeployFailed, match="a data folder must be a path below /app"):
+        p.runtime.deploy(APP, release(1, bad), {"web": 1}, p.log.append)
+    assert p.engine.all == {} and not p.engine.volumes

@@ -8,6 +8,7 @@ from typing import Any
 
 from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
+from paas.domain.health import HealthCheck
 from paas.domain.limits import AppLimits
 from paas.domain.release import Build, Release, StaticMount, WebProtocol
 from paas.runtime.kubernetes.settings import KubernetesSettings
@@ -90,6 +91,13 @@ CASES = [
         settings=KubernetesSettings(
             domain="apps.example.com", cluster_issuer="letsencrypt", image_pull_secret="regcred"
         ),
+    ),
+    Case(
+        "health-checked-data-folder",
+        App("shop", WHEN, formation={"web": 2}),
+        release(b=build(health=HealthCheck("/health", 200, 30.0), data_dirs=("/app/instance",),
+                        release_command="flask --app flaskr init-db")),
+        {"web": 2},
     ),
     Case(
         "sized-writable-root",
