@@ -9,6 +9,7 @@ HPA and KEDA objects scale instead), never discovered later.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import docker
@@ -126,7 +127,11 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
         bounds=settings.replicas, host_memory=DockerEngine(engine),
         backup_files=BackupFiles(settings.backups_dir), tls=tls)
     scheduled_backups = BackupScheduler(services.backups, say)
-    background = [*(a.run for a in loops), scheduled_backups.run]
+
+    def keep_routes(stop: threading.Event) -> None:
+        runtime.keep_routes(stop, say)
+
+    background = [*(a.run for a in loops), scheduled_backups.run, keep_routes]
     if services.certs is not None and tls.issuer is not None:
         background.append(services.certs.run)
     return Platform(settings, store, repos, services, background=tuple(background))

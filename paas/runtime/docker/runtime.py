@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from paas.domain.app import App
@@ -191,6 +192,9 @@ class DockerRuntime:
         self.crash_watch = crash_watch
         self._live: dict[str, _Live] = {}
         self._router_lock = threading.Lock()
+        #: The running web replicas (id, start time) the router's config was rendered
+        #: from: a replica that started since may have a new address.
+        self._routed: frozenset[tuple[str, datetime | None]] = frozenset()
 
     # infrastructure -----------------------------------------------------------------
     def ensure_network(self) -> None:
@@ -303,9 +307,10 @@ class DockerRuntime:
             raise errors[0]
 
     # routing ------------------------------------------------------------------------
-    def _routes(self) -> list[RouterRoute]:
-        web = [c for c in self._containers()
-               if c.labels.get(L.PROCESS) == "web" and c.running]
+    def _running_web(self) -> list[Container]:
+        return [c for c in self._containers() if c.labels.get(L.PROCESS) == "web" and c.running]
+
+    def _routes(self, web: list[Container]) -> list[RouterRoute]:
         routes = []
         for app, live in self._live.items():
             network = self.networks.name(app)
@@ -317,9 +322,37 @@ class DockerRuntime:
 
     def _apply_routes(self) -> None:
         with self._router_lock:
-            routes = self._routes()
+            web = self._running_web()
+            routes = self._routes(web)
             self.router.apply(routes, sorted(self.networks.name(r.app) for r in routes
                                              if r.upstreams))
+            self._routed = frozenset((c.id, c.started_at) for c in web)
+
+    def refresh_routes(self) -> bool:
+        """Render the router again when a web replica started outside a deploy: after an
+        engine restart, the engine's restart policies bring replicas back, in any order,
+        with addresses that may differ from the ones the router has. Replicas that
+        stopped change nothing (the others keep their addresses). True when the router
+        was updated."""
+        started = {(c.id, c.started_at) for c in self._running_web()}
+        if started <= self._routed:
+            return False
+        self._apply_routes()
+        return True
+
+    def keep_routes(self, stop: threading.Event, say: LogSink, every: float = 3.0) -> None:
+        """Background: ``refresh_routes`` every ``every`` seconds (one container list when
+        nothing changed). Nothing ends the loop: while the engine is down or restarting,
+        each round fails and the next one tries again."""
+        while not stop.wait(every):
+            try:
+                if self.refresh_routes():
+                    say("Router updated: web replicas started outside a deploy "
+                        "(an engine restart?)")
+            except PaasError as e:
+                say(f"router refresh failed, trying again: {e.message}")
+            except Exception as e:  # the SDK's own errors while the engine restarts
+                say(f"router refresh failed, trying again: {type(e).__name__}: {e}")
 
     def _set_live(
         self, app: App, build: Build, release: Release, members: Iterable[str],

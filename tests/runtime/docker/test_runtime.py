@@ -301,3 +301,20 @@ def test_healthy_workers_are_not_reported(p: Platform) -> None:
     p.runtime.crash_watch = 0.2
     p.deploy(1, web=1, worker=1)
     assert not any("crash-looping" in line for line in p.log)
+
+
+def test_a_web_replica_restarted_by_the_engine_is_routed_again(p: Platform) -> None:
+    """An engine restart brings replicas back by their restart policy, maybe with other
+    addresses: the router is rendered again, once, and only then."""
+    p.deploy(1, web=2)
+    routed = len(p.routes())
+    assert not p.runtime.refresh_routes()  # nothing restarted: no reload
+    (first, _) = p.engine.running("web")
+    p.engine.all[first] = replace(p.engine.all[first],
+                                  started_at=datetime(2030, 1, 1, tzinfo=UTC))
+    assert p.runtime.refresh_routes()
+    assert len(p.routes()) == routed + 1 and p.routes()[-1] == p.routes()[-2]
+    assert not p.runtime.refresh_routes()
+    # a replica that stopped (the engine going down) is no reason to touch the router
+    p.engine.all[first] = replace(p.engine.all[first], state="exited")
+    assert not p.runtime.refresh_routes()
