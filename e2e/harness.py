@@ -63,9 +63,9 @@ class Result:
         return self.out + self.err
 
 
-def http_get(port: int, host: str, path: str = "/", timeout: float = 5.0
-             ) -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def http_get(port: int, host: str, path: str = "/", timeout: float = 5.0,
+             address: str = "127.0.0.1") -> tuple[int, str]:
+    conn = http.client.HTTPConnection(address, port, timeout=timeout)
     try:
         conn.request("GET", path, headers={"Host": host})
         resp = conn.getresponse()
@@ -97,6 +97,12 @@ class Platform:
     server_args: tuple[str, ...] = ()
     #: The router's HTTPS port (``--router-https-port``); None: HTTP only.
     https_port: int | None = None
+    #: Where the API listens and the router is reached (``--host``; the router then
+    #: listens on every address).
+    address: str = "127.0.0.1"
+    #: Run before ``paas server`` (e.g. ``nsenter --net=...``: a server in another
+    #: network namespace, beside a private engine; e2e/private_engine.py).
+    launcher: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.home = self.base / "paas-home"
@@ -107,7 +113,7 @@ class Platform:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.address}:{self.port}"
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PAAS_", "GIT_"))}
@@ -124,9 +130,13 @@ class Platform:
 
     def start(self, timeout: float = 300.0) -> None:
         log = self.log_path.open("ab")
+        # The router on every address (the server probes it on loopback, through the
+        # engine's proxy, as its control endpoint requires), reached at ``address``.
+        hosts = () if self.address == "127.0.0.1" else (
+            "--host", self.address, "--router-host", "0.0.0.0")
         self.proc = subprocess.Popen(
-            [PAAS, "server", "--home", str(self.home), "--port", str(self.port),
-             "--router-port", str(self.router_port),
+            [*self.launcher, PAAS, "server", "--home", str(self.home), "--port", str(self.port),
+             *hosts, "--router-port", str(self.router_port),
              *(("--router-https-port", str(self.https_port)) if self.https_port else ()),
              *self.server_args],
             stdout=log, stderr=subprocess.STDOUT, env=self.env(**self.server_env),
@@ -136,7 +146,7 @@ class Platform:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"paas server exited: {self.log_path.read_text()[-2000:]}")
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                conn = http.client.HTTPConnection(self.address, self.port, timeout=1)
                 conn.request("GET", "/v1/health")
                 if conn.getresponse().status == 200:
                     return
@@ -187,7 +197,7 @@ class Platform:
             assert r.code == 0, r.text
 
     def get(self, app: str, path: str = "/") -> tuple[int, str]:
-        return http_get(self.router_port, f"{app}.localhost", path)
+        return http_get(self.router_port, f"{app}.localhost", path, address=self.address)
 
     def cleanup(self) -> None:
         """Remove everything this platform created on the engine."""

@@ -20,6 +20,7 @@ from paas.autoscale.queue import QueueProbe, RedisQueueProbe
 from paas.builder.docker_builder import DockerBuilder
 from paas.builder.port import Builder
 from paas.builder.registry import PublishingBuilder, ensure_image
+from paas.domain.addons import AddonKind
 from paas.domain.certs import trusted_subjects
 from paas.domain.scaling import Behavior
 from paas.errors import InvalidInput
@@ -29,6 +30,7 @@ from paas.runtime.docker.engine import DockerEngine
 from paas.runtime.docker.metrics import DockerMetrics
 from paas.runtime.docker.runtime import DockerRuntime, connect
 from paas.runtime.kubernetes.addon_provider import KubernetesAddons
+from paas.runtime.kubernetes.backups import KubernetesBackups
 from paas.runtime.kubernetes.runtime import KubernetesRuntime
 from paas.runtime.kubernetes.scaling import ClusterAutoscaling
 from paas.server.git_http import Repos
@@ -88,8 +90,10 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
         # The sidecar engine cannot debootstrap: the stack image comes from the registry.
         ensure_image(engine, settings.stack.python, registry.auth)
         cluster = KubernetesRuntime.from_environment()
-        addons = KubernetesAddons(cluster.api, cluster.settings,
-                                  lambda kind: str(getattr(settings.stack, kind.image)))
+        def addon_image(kind: AddonKind) -> str:
+            return str(getattr(settings.stack, kind.image))
+
+        addons = KubernetesAddons(cluster.api, cluster.settings, addon_image)
         services = build_services(
             store=store, runtime=cluster,
             builder=PublishingBuilder(builder, engine, registry),
@@ -98,7 +102,10 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
             repos=repos, logbook=logbook, platform_domain=settings.domain,
             # pods spread over nodes; the scheduler admits each against a node's memory
             bounds=settings.replicas, host_memory=None,
-            backup_files=BackupFiles(settings.backups_dir))
+            # records only: Jobs and a CronJob keep the dumps on a claim beside the app
+            backup_files=BackupFiles(settings.backups_dir),
+            backups_kept_by_runtime=KubernetesBackups(cluster.api, cluster.settings,
+                                                      addon_image))
         return Platform(settings, store, repos, services)
     if build_missing_stack:
         build_stack(settings.stack, settings.home / "cache", say, client=engine)

@@ -10,14 +10,21 @@
 
     python -m e2e.bench.postgres [--mb 1024]
 
-Everything it creates carries its own instance label and is removed at the end.
+Before any work it checks the free disk space of the engine's data root and of the
+temporary folder (the table, its WAL, the restore's copy and two dumps need about
+``DISK_FACTOR`` times ``--mb``) and says what it saw. The long SQL and dump commands
+run without a client timeout (``exec_stream``). Everything it creates (container,
+volume, network, temporary folder) carries its own instance label or lives under one
+temporary folder and is removed at the end, also after a failure or Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import secrets
+import shutil
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -25,11 +32,17 @@ from pathlib import Path
 
 from paas.domain.addons import POSTGRES, Addon
 from paas.runtime.docker.addons import DockerAddons
-from paas.runtime.docker.engine import DockerEngine, connect
+from paas.runtime.docker.engine import DockerEngine, EngineError, connect
 from paas.settings import Settings
 
 #: Bytes of one generated row on disk, about: a bigint and 300 characters of hex.
 ROW_BYTES = 340
+#: Upper bound of ``--mb`` (16 GB of table data).
+MAX_MB = 16 * 1024
+#: Free space needed per MB of table data, on the engine's data root (table and index,
+#: WAL, the restore's rewrite, the direct dump in the container) and under the temporary
+#: folder (the platform's dump), with room to spare.
+DISK_FACTOR = 5
 
 
 def run(engine: DockerEngine, cid: str, addon: Addon, argv: list[str]) -> float:
@@ -41,13 +54,36 @@ def run(engine: DockerEngine, cid: str, addon: Addon, argv: list[str]) -> float:
     return time.monotonic() - started
 
 
+def megabytes(text: str) -> int:
+    try:
+        mb = int(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MB") from e
+    if not 1 <= mb <= MAX_MB:
+        raise argparse.ArgumentTypeError(f"--mb must be between 1 and {MAX_MB}")
+    return mb
+
+
+def check_disk(mb: int, engine_root: str, tmp: str) -> None:
+    """Refuse to start when the data cannot fit; print the free space seen."""
+    needed = mb * DISK_FACTOR * 2**20
+    for what, path in (("engine data root", engine_root), ("temporary folder", tmp)):
+        free = shutil.disk_usage(path).free
+        print(f"free disk space, {what} {path}: {free / 2**30:.1f} GB "
+              f"(needs about {needed / 2**30:.1f} GB)")
+        if free < needed:
+            raise SystemExit(f"not enough free space on {path} for --mb {mb}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=int, default=1024, help="MB of table data")
+    parser.add_argument("--mb", type=megabytes, default=1024,
+                        help=f"MB of table data (1-{MAX_MB})")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="paas-bench-pg-") as tmp:
         settings = Settings(home=Path(tmp) / "home")
         client = connect()
+        check_disk(args.mb, str(client.info().get("DockerRootDir") or "/var/lib/docker"), tmp)
         engine = DockerEngine(client)
         addons = DockerAddons(client, settings, ready_timeout=120)
         addon = Addon("bench", "postgres", secrets.token_urlsafe(24), datetime.now(UTC))
@@ -92,6 +128,9 @@ def main() -> None:
                   f"{direct_restore:.1f}s, ratio {restore / direct_restore:.2f}")
         finally:
             addons.remove("bench")
+            with contextlib.suppress(EngineError):
+                addons.networks.remove("bench")
+            client.close()
 
 
 if __name__ == "__main__":

@@ -30,9 +30,16 @@ def human_size(size: int) -> str:
     return f"{value:.1f} GB"
 
 
+def size_text(size: object) -> str:
+    """A size, or ``?`` where the runtime keeps the file and did not say."""
+    return human_size(int(size)) if isinstance(size, int) else "?"
+
+
 def describe(b: dict[str, Any]) -> str:
+    state = b.get("state", "completed")
     return (f"{b['id']}  {b['created_at'][:19].replace('T', ' ')} UTC  "
-            f"{human_size(int(b['size'])):>9}  {float(b['duration']):6.1f}s  {b['origin']}")
+            f"{size_text(b['size']):>9}  {float(b['duration']):6.1f}s  {b['origin']}"
+            + ("" if state == "completed" else f"  {state}"))
 
 
 @click.command("pg:info")
@@ -69,7 +76,8 @@ def psql(app: Application, app_name: str, sql: str | None, no_tty: bool) -> None
 @app_option
 @click.pass_obj
 def backups(app: Application, app_name: str) -> None:
-    """List the app's backups: id, time, size, duration, manual or scheduled."""
+    """List the app's backups: id, time, size, duration, manual or scheduled, and the
+    state of any that is not completed (running, failed)."""
     data = app.client.backups(app_name)
     rows = [b for b in data["backups"] if b["kind"] == KIND]
     if not rows:
@@ -87,7 +95,7 @@ def backups(app: Application, app_name: str) -> None:
 def capture(app: Application, app_name: str) -> None:
     """Back up the database now (pg_dump custom format); the app keeps serving."""
     b = app.client.capture_backup(app_name, KIND)
-    app.echo(f"Captured {b['id']} of {app_name}: {human_size(int(b['size']))} in "
+    app.echo(f"Captured {b['id']} of {app_name}: {size_text(b['size'])} in "
              f"{float(b['duration']):.1f}s")
 
 

@@ -26,6 +26,13 @@ _AT = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 MAX_KEEP = 100
 DEFAULT_KEEP = 7
 
+#: States of a backup: whole and restorable, still being written, or failed (kept in
+#: the list where the runtime keeps backups itself, so its id is never reused).
+COMPLETED = "completed"
+RUNNING = "running"
+FAILED = "failed"
+STATES = (COMPLETED, RUNNING, FAILED)
+
 
 @dataclass(frozen=True)
 class Backup:
@@ -33,10 +40,15 @@ class Backup:
     app: str
     kind: str
     created_at: datetime
-    #: Bytes on disk.
-    size: int
+    #: Bytes on disk; None where the runtime keeps the file and did not say.
+    size: int | None
     #: Seconds the capture took.
     duration: float
+    state: str = COMPLETED
+
+    @property
+    def completed(self) -> bool:
+        return self.state == COMPLETED
 
     @property
     def scheduled(self) -> bool:

@@ -18,7 +18,7 @@ from paas.runtime.port import Runtime
 from paas.services.addons import AddonProvider, AddonService
 from paas.services.apps import AppService, SourceRepos
 from paas.services.autoscale import AutoscaleService, ScalingStrategy
-from paas.services.backups import BackupService, BackupStore
+from paas.services.backups import BackupService, BackupStore, RuntimeBackups
 from paas.services.certs import CertService, TlsPorts
 from paas.services.config import ConfigService
 from paas.services.deploy import AppLocks, Deployer
@@ -83,6 +83,7 @@ def build_services(
     bounds: ReplicaBounds | None = None,
     host_memory: HostMemory | None = None,
     tls: TlsPorts | None = None,
+    backups_kept_by_runtime: RuntimeBackups | None = None,
 ) -> Services:
     """Hand each use case exactly its ports; the one place services are constructed.
 
@@ -90,11 +91,14 @@ def build_services(
     services, which the Docker loop drives (scale) and reads (queue brokers).
     ``bounds`` limit every formation; ``host_memory`` admits formations against one
     host's memory, where the runtime has one host (None: no such admission).
+    ``backups_kept_by_runtime``: the runtime makes and keeps add-on backups itself
+    (None: they stream through the platform into ``backup_files``).
     """
     locks = locks or AppLocks()
     bounds = bounds or ReplicaBounds()
     deploys = Deployer(store, builder, runtime, locks, logbook, bounds)
-    backups = BackupService(store, addon_provider, backup_files)
+    backups = BackupService(store, addon_provider, backup_files,
+                            kept_by_runtime=backups_kept_by_runtime)
     addons = AddonService(store, deploys, addon_provider, forget_backups=backups.forget)
     formation = FormationService(store, runtime, locks, bounds, host_memory)
     return Services(

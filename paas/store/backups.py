@@ -6,6 +6,10 @@ through. A capture goes to ``<id>.partial`` and is renamed when complete, so a l
 backup is always whole; its metadata is written last. App names and ids are validated
 before they become path segments (``paas.domain.names``, ``paas.domain.backups``).
 The schedule of each app is one small JSON file beside its backups.
+
+Where the runtime keeps a backup's bytes itself (Kubernetes: a volume claim beside the
+app), only its record is here: ``<id>.json`` with its state, rewritten as the capture
+goes from running to completed or failed.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import BinaryIO
 
-from paas.domain.backups import Backup, Schedule, number, validate_id
+from paas.domain.backups import COMPLETED, STATES, Backup, Schedule, number, validate_id
 from paas.domain.names import validate_app_name
 from paas.errors import InvalidInput, NotFound
 
 _SUFFIX = ".dump"
 _SCHEDULE = "schedule.json"
+#: ``kept`` of a record whose bytes the runtime keeps (no dump file here).
+_RUNTIME = "runtime"
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -69,6 +75,19 @@ class BackupFiles:
         _write_new(folder / f"{backup.id}.json", json.dumps(meta).encode())
         return final
 
+    def record(self, backup: Backup) -> Backup:
+        """Write (or rewrite) the record of a backup whose bytes the runtime keeps."""
+        folder = self._folder(backup.app, create=True)
+        meta = {"id": validate_id(backup.id), "kind": backup.kind,
+                "created_at": backup.created_at.isoformat(), "size": backup.size,
+                "duration": backup.duration, "state": backup.state, "kept": _RUNTIME}
+        tmp = folder / f"{backup.id}.json.new"
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        _write_new(tmp, json.dumps(meta).encode())
+        tmp.rename(folder / f"{backup.id}.json")
+        return backup
+
     def discard(self, app: str, backup_id: str) -> None:
         """Remove an unfinished capture."""
         with contextlib.suppress(FileNotFoundError):
@@ -83,7 +102,7 @@ class BackupFiles:
         found = set()
         for p in folder.iterdir():
             stem, _, suffix = p.name.partition(".")
-            if suffix in ("dump", "json", "partial"):
+            if suffix in ("dump", "json", "partial", "json.new"):
                 with contextlib.suppress(InvalidInput):  # schedule.json and strangers
                     found.add(validate_id(stem))
         return sorted(found, key=number)
@@ -94,14 +113,22 @@ class BackupFiles:
         out = []
         for backup_id in self.ids(app):
             meta = folder / f"{backup_id}.json"
-            if not meta.is_file() or not self._dump(app, backup_id).is_file():
+            if not meta.is_file():
                 continue
             try:
                 data = json.loads(meta.read_text())
+                kept_here = data.get("kept") != _RUNTIME
+                if kept_here and not self._dump(app, backup_id).is_file():
+                    continue
+                backup_state = str(data.get("state", COMPLETED))
+                if backup_state not in STATES:
+                    continue
+                size = data["size"]
                 out.append(Backup(id=backup_id, app=app, kind=str(data["kind"]),
                                   created_at=datetime.fromisoformat(data["created_at"]),
-                                  size=int(data["size"]), duration=float(data["duration"])))
-            except (ValueError, KeyError, TypeError):
+                                  size=None if size is None else int(size),
+                                  duration=float(data["duration"]), state=backup_state))
+            except (ValueError, KeyError, TypeError, AttributeError):
                 continue  # a damaged record: the dump stays on disk for the operator
         return out
 

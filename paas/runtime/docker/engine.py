@@ -37,6 +37,7 @@ from typing import Any, BinaryIO, Protocol, TypeVar
 import docker
 import docker.errors
 import docker.types
+import requests.exceptions
 from docker.models.containers import Container as SdkContainer
 
 from paas.errors import RuntimeUnavailable
@@ -279,13 +280,19 @@ def _why(e: docker.errors.DockerException) -> str:
 
 
 def _translated(what: str, call: Callable[[], T]) -> T:
-    """Run an SDK call; SDK errors leave as platform errors, the cause chained."""
+    """Run an SDK call; SDK errors leave as platform errors, the cause chained.
+
+    While the engine stops or restarts, the SDK lets the transport's own errors through
+    (``requests``' connection errors), so those are the engine's errors too: a loop that
+    waits for the engine to come back must see one kind of failure."""
     try:
         return call()
     except docker.errors.ImageNotFound as e:
         raise ImageMissing(f"{what}: {_why(e)}") from e
     except docker.errors.DockerException as e:
         raise EngineError(f"{what}: {_why(e)}") from e
+    except requests.exceptions.RequestException as e:
+        raise EngineError(f"{what}: the engine does not answer ({type(e).__name__})") from e
 
 
 def label_filters(labels: Mapping[str, str]) -> dict[str, list[str]]:
@@ -472,6 +479,9 @@ class DockerEngine:
             return None
         except docker.errors.DockerException as e:
             raise EngineError(f"cannot inspect container {cid[:12]}: {_why(e)}") from e
+        except requests.exceptions.RequestException as e:
+            raise EngineError(f"cannot inspect container {cid[:12]}: the engine does not "
+                              f"answer ({type(e).__name__})") from e
 
     def inspect(self, cid: str) -> Container | None:
         found = self._get(cid)

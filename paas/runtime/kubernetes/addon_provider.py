@@ -90,9 +90,10 @@ class KubernetesAddons:
                 if is_addon(obj):
                     self._api.delete(api_version, k, state.name_of(obj), ns)
 
-    # Backups, info and the console need the add-on's own commands run in the cluster
-    # (``addons.backup_job`` builds the Jobs): not wired on this runtime yet, so they are
-    # refused with the reason rather than half done.
+    # Backups run as Jobs beside the app (``paas.runtime.kubernetes.backups``), never
+    # as a stream through the platform, so these two are not used on this runtime. Info
+    # and the console need the kind's commands run in the cluster: not wired yet, so they
+    # are refused with the reason rather than half done.
 
     def _not_here(self, addon: Addon, what: str) -> InvalidInput:
         return InvalidInput(f"{what} of the {addon.kind} add-on is not available on the "

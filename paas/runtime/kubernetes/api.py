@@ -56,8 +56,10 @@ class KubeApi(Protocol):
         """Objects of a kind; empty when the cluster does not serve the kind at all."""
         ...
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
-        """Delete in the background (dependents too); absent objects are fine."""
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
+               keep_dependents: bool = False) -> None:
+        """Delete in the background (dependents too, unless ``keep_dependents``: they are
+        orphaned and stay); absent objects are fine."""
         ...
 
     def watch(
@@ -196,13 +198,14 @@ class ClusterApi:
             item.setdefault("kind", kind)
         return [dict(i) for i in items]
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
+               keep_dependents: bool = False) -> None:
         resource = self._resource(api_version, kind)
+        policy = "Orphan" if keep_dependents else "Background"
         try:
             with _translated(f"delete {kind}/{name}"):
-                resource.delete(
-                    name=name, namespace=namespace, body={"propagationPolicy": "Background"}
-                )
+                resource.delete(name=name, namespace=namespace,
+                                body={"propagationPolicy": policy})
         except NotFound:
             return
 

@@ -7,6 +7,7 @@ meaning; the Helm chart sets them as ``PAAS_K8S_*`` variables of the server Depl
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,6 +25,10 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 ROUTING_MODES = ("gateway", "ingress")
+#: A storage request: a whole number of Mi, Gi or Ti (at most 6 digits).
+_STORAGE = re.compile(r"[1-9][0-9]{0,5}(Mi|Gi|Ti)")
+#: Upper bound of ``backup_timeout`` (a day): a Job may not run for ever.
+MAX_BACKUP_TIMEOUT = 86400
 INGRESS_PROFILES = ("nginx-org", "ingress-nginx")
 
 
@@ -66,6 +71,11 @@ class KubernetesSettings:
     stop_timeout: int = 25
     rollout_timeout: int = 300
     release_timeout: int = 600
+    #: Seconds a backup capture or restore Job may run (``activeDeadlineSeconds``; the
+    #: platform waits as long, plus a minute for the Job controller to say so).
+    backup_timeout: int = 3600
+    #: Size of the claim that holds an app's backups, made when the first one is.
+    backup_storage: str = "20Gi"
     #: Broker for queue autoscaling when the app's config names none (the chart's Redis).
     broker_url: str | None = None
     #: Secret (in each app namespace) holding credentials for a private registry.
@@ -77,6 +87,12 @@ class KubernetesSettings:
         if self.routing not in ROUTING_MODES:
             raise InvalidInput(f"PAAS_K8S_ROUTING must be one of {', '.join(ROUTING_MODES)}, "
                                f"got {self.routing!r}")
+        if not _STORAGE.fullmatch(self.backup_storage):
+            raise InvalidInput("PAAS_K8S_BACKUP_STORAGE must be a size such as 20Gi or "
+                               f"500Mi, got {self.backup_storage!r}")
+        if not 60 <= self.backup_timeout <= MAX_BACKUP_TIMEOUT:
+            raise InvalidInput("PAAS_K8S_BACKUP_TIMEOUT must be between 60 and "
+                               f"{MAX_BACKUP_TIMEOUT} seconds, got {self.backup_timeout}")
         if self.ingress_profile not in INGRESS_PROFILES:
             raise InvalidInput(
                 f"PAAS_K8S_INGRESS_PROFILE must be one of {', '.join(INGRESS_PROFILES)}, "
@@ -105,6 +121,8 @@ class KubernetesSettings:
             stop_timeout=_int(e, "PAAS_K8S_STOP_TIMEOUT", d.stop_timeout),
             rollout_timeout=_int(e, "PAAS_K8S_ROLLOUT_TIMEOUT", d.rollout_timeout),
             release_timeout=_int(e, "PAAS_K8S_RELEASE_TIMEOUT", d.release_timeout),
+            backup_timeout=_int(e, "PAAS_K8S_BACKUP_TIMEOUT", d.backup_timeout),
+            backup_storage=e.get("PAAS_K8S_BACKUP_STORAGE") or d.backup_storage,
             broker_url=e.get("PAAS_BROKER_URL") or None,
             image_pull_secret=e.get("PAAS_K8S_IMAGE_PULL_SECRET") or None,
         )

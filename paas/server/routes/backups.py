@@ -20,7 +20,7 @@ LONG_REQUEST_SECONDS = 6 * 3600
 
 def backup_json(b: Backup) -> dict[str, Any]:
     return {"id": b.id, "kind": b.kind, "created_at": b.created_at.isoformat(),
-            "size": b.size, "duration": b.duration,
+            "size": b.size, "duration": b.duration, "state": b.state,
             "origin": "scheduled" if b.scheduled else "manual"}
 
 
@@ -77,7 +77,7 @@ def set_schedule(ctx: ApiContext, request: Request, name: str, kind: str) -> Res
 def unset_schedule(ctx: ApiContext, request: Request, name: str, kind: str) -> Response:
     ctx.app_for(request, name)
     ctx.services.addons.get(name, kind)
-    ctx.services.backups.unset_schedule(name)
+    ctx.services.backups.unset_schedule(name, kind)
     return json_response({"removed": "schedule"})
 
 

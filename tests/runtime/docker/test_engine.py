@@ -7,6 +7,7 @@ from typing import Any
 
 import docker.errors
 import pytest
+import requests.exceptions
 
 from paas.errors import RuntimeUnavailable
 from paas.runtime.docker.engine import DockerEngine, EngineError, ImageMissing
@@ -27,6 +28,17 @@ def test_api_errors_become_engine_errors_with_the_cause() -> None:
     with pytest.raises(EngineError, match="cannot start container abc: driver failed") as e:
         engine(start=raising(cause)).start("abc")
     assert e.value.__cause__ is cause and isinstance(e.value, RuntimeUnavailable)
+
+
+def test_an_engine_that_stopped_answering_is_an_engine_error() -> None:
+    """While dockerd restarts, the SDK lets the transport's errors through: a loop that
+    waits for the engine (the router's restart follower) must see an EngineError."""
+    down = requests.exceptions.ConnectionError("connection refused")
+    with pytest.raises(EngineError, match="the engine does not answer"):
+        engine(start=raising(down)).start("abc")
+    gone = DockerEngine(SimpleNamespace(containers=SimpleNamespace(get=raising(down))))
+    with pytest.raises(EngineError, match="the engine does not answer"):
+        gone.ip("abc", "net")
 
 
 def test_a_missing_image_is_its_own_error() -> None:

@@ -64,7 +64,7 @@ class FakeKube:
             and wanted.items() <= o["metadata"].get("labels", {}).items()
         ]
 
-    def delete(self, api_version, kind, name, namespace=None):
+    def delete(self, api_version, kind, name, namespace=None, keep_dependents=False):
         self.calls.append(("delete", kind, name))
         self.objects.pop((kind, namespace, name), None)
 
