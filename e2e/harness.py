@@ -25,7 +25,7 @@ import docker.errors
 
 from paas.runtime.docker import firewall
 from paas.runtime.docker import labels as L
-from paas.runtime.docker.engine import DockerEngine
+from paas.runtime.docker.engine import DockerEngine, children_first
 from paas.settings import Settings, StackImages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,7 +191,7 @@ class Platform:
         for v in client.volumes.list(filters={"label": label}):  # add-on data
             with contextlib.suppress(docker.errors.NotFound):
                 v.remove(force=True)
-        for img in client.images.list(all=True, filters={"label": label}):
+        for img in children_first(client.images.list(all=True, filters={"label": label})):
             # an image may have gone already, with a child removed just before
             with contextlib.suppress(docker.errors.NotFound):
                 client.images.remove(img.id, force=True)
