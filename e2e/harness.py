@@ -185,7 +185,12 @@ class Platform:
         client = docker.from_env()
         label = f"paas.instance={self.instance}"
         for c in client.containers.list(all=True, filters={"label": label}):
-            c.remove(force=True)
+            try:
+                c.remove(force=True)
+            except docker.errors.APIError as e:
+                # gone, or being removed by the platform already (an install's)
+                if e.status_code not in (404, 409):
+                    raise
         for n in client.networks.list(filters={"label": label}):
             n.remove()
         for v in client.volumes.list(filters={"label": label}):  # add-on data

@@ -11,6 +11,7 @@ import contextlib
 import io
 import tarfile
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -165,10 +166,19 @@ class DepsImages:
                     changes=[f"CMD {_json(base_cmd or [])}"])
             except docker.errors.DockerException as e:
                 raise RuntimeUnavailable(f"cannot keep the dependency environment: {e}") from e
+            # Deleting a fresh venv's files takes seconds the app build need not wait
+            # for; the container is labelled, so one left by a stopped server is found
+            # and removed with the app.
+            threading.Thread(target=self._remove, args=(cid,), daemon=True).start()
+            cid = ""
             return str(committed["Id"])
         finally:
-            with contextlib.suppress(docker.errors.DockerException):
-                api.remove_container(cid, force=True)
+            if cid:
+                self._remove(cid)
+
+    def _remove(self, cid: str) -> None:
+        with contextlib.suppress(docker.errors.DockerException):
+            self.client.api.remove_container(cid, force=True)
 
     def _fill_uv(self, stack_image: str, inputs: D.Inputs, log: LogSink) -> None:
         log(f"-----> Installing uv {D.UV_VERSION} into the build cache (once per engine)")
