@@ -35,9 +35,10 @@ ADDED = ["django-cors-headers", "python-slugify", "pytz", "attrs", "tabulate",
          "humanize", "toolz", "more-itertools"]
 MAX_RUNS = len(ADDED)
 _BUILT = re.compile(r"Image built in ([0-9.]+)s")
+_DEPS = re.compile(r"Dependencies ready in ([0-9.]+)s")
 
 
-def _push_until(p: Platform, repo: Path, app: str, marker: str
+def _push_until(p: Platform, repo: Path, app: str, marker: str, show: bool = False
                 ) -> tuple[float, float, float | None]:
     """(push start -> router serves marker, push start -> push returned, build seconds)."""
     served = threading.Event()
@@ -60,13 +61,17 @@ def _push_until(p: Platform, repo: Path, app: str, marker: str
     t.start()
     r = p.git("push", "paas", "main", cwd=repo)
     returned = time.monotonic() - start
+    if show:
+        print(r.err, flush=True)
     if r.code != 0:
         raise SystemExit(f"push failed:\n{r.err[-3000:]}")
     served.wait(timeout=120)
     t.join(timeout=1)
     if not stamp:
         raise SystemExit(f"{app} never served {marker!r}")
-    built = _BUILT.search(r.err)
+    built, deps = _BUILT.search(r.err), _DEPS.search(r.err)
+    if deps and not show:
+        print(f"  dependencies ready in {deps.group(1)}s", flush=True)
     return stamp[0] - start, returned, float(built.group(1)) if built else None
 
 
@@ -79,6 +84,7 @@ def _set_page(repo: Path, marker: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--show", action="store_true", help="print each push's output")
     args = ap.parse_args()
     if not 1 <= args.runs <= MAX_RUNS:
         raise SystemExit(f"--runs must be between 1 and {MAX_RUNS}")
@@ -111,7 +117,7 @@ def main() -> None:
                 marker = f"v{i + 1}-{uuid.uuid4().hex[:8]}"
                 _set_page(repo, marker)
                 p.commit_all(repo, f"add {ADDED[i]}")
-                total, returned, build = _push_until(p, repo, app, marker)
+                total, returned, build = _push_until(p, repo, app, marker, args.show)
                 totals.append(total)
                 returns.append(returned)
                 if build is not None:

@@ -87,6 +87,7 @@ class DockerBuilder:
         tag = f"{repository}:git-{commit[:12]}"
         started = time.monotonic()
         base = self.deps.image_for(repository, self._labels(app), plan, stack, source, log)
+        log(f"-----> Dependencies ready in {time.monotonic() - started:.1f}s")
         # an anonymous file of ours: the context tar, sent as it is, never extracted here
         with tempfile.TemporaryFile(prefix="paas-context-") as context:
             write_context(context, source, self._platform_files(app, plan, base))
