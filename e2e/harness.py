@@ -26,7 +26,7 @@ import docker.errors
 
 from paas.runtime.docker import firewall
 from paas.runtime.docker import labels as L
-from paas.runtime.docker.engine import DockerEngine
+from paas.runtime.docker.engine import DockerEngine, children_first
 from paas.settings import Settings, StackImages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,13 +205,18 @@ class Platform:
         client = docker.from_env()
         label = f"paas.instance={self.instance}"
         for c in client.containers.list(all=True, filters={"label": label}):
-            c.remove(force=True)
+            try:
+                c.remove(force=True)
+            except docker.errors.APIError as e:
+                # gone, or being removed by the platform already (an install's)
+                if e.status_code not in (404, 409):
+                    raise
         for n in client.networks.list(filters={"label": label}):
             n.remove()
         for v in client.volumes.list(filters={"label": label}):  # add-on data
             with contextlib.suppress(docker.errors.NotFound):
                 v.remove(force=True)
-        for img in client.images.list(all=True, filters={"label": label}):
+        for img in children_first(client.images.list(all=True, filters={"label": label})):
             # an image may have gone already, with a child removed just before
             with contextlib.suppress(docker.errors.NotFound):
                 client.images.remove(img.id, force=True)

@@ -2,9 +2,9 @@
 
 The context reaches the Docker engine as one tar stream and only the engine unpacks it,
 inside its own sandbox: the tenant's files are never written to the host as files. The
-platform's files (Dockerfile, dependency manifests it generated, server configs, the pip
-CA bundle) are appended after the commit's members, so that whatever a crafted tree
-holds, a later member with the same name (the platform's) is the one the engine keeps.
+platform's files (Dockerfile, server configs) are appended after the commit's members,
+so that whatever a crafted tree holds, a later member with the same name (the
+platform's) is the one the engine keeps.
 """
 
 from __future__ import annotations
@@ -23,22 +23,15 @@ from paas.errors import BuildFailed
 
 def platform_files(
     plan: BuildPlan,
-    stack_image: str,
+    base_image: str,
     *,
-    ca_bundle: bytes | None,
     labels: Mapping[str, str],
 ) -> dict[str, bytes]:
-    """The files the platform adds to the context, by context path: a pure function."""
-    files = {
-        "Dockerfile": dockerfile.render(
-            plan, stack_image, with_ca=ca_bundle is not None, labels=labels
-        ).encode()
-    }
-    if ca_bundle is not None:
-        files[dockerfile.CA_FILE] = ca_bundle
-    for name, text in plan.dependencies.generated.items():
-        # render() above refused any name with a path in it
-        files[f"{dockerfile.DEPS_DIR}/{name}"] = text.encode()
+    """The files the platform adds to the context, by context path: a pure function.
+
+    No CA bundle and no dependency manifest: those reach only the install container
+    of the deps image (paas.builder.deps_image)."""
+    files = {"Dockerfile": dockerfile.render(plan, base_image, labels=labels).encode()}
     for image_path, text in plan.files.items():
         files[dockerfile.context_file_for(image_path)] = text.encode()
     return files

@@ -17,6 +17,7 @@ from paas.builder import dockerfile
 from paas.builder.build_stream import BuildStreamError, build_lines
 from paas.builder.buildpacks import Buildpacks, load, make_plan
 from paas.builder.context import platform_files, write_context
+from paas.builder.deps_image import DepsImages
 from paas.builder.plan import BuildPlan, stacks_from_settings
 from paas.builder.source import PushedCommit, SourceTree
 from paas.domain.release import Build
@@ -38,6 +39,7 @@ class DockerBuilder:
         self.client = client
         self.settings = settings
         self.packs = packs or load()
+        self.deps = DepsImages(client, settings)
 
     def plan(self, source: SourceTree) -> BuildPlan:
         stacks = stacks_from_settings(self.settings.stack, self._has_image)
@@ -58,14 +60,11 @@ class DockerBuilder:
             raise BuildFailed("the build plan names no stack")
         return plan.stack.image
 
-    def _platform_files(self, app: str, plan: BuildPlan) -> dict[str, bytes]:
-        ca = self.settings.build.ca_bundle
-        return platform_files(
-            plan,
-            self._stack_image(plan),
-            ca_bundle=ca.read_bytes() if ca is not None else None,
-            labels={"paas.instance": self.settings.instance, "paas.app": app},
-        )
+    def _platform_files(self, app: str, plan: BuildPlan, base_image: str) -> dict[str, bytes]:
+        return platform_files(plan, base_image, labels=self._labels(app))
+
+    def _labels(self, app: str) -> dict[str, str]:
+        return {"paas.instance": self.settings.instance, "paas.app": app}
 
     def _ensure_stack(self, image: str) -> None:
         try:
@@ -82,20 +81,16 @@ class DockerBuilder:
         plan = self.plan(source.source_tree())
         for line in plan.describe():
             log(f"-----> {line}")
-        self._ensure_stack(self._stack_image(plan))
-        tag = f"{image_repository(self.settings, app)}:git-{commit[:12]}"
-        build_args = {
-            k: v
-            for k, v in {
-                "PIP_INDEX_URL": self.settings.build.pip_index_url,
-                "PIP_EXTRA_INDEX_URL": self.settings.build.pip_extra_index_url,
-            }.items()
-            if v
-        }
+        stack = self._stack_image(plan)
+        self._ensure_stack(stack)
+        repository = image_repository(self.settings, app)
+        tag = f"{repository}:git-{commit[:12]}"
         started = time.monotonic()
+        base = self.deps.image_for(repository, self._labels(app), plan, stack, source, log)
+        log(f"-----> Dependencies ready in {time.monotonic() - started:.1f}s")
         # an anonymous file of ours: the context tar, sent as it is, never extracted here
         with tempfile.TemporaryFile(prefix="paas-context-") as context:
-            write_context(context, source, self._platform_files(app, plan))
+            write_context(context, source, self._platform_files(app, plan, base))
             log("-----> Building image")
             output: list[str] = []
             steps = _StepImages()
@@ -108,7 +103,6 @@ class DockerBuilder:
                     forcerm=True,
                     pull=False,
                     decode=True,
-                    buildargs=build_args,
                 )
                 for line in build_lines(stream):
                     output.append(line)

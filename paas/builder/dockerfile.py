@@ -1,16 +1,9 @@
-"""Render a build plan into a two-stage Dockerfile.
+"""Render a build plan into the app's Dockerfile, built FROM the app's deps image.
 
-The ``deps`` stage installs dependencies into a venv with the pip CA bundle and index
-URL available; the final stage copies only the venv and the source. So the CA bundle
-and index credentials never reach the app image, and a push that changes only code
-reuses the cached dependency layer (about a second to build).
-
-Dependencies install with uv, not pip. The engine's classic builder (docker.io 20.10)
-has no cache mounts, so a changed requirement reinstalls every package from the index;
-uv downloads them in parallel and installs in a fraction of pip's time (a Django app:
-see the README's figures). uv itself comes from the index once per stack, in a layer
-every app shares, and stays in the deps stage. pip remains the fallback for stacks
-without it: the stage only needs a venv with pip to start.
+The deps image holds the venv (see paas.builder.deps_install: it is installed in a
+container of the platform's, so the CA bundle, the index credentials and uv reach no
+layer); this Dockerfile adds only the platform's files and the source. A push that
+changes only code starts from the same deps image (about a second to build).
 
 Instructions are written from structured values: exec-form arguments are JSON arrays and
 ENV values are escaped, so no user-controlled string can add an instruction.
@@ -22,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 
-from paas.builder.plan import GENERATED_DIR, BuildPlan
+from paas.builder.plan import BuildPlan
 from paas.errors import InvalidInput
 
 VENV = "/opt/venv"
@@ -32,33 +25,9 @@ APP_UID = 10001
 #: Folder inside the build context holding the platform's files (never the user's).
 PAAS_DIR = "paas"
 SRC_DIR = "src"
-CA_FILE = f"{PAAS_DIR}/ca.pem"
-#: Folder inside the build context holding the dependency files a buildpack generated.
-DEPS_DIR = f"{PAAS_DIR}/deps"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#: Clears every setuid/setgid bit of the base image (su, mount, passwd...): the app runs
-#: with no-new-privileges anyway, but an image without them needs no such trust. Right
-#: after FROM, so the layer is shared by every app of a stack and cached.
-STRIP_SETUID = ["/bin/sh", "-c", "find / -xdev -perm /6000 -type f -exec chmod a-s {} + "
-                "|| true"]
-#: The uv release installs use: pinned, so a build never changes by itself.
-UV_VERSION = "0.13.9"
-#: Where uv is installed in the deps stage (never in the app image).
-UV_DIR = "/opt/uv"
-#: Runs ``uv pip install ARGS`` into the venv. A constant script: the arguments come as
-#: positional parameters, never as script text. The index build arguments become uv's
-#: flags only when set (uv reads no PIP_* variables).
-_UV_SCRIPT = (
-    'if [ -n "$PIP_EXTRA_INDEX_URL" ]; then set -- --extra-index-url "$PIP_EXTRA_INDEX_URL" "$@"; '
-    'fi; if [ -n "$PIP_INDEX_URL" ]; then set -- --index-url "$PIP_INDEX_URL" "$@"; fi; '
-    # uv writes a line in several pieces, and the engine streams every write as its own
-    # record (stderr in red): keep the output, then print it as one block on stdout.
-    f"{UV_DIR}/bin/uv pip install --python {VENV}/bin/python --no-cache "
-    '--link-mode=copy --compile-bytecode --no-progress --color never "$@" '
-    "> /tmp/uv.log 2>&1; status=$?; cat /tmp/uv.log; exit $status"
-)
 
 
 def _exec(args: Iterable[str]) -> str:
@@ -87,62 +56,16 @@ def _label_line(labels: Mapping[str, str]) -> str:
 
 def render(
     plan: BuildPlan,
-    stack_image: str,
+    base_image: str,
     *,
-    with_ca: bool,
     labels: Mapping[str, str] | None = None,
 ) -> str:
-    """The Dockerfile; ``labels`` go last in each stage so the pip layers stay shareable
-    between apps while every image, intermediate ones too, can be found and removed."""
-    deps = plan.dependencies
-    pip = [
-        f"{VENV}/bin/pip", "install", "--no-cache-dir", "--disable-pip-version-check",
-        "--progress-bar", "off",
-    ]
-    uv_script = _UV_SCRIPT
-    if with_ca:
-        pip += ["--cert", f"/tmp/build/{CA_FILE}"]
-        # uv reads the CA bundle from SSL_CERT_FILE
-        uv_script = f"export SSL_CERT_FILE=/tmp/build/{CA_FILE}; {uv_script}"
-
-    lines = [
-        f"FROM {stack_image} AS deps",
-        "ARG PIP_INDEX_URL",
-        "ARG PIP_EXTRA_INDEX_URL",
-    ]
-    if with_ca:
-        lines.append(f"COPY {_exec([CA_FILE, f'/tmp/build/{CA_FILE}'])}")
-    lines += [
-        # paas's own stacks ship a ready venv (ensurepip costs seconds); other base
-        # images (python:3.x-slim) get one made here. A constant script, no user input.
-        f"RUN {_exec(['/bin/sh', '-c', f'test -x {VENV}/bin/pip || python3 -m venv {VENV}'])}",
-        # Before any file of the app: one cached layer for every app on this stack.
-        f"RUN {_exec([*pip, '--target', UV_DIR, f'uv=={UV_VERSION}'])}",
-    ]
-    for name in sorted(deps.generated):
+    """The Dockerfile; ``base_image`` is the deps image (its id), ``labels`` go last."""
+    for name in plan.dependencies.generated:
         if not _NAME.fullmatch(name):
             raise InvalidInput(f"invalid generated file name {name!r}")
-        lines.append(f"COPY {_exec([f'{DEPS_DIR}/{name}', f'{GENERATED_DIR}/{name}'])}")
-    if deps.files is None:
-        lines.append(f"COPY {_exec([SRC_DIR + '/', '/tmp/build/src/'])}")
-    else:
-        for f in deps.files:
-            lines.append(f"COPY {_exec([f'{SRC_DIR}/{f}', f'/tmp/build/src/{f}'])}")
-    lines.append("WORKDIR /tmp/build/src")
-    installs = [list(a) for a in deps.pip_args] or [[]]
-    # Server packages go into the app's own (last) install, unpinned: one resolver run,
-    # and an app that pins its server keeps its pin.
-    installs[-1] += plan.packages
-    for args in installs:
-        if args:
-            lines.append(f"RUN {_exec(['/bin/sh', '-c', uv_script, 'uv-install', *args])}")
-    if labels:
-        lines.append(_label_line(labels))
-
-    lines += [
-        "",
-        f"FROM {stack_image}",
-        f"RUN {_exec(STRIP_SETUID)}",
+    lines = [
+        f"FROM {base_image}",
         _env_line(
             {
                 "PATH": f"{VENV}/bin:{_BASE_PATH}",
@@ -152,7 +75,6 @@ def render(
                 **dict(plan.env),
             }
         ),
-        f"COPY --from=deps {VENV} {VENV}",
     ]
     for image_path in sorted(plan.files):
         lines.append(f"COPY {_exec([context_file_for(image_path), image_path])}")

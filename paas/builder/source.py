@@ -148,14 +148,39 @@ class PushedCommit:
         except (git.exc.GitError, ValueError) as e:
             raise self._unreadable(e) from None
 
-    def archive(self, out: BinaryIO, prefix: str) -> None:
+    def archive(self, out: BinaryIO, prefix: str, paths: tuple[str, ...] | None = None
+                ) -> None:
         """Write the commit as a tar (``git archive``) to ``out``, each name under
-        ``prefix``. It is a stream for the build engine; nothing here unpacks it."""
+        ``prefix``; only ``paths`` when given. It is a stream for the build engine;
+        nothing here unpacks it."""
         try:
             with self._open() as repo:
-                repo.archive(out, treeish=self.sha, prefix=prefix, format="tar")
+                if paths is None:
+                    repo.archive(out, treeish=self.sha, prefix=prefix, format="tar")
+                elif paths:
+                    # GitPython ends the options with "--" before the commit; literal
+                    # pathspecs, so no name is read as a pattern
+                    repo.archive(out, treeish=self.sha, prefix=prefix, format="tar",
+                                 path=[f":(literal){p}" for p in paths])
         except (git.exc.GitError, ValueError) as e:
             raise self._unreadable(e) from None
+
+    def blob_ids(self, paths: tuple[str, ...]) -> dict[str, str]:
+        """Git's object id and mode of each path (missing ones left out): what a file
+        holds, without reading it, so equal files give equal ids in any commit."""
+        ids: dict[str, str] = {}
+        try:
+            with self._open() as repo:
+                tree = repo.commit(self.sha).tree
+                for path in paths:
+                    try:
+                        item = tree / path
+                    except KeyError:
+                        continue
+                    ids[path] = f"{item.mode:o} {item.hexsha}"
+        except (git.exc.GitError, ValueError) as e:
+            raise self._unreadable(e) from None
+        return ids
 
     def _unreadable(self, error: Exception) -> BuildFailed:
         # git's own message names the repository's path on the host: it stays in the

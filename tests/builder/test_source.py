@@ -178,7 +178,7 @@ def test_crafted_commit_writes_nothing_outside_on_the_platforms_source_path(
     # what a push goes through: detection, the plan, the context for the engine
     commit = PushedCommit(repo, sha)
     plan = make_plan(commit.source_tree(), load())
-    files = platform_files(plan, "stack:test", ca_bundle=b"ca", labels={"paas.app": "x"})
+    files = platform_files(plan, "stack:test", labels={"paas.app": "x"})
     with tempfile.TemporaryFile() as out:
         write_context(out, commit, files)
         with tarfile.open(fileobj=out, mode="r:") as tar:
@@ -202,17 +202,42 @@ def test_the_platforms_files_follow_the_commit_and_reach_the_context_intact(tmp_
     sha = commit_dir(repo)
     commit = PushedCommit(repo, sha)
     files = platform_files(make_plan(commit.source_tree(), load()), "stack:test",
-                           ca_bundle=None, labels={"paas.app": "x"})
+                           labels={"paas.app": "x"})
     out = io.BytesIO()
     write_context(out, commit, files)
     with tarfile.open(fileobj=out, mode="r:") as tar:
         names = tar.getnames()
         dockerfile = tar.extractfile("Dockerfile")
         assert dockerfile is not None
-        assert dockerfile.read().decode().startswith("FROM stack:test AS deps")
+        assert dockerfile.read().decode().startswith("FROM stack:test\n")
         assert tar.extractfile("src/app.py").read() == FLASK_APP["app.py"]
     assert names.index("src/Dockerfile") < names.index("Dockerfile")
     assert {"src/requirements.txt", "paas", "paas/files"} <= set(names)
+
+
+def test_only_the_named_paths_are_archived_and_equal_files_have_equal_ids(tmp_path):
+    """What the dependency install gets from a commit, and what decides its reuse."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name, data in FLASK_APP.items():
+        (repo / name).write_bytes(data)
+    (repo / "[a]*.txt").write_text("a pattern as a name\n")
+    first = PushedCommit(repo, commit_dir(repo))
+    out = io.BytesIO()
+    first.archive(out, prefix="build/src/", paths=("requirements.txt", "[a]*.txt"))
+    out.seek(0)
+    with tarfile.open(fileobj=out, mode="r:") as tar:
+        assert sorted(m.name for m in tar.getmembers() if m.isfile()) == [
+            "build/src/[a]*.txt", "build/src/requirements.txt"]
+    ids = first.blob_ids(("requirements.txt", "missing.txt"))
+    assert list(ids) == ["requirements.txt"]
+
+    (repo / "app.py").write_text("# code only\n")
+    second = PushedCommit(repo, commit_dir(repo))
+    assert second.blob_ids(("requirements.txt",)) == ids
+    (repo / "requirements.txt").write_text("flask\nrequests\n")
+    third = PushedCommit(repo, commit_dir(repo))
+    assert third.blob_ids(("requirements.txt",)) != ids
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 11, 13),

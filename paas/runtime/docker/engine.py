@@ -591,7 +591,7 @@ class DockerEngine:
     def remove_labelled(self, labels: Mapping[str, str]) -> None:
         filters = label_filters(labels)
         with contextlib.suppress(docker.errors.DockerException):
-            for img in self.client.images.list(all=True, filters=filters):
+            for img in children_first(self.client.images.list(all=True, filters=filters)):
                 with contextlib.suppress(docker.errors.APIError):
                     self.client.images.remove(img.id, force=True)
         with contextlib.suppress(docker.errors.DockerException):
@@ -780,3 +780,10 @@ def _frames(sock: socket.socket) -> Iterator[tuple[int, bytes]]:
         if payload is None:
             return
         yield stream, payload
+
+
+def children_first(images: list[docker.models.images.Image]) -> list[docker.models.images.Image]:
+    """Images ordered so that none comes before an image built on it (an app image
+    before its deps image): the engine refuses to remove an image with children."""
+    return sorted(images, reverse=True, key=lambda i: (
+        len((i.attrs.get("RootFS") or {}).get("Layers") or []), str(i.attrs.get("Created"))))

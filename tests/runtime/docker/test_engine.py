@@ -10,7 +10,7 @@ import pytest
 import requests.exceptions
 
 from paas.errors import RuntimeUnavailable
-from paas.runtime.docker.engine import DockerEngine, EngineError, ImageMissing
+from paas.runtime.docker.engine import DockerEngine, EngineError, ImageMissing, children_first
 
 
 def raising(e: Exception) -> Any:
@@ -70,3 +70,17 @@ def test_a_refused_join_is_an_engine_error() -> None:
     with pytest.raises(EngineError, match="cannot connect abc to n: no such network"):
         engine(connect_container_to_network=raising(
             _api_error(404, "no such network"))).connect("abc", "n")
+
+
+def test_images_are_removed_children_first() -> None:
+    """An app image is built on its deps image: the engine refuses to remove a parent."""
+    def image(name: str, layers: int, created: str) -> Any:
+        return SimpleNamespace(id=name, attrs={"RootFS": {"Layers": ["l"] * layers},
+                                               "Created": created})
+
+    deps = image("deps", 3, "2026-01-01T00:00:01Z")
+    deps2 = image("deps2", 4, "2026-01-01T00:00:03Z")
+    app = image("app", 5, "2026-01-01T00:00:02Z")
+    labelled = image("label-only", 5, "2026-01-01T00:00:04Z")
+    ordered = children_first([deps, app, labelled, deps2])
+    assert [i.id for i in ordered] == ["label-only", "app", "deps2", "deps"]
