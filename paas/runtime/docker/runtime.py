@@ -371,7 +371,10 @@ class DockerRuntime:
         if later or web:
             self._after_answer(app.name, later, web, log)
 
-    def settle(self, app: str, timeout: float | None = None) -> bool:
+    def settle(self, app: str) -> None:
+        self.settled(app)
+
+    def settled(self, app: str, timeout: float | None = None) -> bool:
         """Wait until the replicas an earlier rollout of ``app`` left to stop after it
         answered are gone; whether they are. Every convergence of the app does this
         first, so it never plans around a replica that is about to go."""
@@ -588,7 +591,10 @@ class DockerRuntime:
 
     def processes(self, app: str) -> list[ProcessInfo]:
         """Every replica; one that exited (and is restarting, or stopped) carries its
-        exit code and last log line, so ``paas ps`` says why it is not running."""
+        exit code and last log line, so ``paas ps`` says why it is not running. Right
+        after a push it waits (a moment: nothing routes to them) for the previous
+        release's replicas to be gone, so it lists what stays."""
+        self.settled(app, timeout=self.settings.stop_timeout + 5)
         out = []
         for c in self._containers(app):
             # The engine keeps the exit code only while the replica is down (a crash loop

@@ -343,9 +343,9 @@ def test_a_new_release_answers_before_its_predecessors_stop(tmp_path: Path) -> N
     assert p.routes()[-1] == sorted(new)  # the router already sends to v2 only
     assert "-----> v2 serves; 2 replica(s) of earlier releases stop in the background" \
         in p.log
-    assert not p.runtime.settle("shop", timeout=0.05)
+    assert not p.runtime.settled("shop", timeout=0.05)
     held.release.set()
-    assert p.runtime.settle("shop", timeout=5)
+    assert p.runtime.settled("shop", timeout=5)
     assert sorted(held.running("web")) == sorted(new)
 
 
