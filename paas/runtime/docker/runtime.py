@@ -402,7 +402,8 @@ class DockerRuntime:
             finally:
                 stopped.set()
             try:
-                self._report_crashes(web, log, time.monotonic())
+                # nobody waits for it: look less often, and leave the engine to others
+                self._report_crashes(web, log, time.monotonic(), every=0.5)
             except Exception as e:
                 _log.warning("watching the new web replicas of %s: %s", app, e)
 
@@ -524,12 +525,13 @@ class DockerRuntime:
         if errors:
             raise errors[0]
 
-    def _report_crashes(self, started: list[Container], log: LogSink, since: float
-                        ) -> None:
+    def _report_crashes(self, started: list[Container], log: LogSink, since: float,
+                        every: float = 0.1) -> None:
         """Watch replicas a rollout started until ``crash_watch`` seconds after
         ``since`` (their start) and say which ones exited, with their code and last log
         line: the engine restarts them forever, and without this a release that
-        crash-loops succeeds in silence. One that is gone (replaced) is not watched."""
+        crash-loops succeeds in silence. One that is gone (replaced) is not watched.
+        ``every``: seconds between two looks (an engine call per replica each time)."""
         if not started or self.crash_watch <= 0:
             return
         deadline = since + self.crash_watch
@@ -555,7 +557,7 @@ class DockerRuntime:
                     restarted[c.id] = now
             if len(crashed) + len(gone) >= len(started) or time.monotonic() >= deadline:
                 break
-            time.sleep(0.1)
+            time.sleep(every)
         for cid, c in restarted.items():
             crashed.setdefault(cid, c)
         for c in sorted(crashed.values(), key=lambda c: c.name):
