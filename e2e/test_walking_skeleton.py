@@ -8,7 +8,7 @@ import time
 
 import docker
 
-from e2e.harness import Platform, http_get
+from e2e.harness import Platform, eventually, http_get
 
 #: What pip or uv print when they install packages.
 INSTALLED = re.compile(r"Successfully installed|Installed \d+ packages? in")
@@ -79,11 +79,17 @@ def test_redeploy_switches_only_to_a_healthy_release_without_dropping_requests(
     assert failures == []
     assert "Hello from paas! release=v1" in seen
 
-    # exactly one web replica remains, of the new release
+    # the push answered once v2 served; v1's replica stops after it, in the background
+    assert "v2 serves; 1 replica(s) of earlier releases stop in the background" in pushed.err
     client = docker.from_env()
-    running = client.containers.list(filters={"label": [
-        f"paas.instance={platform.instance}", "paas.app=rolling", "paas.role=app"]})
-    assert [c.labels["paas.release"] for c in running] == ["2"]
+
+    def releases_running() -> list[str]:
+        running = client.containers.list(filters={"label": [
+            f"paas.instance={platform.instance}", "paas.app=rolling", "paas.role=app"]})
+        return [c.labels["paas.release"] for c in running]
+
+    # then exactly one web replica remains, of the new release
+    eventually(lambda: releases_running() == ["2"], timeout=60)
 
 
 def test_failed_build_and_crashing_release_leave_the_running_release_serving(

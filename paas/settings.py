@@ -95,6 +95,20 @@ def _env_int(name: str, default: int) -> int:
     return int(raw)
 
 
+#: Longest crash watch (``PAAS_CRASH_WATCH``): the push waits for it on apps with workers.
+MAX_CRASH_WATCH = 60
+
+
+def crash_watch_from_env() -> float:
+    """``PAAS_CRASH_WATCH``: seconds a rollout watches the replicas it started for a
+    crash loop (default 5; 0 turns the watch off)."""
+    seconds = _env_int("PAAS_CRASH_WATCH", 5)
+    if seconds > MAX_CRASH_WATCH:
+        raise InvalidInput(f"PAAS_CRASH_WATCH must be at most {MAX_CRASH_WATCH} seconds, "
+                           f"got {seconds}")
+    return float(seconds)
+
+
 def replica_bounds_from_env() -> ReplicaBounds:
     """``PAAS_MAX_REPLICAS_PER_TYPE`` (10), ``PAAS_MAX_REPLICAS_PER_APP`` (20),
     ``PAAS_MAX_REPLICAS_TOTAL`` (100, every app together), ``PAAS_MAX_PROCESS_TYPES`` (20)."""
@@ -338,6 +352,9 @@ class Settings:
     health_timeout: float = 60.0
     #: Seconds between SIGTERM and SIGKILL when a replica stops (gunicorn's graceful window).
     stop_timeout: int = 25
+    #: Seconds after their start the replicas of a rollout are watched for a crash loop:
+    #: workers before the push answers (it names them), web replicas after it.
+    crash_watch: float = field(default_factory=crash_watch_from_env)
     stack: StackImages = field(default_factory=StackImages)
     build: BuildSettings = field(default_factory=BuildSettings)
     database_url: str | None = field(default_factory=lambda: _env("PAAS_DATABASE_URL"))

@@ -50,6 +50,8 @@ class FakeRuntime:
     started: list[tuple[str, int, list[str], bool, int, int]] = field(default_factory=list)
     #: app -> replicas ``processes`` lists after the web one (a crash-looping worker).
     more_processes: dict[str, list[ProcessInfo]] = field(default_factory=dict)
+    #: Apps a use case waited for (``settle``), in order.
+    settled: list[str] = field(default_factory=list)
 
     def deploy(self, app: App, release: Release, formation: Mapping[str, int],
                log: LogSink) -> None:
@@ -64,6 +66,9 @@ class FakeRuntime:
     def restart(self, app: App, release: Release, formation: Mapping[str, int],
                 types: Iterable[str], log: LogSink) -> None:
         self.restarts.append(list(types))
+
+    def settle(self, app: str) -> None:
+        self.settled.append(app)
 
     def run_release_phase(self, app: App, release: Release, log: LogSink) -> None:
         self.release_phases.append(release.label)

@@ -66,6 +66,12 @@ class Runtime(Protocol):
         """
         ...
 
+    def settle(self, app: str) -> None:
+        """Return once the replicas a finished rollout of ``app`` left to remove after
+        it answered (the predecessors of a new release, which nothing routes to any
+        more) are gone: a use case that answers with the exact replica set calls it."""
+        ...
+
     def run_release_phase(self, app: App, release: Release, log: LogSink) -> None:
         """Run the build's release command once; raise DeployFailed when it fails.
 

@@ -69,6 +69,8 @@ class Deployer:
     def deploy_source(
         self, app_name: str, source: PushedCommit, commit: str, user: str, log: LogSink
     ) -> Release:
+        """Build and roll out a push. It answers as soon as the new release serves (the
+        push returns); the runtime removes the previous release's replicas after."""
         with self.locks.hold(app_name):
             app = self.store.get_app(app_name)
             previous = self.store.current_release(app_name)
@@ -92,11 +94,15 @@ class Deployer:
     ) -> Release:
         """A new release of existing parts (config change, rollback, add-on), rolled out.
 
-        Takes the app's deploy lock like a push does, so the two never interleave.
+        Takes the app's deploy lock like a push does, so the two never interleave. Unlike
+        a push, it answers once the previous release's replicas are gone too: a script
+        that runs ``paas config:set`` then ``paas ps`` sees exactly the new release.
         """
         with self.locks.hold(app_name):
             app = self.store.get_app(app_name)
-            return self._release(app, build, dict(config), description, user, log)
+            released = self._release(app, build, dict(config), description, user, log)
+            self.runtime.settle(app_name)
+            return released
 
     def release_from_current(
         self,
@@ -113,7 +119,9 @@ class Deployer:
         with self.locks.hold(app_name):
             app = self.store.get_app(app_name)
             build, config, description = change(self.store.current_release(app_name))
-            return self._release(app, build, dict(config), description, user, log)
+            released = self._release(app, build, dict(config), description, user, log)
+            self.runtime.settle(app_name)
+            return released
 
     def _release(
         self,

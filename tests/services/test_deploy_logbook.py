@@ -73,3 +73,17 @@ def test_failures_are_kept_with_their_reason(store, tmp_path):
         "build failed: no such package",
         "v2 failed: web process exited; the previous release keeps serving",
     ]
+
+
+def test_a_push_answers_before_its_predecessors_go_a_config_release_after(store, tmp_path):
+    """A push returns once the new release serves; an API release (config, rollback)
+    answers once the previous release's replicas are gone, so `paas ps` is exact."""
+    runtime = FakeRuntime()
+    deployer = Deployer(store, FakeBuilder(), runtime, AppLocks())
+    deployer.deploy_source("shop", tmp_path, "c" * 40, "admin", lambda _line: None)
+    assert runtime.settled == []
+    deployer.release("shop", BUILD, {"DATABASE_URL": "x"}, "Set A", "admin", lambda _line: None)
+    assert runtime.settled == ["shop"]
+    deployer.release_from_current("shop", lambda cur: (BUILD, {"DATABASE_URL": "y"}, "Set A"),
+                                  "admin", lambda _line: None)
+    assert runtime.settled == ["shop", "shop"]

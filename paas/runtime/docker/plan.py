@@ -11,6 +11,9 @@ zero-downtime rules are pinned by unit tests on values:
 - other process types (celery workers, beat) stop before their replacements start: a
   task is never run by two releases at once, and beat is a singleton;
 - a scale-down routes exactly the web replicas it keeps, then stops the others;
+- replicas of earlier releases that remain after the route switched stop ``later``: no
+  router worker sends to them any more, so the rollout may answer (the push returns)
+  while they finish; the next convergence of the app waits for them first;
 - every start comes before every stop of a web replica, so a failed start or health
   check leaves the running release serving (the executor then removes what the plan
   started and skips the remaining steps);
@@ -57,6 +60,9 @@ class Stop:
 
     ids: tuple[str, ...]
     why: str
+    #: After the rollout answered, in the background: only replicas the router no
+    #: longer sends to (earlier releases, after the route switched).
+    later: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,13 @@ def converge(
     keep = {i for ids in kept.values() for i in ids}
     steps.append(Route(tuple(kept[WEB])) if WEB in want else Unroute())
     already = {i for s in steps if isinstance(s, Stop) for i in s.ids}
-    surplus = tuple(r.id for r in current if r.id not in keep and r.id not in already)
-    if surplus:
-        steps.append(Stop(surplus, "replica(s) no longer needed"))
+    surplus = [r for r in current if r.id not in keep and r.id not in already]
+    # A scale-down or restart stops its surplus before it answers (``paas ps`` right
+    # after shows the new count); a new release's predecessors stop after it answered.
+    now = tuple(r.id for r in surplus if r.release == release)
+    if now:
+        steps.append(Stop(now, "replica(s) no longer needed"))
+    earlier = tuple(r.id for r in surplus if r.release != release)
+    if earlier:
+        steps.append(Stop(earlier, "replica(s) of earlier releases", later=True))
     return Plan(tuple(steps), release)

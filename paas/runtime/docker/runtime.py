@@ -13,6 +13,7 @@ after joining the network of each app it routes to).
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
 import threading
 import time
@@ -55,6 +56,8 @@ from paas.settings import Settings
 if TYPE_CHECKING:
     import docker
 
+_log = logging.getLogger(__name__)
+
 LOG_TAIL = 60
 #: Replicas started (and health-checked) at once: a scale to N never queues more work
 #: than this, whatever N is.
@@ -87,9 +90,6 @@ class StaticPublishing(Protocol):
 #: What a web replica at (ip, port) answers to the check, by the release's protocol.
 HealthProbe = Callable[[str, int, WebProtocol, HealthCheck], Answer]
 
-#: Seconds the replicas of other types (celery workers) a rollout started are watched:
-#: one that exits within them is crash-looping, and the push says so.
-CRASH_WATCH = 5.0
 #: Files that list a container's TCP sockets; read through an exec, from inside its
 #: network namespace, to tell "listens on a hard-coded port" from "never started".
 PROC_NET_TCP = ("cat", "/proc/net/tcp", "/proc/net/tcp6")
@@ -173,7 +173,7 @@ class DockerRuntime:
         probe: HealthProbe = answers,
         max_parallel: int = START_BATCH,
         tls: TlsSource | None = None,
-        crash_watch: float = CRASH_WATCH,
+        crash_watch: float | None = None,
     ) -> None:
         self.settings = settings
         self.instance = settings.instance
@@ -194,7 +194,12 @@ class DockerRuntime:
         self.static: StaticPublishing = static
         self.probe = probe
         self.max_parallel = max_parallel
-        self.crash_watch = crash_watch
+        #: Seconds the replicas a rollout started are watched for a crash loop, from
+        #: their start: workers before the rollout answers, web after it (see deploy).
+        self.crash_watch = settings.crash_watch if crash_watch is None else crash_watch
+        #: Per app: set once the replicas a rollout left to stop ``later`` are gone.
+        self._stopped: dict[str, threading.Event] = {}
+        self._stopped_lock = threading.Lock()
         self._live: dict[str, _Live] = {}
         self._router_lock = threading.Lock()
         #: The routes the router was last given: a replica the engine restarted may come
@@ -424,22 +429,73 @@ class DockerRuntime:
         build = release.build
         if build is None:
             raise DeployFailed(f"{release.label} of {app.name} has no build to run")
+        self.settle(app.name)
         self.ensure_network()
         network = self.networks.ensure(app.name)
         current = [_replica(c, network) for c in self._containers(app.name)]
         plan = converge(current, release.version, desired(formation, build.processes),
                         fresh=fresh, max_parallel=self.max_parallel)
-        started = self._execute(plan, app, release, build, log)
-        self._report_crashes([c for c in started if c.labels.get(L.PROCESS) != "web"], log)
+        started: dict[str, float] = {}
+        containers, later = self._execute(plan, app, release, build, log, started)
+        workers = [c for c in containers if c.labels.get(L.PROCESS) != "web"]
+        web = [c for c in containers if c.labels.get(L.PROCESS) == "web"]
+        # Workers have nothing to answer, so an exit is the only sign of a bad release:
+        # the push waits for their watch (from their start, so it overlaps the rest of
+        # the rollout) and names the ones that crash-loop.
+        self._report_crashes(workers, log, min((started[c.id] for c in workers),
+                                               default=0.0))
+        if later or web:
+            self._after_answer(app.name, later, web, log)
+
+    def settle(self, app: str) -> None:
+        self.settled(app)
+
+    def settled(self, app: str, timeout: float | None = None) -> bool:
+        """Wait until the replicas an earlier rollout of ``app`` left to stop after it
+        answered are gone; whether they are. Every convergence of the app does this
+        first, so it never plans around a replica that is about to go."""
+        with self._stopped_lock:
+            stopped = self._stopped.get(app)
+        return stopped is None or stopped.wait(timeout)
+
+    def _after_answer(self, app: str, later: Sequence[str], web: list[Container],
+                      log: LogSink) -> None:
+        """After the rollout answered: stop the replicas the router no longer sends to
+        (the predecessors of a new release), then watch the new web replicas for
+        ``crash_watch`` seconds. A web replica that crash-loops right after the switch
+        still serves nothing, so it is named in the app's log (``paas logs``: the log
+        sink keeps every line) and in ``paas ps``; the predecessors are gone either way,
+        as they were when the push waited for them."""
+        stopped = threading.Event()
+        with self._stopped_lock:
+            self._stopped[app] = stopped
+
+        def work() -> None:
+            try:
+                self._stop(later)
+            except Exception as e:  # the next convergence stops what is left
+                _log.warning("stopping replicas of earlier releases of %s: %s", app, e)
+            finally:
+                stopped.set()
+            try:
+                # nobody waits for it: look less often, and leave the engine to others
+                self._report_crashes(web, log, time.monotonic(), every=0.5)
+            except Exception as e:
+                _log.warning("watching the new web replicas of %s: %s", app, e)
+
+        threading.Thread(target=work, name=f"after-rollout-{app}", daemon=True).start()
 
     def _execute(self, plan: Plan, app: App, release: Release, build: Build,
-                 log: LogSink) -> list[Container]:
-        """Run the plan's steps in order; the replicas it started. Until the route
+                 log: LogSink, started_at: dict[str, float]
+                 ) -> tuple[list[Container], tuple[str, ...]]:
+        """Run the plan's steps in order; the replicas it started (``started_at``: when,
+        by id) and those it left to stop after the rollout answered. Until the route
         switched, any failure removes what the plan started and leaves the rest as it
         was; after it, the new release serves, and a failure only leaves surplus
         replicas for the next convergence."""
         started: list[Container] = []
         batch: list[Container] = []
+        later: list[str] = []
         switched = False
         leaving = frozenset(plan.stopped())
         try:
@@ -449,8 +505,13 @@ class DockerRuntime:
                         f"of {release.label}")
                     batch = self._start_batch(app, release, step.process_type, step.count,
                                               started, leaving)
+                    started_at.update((c.id, time.monotonic()) for c in batch)
                 elif isinstance(step, AwaitHealthy):
                     self._wait_healthy(batch, app, release, build)
+                elif isinstance(step, Stop) and step.later and switched:
+                    log(f"-----> {release.label} serves; {len(step.ids)} {step.why} "
+                        "stop in the background")
+                    later += step.ids
                 elif isinstance(step, Stop):
                     if switched:
                         log(f"-----> Stopping {len(step.ids)} {step.why}")
@@ -474,7 +535,7 @@ class DockerRuntime:
             if isinstance(e, EngineError):
                 raise DeployFailed(f"cannot deploy {release.label}: {e.message}") from e
             raise
-        return started
+        return started, tuple(later)
 
     def _check(self, release: Release, build: Build) -> HealthCheck:
         """The build's check with the config's overrides (``paas healthcheck:set``)."""
@@ -540,32 +601,39 @@ class DockerRuntime:
         if errors:
             raise errors[0]
 
-    def _report_crashes(self, started: list[Container], log: LogSink) -> None:
-        """Watch the non-web replicas a rollout started for ``crash_watch`` seconds and
-        say in the push which ones exited, with their code and last log line: the
-        engine restarts them forever, and without this the push succeeds in silence."""
+    def _report_crashes(self, started: list[Container], log: LogSink, since: float,
+                        every: float = 0.1) -> None:
+        """Watch replicas a rollout started until ``crash_watch`` seconds after
+        ``since`` (their start) and say which ones exited, with their code and last log
+        line: the engine restarts them forever, and without this a release that
+        crash-loops succeeds in silence. One that is gone (replaced) is not watched.
+        ``every``: seconds between two looks (an engine call per replica each time)."""
         if not started or self.crash_watch <= 0:
             return
-        deadline = time.monotonic() + self.crash_watch
+        deadline = since + self.crash_watch
         # Seen between two runs (exited or restarting): the engine keeps the exit code
         # only until the next start, so a replica seen running again after a restart is
         # kept apart, and reported without a code if it is never caught down.
         crashed: dict[str, Container] = {}
         restarted: dict[str, Container] = {}
+        gone: set[str] = set()
         while True:
             for c in started:
-                if c.id in crashed:
+                if c.id in crashed or c.id in gone:
                     continue
                 now = self.engine.inspect(c.id)
                 if now is None:
+                    crashed.pop(c.id, None)
+                    restarted.pop(c.id, None)
+                    gone.add(c.id)
                     continue
                 if now.state not in ("running", "created"):
                     crashed[c.id] = now
                 elif now.restarts > 0:
                     restarted[c.id] = now
-            if len(crashed) == len(started) or time.monotonic() >= deadline:
+            if len(crashed) + len(gone) >= len(started) or time.monotonic() >= deadline:
                 break
-            time.sleep(0.1)
+            time.sleep(every)
         for cid, c in restarted.items():
             crashed.setdefault(cid, c)
         for c in sorted(crashed.values(), key=lambda c: c.name):
@@ -601,7 +669,10 @@ class DockerRuntime:
 
     def processes(self, app: str) -> list[ProcessInfo]:
         """Every replica; one that exited (and is restarting, or stopped) carries its
-        exit code and last log line, so ``paas ps`` says why it is not running."""
+        exit code and last log line, so ``paas ps`` says why it is not running. Right
+        after a push it waits (a moment: nothing routes to them) for the previous
+        release's replicas to be gone, so it lists what stays."""
+        self.settled(app, timeout=self.settings.stop_timeout + 5)
         out = []
         for c in self._containers(app):
             # The engine keeps the exit code only while the replica is down (a crash loop
@@ -625,6 +696,7 @@ class DockerRuntime:
             return None
 
     def destroy(self, app: str) -> None:
+        self.settle(app)
         self._live.pop(app, None)
         self._apply_routes()
         self.static.prune(app, keep=None)

@@ -316,6 +316,10 @@ class KubernetesRuntime:
         for obj in state.stale(live, done, types, keep_releases):
             self._api.delete(obj["apiVersion"], obj["kind"], state.name_of(obj), self._ns(app))
 
+    def settle(self, app: str) -> None:
+        """The Deployment controller removes old pods itself: nothing is left to wait
+        for once ``deploy`` returned."""
+
     def restart(self, app: App, release: Release, formation: Mapping[str, int],
                 types: Iterable[str], log: LogSink) -> None:
         """Roll the Deployments of ``types`` by stamping their pod template, as

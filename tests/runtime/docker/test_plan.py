@@ -35,7 +35,7 @@ def test_new_release_healthy_before_route_and_route_before_old_web_stops() -> No
     plan = converge([r("a"), r("b")], 2, {"web": 2})
     assert plan.steps == (
         Start("web", 2), AwaitHealthy("web"), Route(()),
-        Stop(("a", "b"), "replica(s) no longer needed"),
+        Stop(("a", "b"), "replica(s) of earlier releases", later=True),
     )
 
 
@@ -48,7 +48,7 @@ def test_workers_and_beat_stop_before_their_replacements_start() -> None:
     # web goes first: a web that fails its health check touches no worker
     assert index(plan, AwaitHealthy("web")) < min(
         i for i, s in enumerate(plan.steps) if isinstance(s, Stop))
-    assert plan.steps[-1] == Stop(("w1",), "replica(s) no longer needed")
+    assert plan.steps[-1] == Stop(("w1",), "replica(s) of earlier releases", later=True)
 
 
 def test_every_start_and_health_check_comes_before_any_web_replica_stops() -> None:
@@ -102,7 +102,7 @@ def test_types_no_longer_wanted_stop_after_the_route_and_no_web_unroutes() -> No
     plan = converge([r("a"), r("k", "worker")], 2, {"worker": 1})
     assert plan.steps == (
         Stop(("k",), "replaced worker replica(s)"), Start("worker", 1), Unroute(),
-        Stop(("a",), "replica(s) no longer needed"),
+        Stop(("a",), "replica(s) of earlier releases", later=True),
     )
     assert not plan.routes
 
@@ -127,3 +127,20 @@ def test_a_huge_count_is_still_a_list_of_bounded_batches() -> None:
     assert batches("web", 0, 8) == []
     with pytest.raises(ValueError):
         batches("web", 1, 0)
+
+
+def test_a_new_release_answers_before_its_predecessors_stop_a_scale_down_after() -> None:
+    """Only what the router no longer sends to stops after the rollout answered: the
+    predecessors of a new release; a scale-down's surplus stops before it answers."""
+    current = [r("old", release=1), r("a", release=2), r("b", release=2),
+               r("gone", release=2, running=False)]
+    plan = converge(current, 2, {"web": 1})
+    assert plan.steps == (
+        Route(("a",)),
+        Stop(("b", "gone"), "replica(s) no longer needed"),
+        Stop(("old",), "replica(s) of earlier releases", later=True),
+    )
+    # nothing stops later that a worker of the router could still send to
+    for step in plan.steps:
+        if isinstance(step, Stop) and step.later:
+            assert index(plan, step) > index(plan, Route(("a",)))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,8 +31,9 @@ def release(version: int, build: Build = BUILD) -> Release:
 
 
 class Platform:
-    def __init__(self, home: Path, max_parallel: int = 8) -> None:
-        self.engine = FakeEngine()
+    def __init__(self, home: Path, max_parallel: int = 8,
+                 engine: FakeEngine | None = None) -> None:
+        self.engine = engine or FakeEngine()
         self.router = FakeRouter(self.engine)
         port: Engine = self.engine  # the fake is typed against the port
         self.runtime = DockerRuntime(
@@ -46,6 +50,7 @@ class Platform:
 
     def deploy(self, version: int, **formation: int) -> None:
         self.runtime.deploy(APP, release(version), formation, self.log.append)
+        self.runtime.settle("shop")
 
     def at(self, call: tuple[str, object]) -> int:
         return self.engine.calls.index(call)
@@ -53,6 +58,15 @@ class Platform:
     def routes(self) -> list[list[str]]:
         return [c[1]["shop"] for c in self.engine.calls  # type: ignore[index]
                 if c[0] == "route" and "shop" in c[1]]  # type: ignore[operator]
+
+
+def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def of(release: int, spec: Spec) -> bool:
@@ -350,3 +364,51 @@ def test_a_data_folder_outside_the_app_is_refused_before_anything_starts(p: Plat
     with pytest.raises(DeployFailed, match="a data folder must be a path below /app"):
         p.runtime.deploy(APP, release(1, bad), {"web": 1}, p.log.append)
     assert p.engine.all == {} and not p.engine.volumes
+
+
+# answering before the predecessors stop ------------------------------------------------
+class HeldStops(FakeEngine):
+    """Stops wait for ``release``: the rollout must not wait for them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def stop(self, cid: str, timeout: float) -> None:
+        assert self.release.wait(5), "a stop was never let through"
+        super().stop(cid, timeout)
+
+
+def test_a_new_release_answers_before_its_predecessors_stop(tmp_path: Path) -> None:
+    held = HeldStops()
+    p = Platform(tmp_path, engine=held)
+    held.release.set()
+    p.deploy(1, web=2)
+    old = held.running("web")
+    held.release.clear()
+    p.runtime.deploy(APP, release(2), {"web": 2}, p.log.append)  # returns: nothing stopped
+    new = [c for c in held.running("web") if c not in old]
+    assert len(new) == 2 and set(old) <= set(held.running("web"))
+    assert p.routes()[-1] == sorted(new)  # the router already sends to v2 only
+    assert "-----> v2 serves; 2 replica(s) of earlier releases stop in the background" \
+        in p.log
+    assert not p.runtime.settled("shop", timeout=0.05)
+    held.release.set()
+    assert p.runtime.settled("shop", timeout=5)
+    assert sorted(held.running("web")) == sorted(new)
+
+
+def test_a_scale_down_stops_its_surplus_before_it_answers(p: Platform) -> None:
+    p.deploy(1, web=3)
+    p.runtime.deploy(APP, release(1), {"web": 1}, p.log.append)
+    assert len(p.engine.running("web")) == 1  # no settle needed: `paas ps` sees 1
+
+
+def test_a_web_replica_crashing_after_the_switch_is_named_in_the_log(p: Platform) -> None:
+    p.runtime.crash_watch = 1.0
+    p.deploy(1, web=1)
+    web = p.engine.running("web")[0]
+    # it answered its check, then exits: the engine restarts it forever
+    p.engine.all[web] = replace(p.engine.all[web], state="restarting", exit_code=1)
+    assert eventually(lambda: any("web.1 is crash-looping: exited with code 1" in line
+                                  for line in p.log))
