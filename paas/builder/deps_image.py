@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import tarfile
 import tempfile
 import threading
@@ -20,6 +21,7 @@ import docker.errors
 
 from paas.builder import deps_install as D
 from paas.builder.build_stream import BuildStreamError, build_lines
+from paas.builder.dockerfile import install_error
 from paas.builder.plan import GENERATED_DIR, BuildPlan
 from paas.builder.source import PushedCommit
 from paas.errors import BuildFailed, RuntimeUnavailable
@@ -150,8 +152,6 @@ class DepsImages:
             if status == D.UV_MISSING:
                 raise _UvMissing
             if status != 0:
-                from paas.builder.dockerfile import install_error
-
                 cause = install_error(output) or f"the install exited with status {status}"
                 raise BuildFailed(f"build failed: {cause}")
             try:
@@ -218,8 +218,6 @@ class _UvMissing(Exception):
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value)
 
 
