@@ -1,4 +1,5 @@
-"""A blog app made by an application factory, its database in the instance folder."""
+"""A small blog made by an application factory, as Flask's tutorial lays one out: the
+SQLite file sits in the instance folder, and ``flask --app flaskr init-db`` makes it."""
 
 import os
 
@@ -7,33 +8,18 @@ from flask import Flask
 
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(
-        SECRET_KEY="dev",
-        DATABASE=os.path.join(app.instance_path, "flaskr.sqlite"),
-    )
-    if test_config is None:
-        # deployment settings, when the instance folder has them
-        app.config.from_pyfile("config.py", silent=True)
+    app.config["SECRET_KEY"] = "dev"
+    app.config["DATABASE"] = os.path.join(app.instance_path, "flaskr.sqlite")
+    if test_config:
+        app.config.update(test_config)
     else:
-        app.config.from_mapping(test_config)
-
+        app.config.from_pyfile("config.py", silent=True)  # a deployment's own settings
     os.makedirs(app.instance_path, exist_ok=True)
 
-    @app.route("/hello")
-    def hello():
-        return "Hello, World!"
+    from flaskr import auth, blog, db
 
-    from . import db
-
-    db.init_app(app)
-
-    from . import auth
-
+    db.register(app)
     app.register_blueprint(auth.bp)
-
-    from . import blog
-
     app.register_blueprint(blog.bp)
-    app.add_url_rule("/", endpoint="index")
-
+    app.add_url_rule("/", endpoint="index", view_func=blog.index)
     return app

@@ -1,77 +1,73 @@
-import functools
+"""Sign up, sign in and out; the signed-in user in ``g.user`` for every request."""
+
+import sqlite3
+from functools import wraps
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from flaskr.db import get_db
+from flaskr.db import connection
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def login_required(view):
-    @functools.wraps(view)
-    def wrapped_view(**kwargs):
-        if g.user is None:
-            return redirect(url_for("auth.login"))
-        return view(**kwargs)
-
-    return wrapped_view
-
-
 @bp.before_app_request
-def load_logged_in_user():
-    user_id = session.get("user_id")
-    g.user = None if user_id is None else (
-        get_db().execute("SELECT * FROM user WHERE id = ?", (user_id,)).fetchone()
-    )
+def current_user():
+    uid = session.get("uid")
+    g.user = None
+    if uid is not None:
+        g.user = connection().execute("SELECT id, username FROM user WHERE id = ?",
+                                      (uid,)).fetchone()
 
 
-@bp.route("/register", methods=("GET", "POST"))
+def signed_in(view):
+    @wraps(view)
+    def guarded(**kwargs):
+        return view(**kwargs) if g.user else redirect(url_for("auth.login"))
+    return guarded
+
+
+def _credentials():
+    name, secret = request.form.get("username", ""), request.form.get("password", "")
+    return (name, secret) if name and secret else None
+
+
+@bp.route("/register", methods=["GET", "POST"])
 def register():
-    if request.method == "POST":
-        username = request.form["username"]
-        password = request.form["password"]
-        db = get_db()
-        error = None
-        if not username:
-            error = "Username is required."
-        elif not password:
-            error = "Password is required."
-        if error is None:
-            try:
-                db.execute(
-                    "INSERT INTO user (username, password) VALUES (?, ?)",
-                    (username, generate_password_hash(password)),
-                )
-                db.commit()
-            except db.IntegrityError:
-                error = f"User {username} is already registered."
-            else:
-                return redirect(url_for("auth.login"))
-        flash(error)
-    return render_template("auth/register.html")
+    if request.method == "GET":
+        return render_template("auth/register.html")
+    given = _credentials()
+    if given is None:
+        flash("Both a name and a password, please.")
+        return render_template("auth/register.html")
+    conn = connection()
+    try:
+        with conn:
+            conn.execute("INSERT INTO user (username, password) VALUES (?, ?)",
+                         (given[0], generate_password_hash(given[1])))
+    except sqlite3.IntegrityError:
+        flash(f"The name {given[0]} is taken.")
+        return render_template("auth/register.html")
+    return redirect(url_for("auth.login"))
 
 
-@bp.route("/login", methods=("GET", "POST"))
+@bp.route("/login", methods=["GET", "POST"])
 def login():
-    if request.method == "POST":
-        username = request.form["username"]
-        password = request.form["password"]
-        user = get_db().execute(
-            "SELECT * FROM user WHERE username = ?", (username,)
-        ).fetchone()
-        error = None
-        if user is None or not check_password_hash(user["password"], password):
-            error = "Incorrect username or password."
-        if error is None:
-            session.clear()
-            session["user_id"] = user["id"]
-            return redirect(url_for("index"))
-        flash(error)
-    return render_template("auth/login.html")
+    if request.method == "GET":
+        return render_template("auth/login.html")
+    given = _credentials() or ("", "")
+    row = connection().execute("SELECT id, password FROM user WHERE username = ?",
+                               (given[0],)).fetchone()
+    if row is None or not check_password_hash(row["password"], given[1]):
+        flash("No such name and password.")
+        return render_template("auth/login.html")
+    session.clear()
+    session["uid"] = row["id"]
+    return redirect(url_for("index"))
 
 
 @bp.route("/logout")
 def logout():
     session.clear()
     return redirect(url_for("index"))
+

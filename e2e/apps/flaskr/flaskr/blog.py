@@ -1,78 +1,66 @@
+"""The posts: everyone reads them, their authors write and change them."""
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from flaskr.auth import login_required
-from flaskr.db import get_db
+from flaskr.auth import signed_in
+from flaskr.db import connection
 
 bp = Blueprint("blog", __name__)
 
+_POSTS = ("SELECT post.id, title, body, created, author_id, username "
+          "FROM post JOIN user ON user.id = post.author_id")
 
-@bp.route("/")
+
 def index():
-    posts = get_db().execute(
-        "SELECT p.id, title, body, created, author_id, username"
-        " FROM post p JOIN user u ON p.author_id = u.id"
-        " ORDER BY created DESC"
-    ).fetchall()
+    posts = connection().execute(_POSTS + " ORDER BY created DESC, post.id DESC").fetchall()
     return render_template("blog/index.html", posts=posts)
 
 
-def get_post(id, check_author=True):
-    post = get_db().execute(
-        "SELECT p.id, title, body, created, author_id, username"
-        " FROM post p JOIN user u ON p.author_id = u.id"
-        " WHERE p.id = ?",
-        (id,),
-    ).fetchone()
+def _own_post(post_id):
+    post = connection().execute(_POSTS + " WHERE post.id = ?", (post_id,)).fetchone()
     if post is None:
-        abort(404, f"Post id {id} doesn't exist.")
-    if check_author and post["author_id"] != g.user["id"]:
+        abort(404)
+    if post["author_id"] != g.user["id"]:
         abort(403)
     return post
 
 
-def _form():
-    title = request.form["title"]
+def _fields():
+    title = request.form.get("title", "").strip()
     if not title:
-        flash("Title is required.")
+        flash("A post needs a title.")
         return None
-    return title, request.form["body"]
+    return title, request.form.get("body", "")
 
 
-@bp.route("/create", methods=("GET", "POST"))
-@login_required
+@bp.route("/create", methods=["GET", "POST"])
+@signed_in
 def create():
-    if request.method == "POST":
-        form = _form()
-        if form is not None:
-            db = get_db()
-            db.execute(
-                "INSERT INTO post (title, body, author_id) VALUES (?, ?, ?)",
-                (*form, g.user["id"]),
-            )
-            db.commit()
-            return redirect(url_for("blog.index"))
-    return render_template("blog/create.html")
+    fields = _fields() if request.method == "POST" else None
+    if fields is None:
+        return render_template("blog/create.html")
+    with connection() as conn:
+        conn.execute("INSERT INTO post (title, body, author_id) VALUES (?, ?, ?)",
+                     (*fields, g.user["id"]))
+    return redirect(url_for("index"))
 
 
-@bp.route("/<int:id>/update", methods=("GET", "POST"))
-@login_required
-def update(id):
-    post = get_post(id)
-    if request.method == "POST":
-        form = _form()
-        if form is not None:
-            db = get_db()
-            db.execute("UPDATE post SET title = ?, body = ? WHERE id = ?", (*form, id))
-            db.commit()
-            return redirect(url_for("blog.index"))
-    return render_template("blog/update.html", post=post)
+@bp.route("/<int:post_id>/update", methods=["GET", "POST"])
+@signed_in
+def update(post_id):
+    post = _own_post(post_id)
+    fields = _fields() if request.method == "POST" else None
+    if fields is None:
+        return render_template("blog/update.html", post=post)
+    with connection() as conn:
+        conn.execute("UPDATE post SET title = ?, body = ? WHERE id = ?", (*fields, post_id))
+    return redirect(url_for("index"))
 
 
-@bp.route("/<int:id>/delete", methods=("POST",))
-@login_required
-def delete(id):
-    get_post(id)
-    db = get_db()
-    db.execute("DELETE FROM post WHERE id = ?", (id,))
-    db.commit()
-    return redirect(url_for("blog.index"))
+@bp.route("/<int:post_id>/delete", methods=["POST"])
+@signed_in
+def delete(post_id):
+    _own_post(post_id)
+    with connection() as conn:
+        conn.execute("DELETE FROM post WHERE id = ?", (post_id,))
+    return redirect(url_for("index"))
