@@ -82,14 +82,14 @@ class ConsoleSession(DockerOneOff):
 class DockerAddons:
     def __init__(self, client: docker.DockerClient | None, settings: Settings,
                  ready_timeout: float = 30.0, *, engine: Engine | None = None,
-                 streams: ExecStreams | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        found = engine or (DockerEngine(client) if client is not None else None)
+        #: The streaming side (backups, consoles), only on a real engine.
+        real = DockerEngine(client) if client is not None else None
+        found = engine or real
         if found is None:
             raise ValueError("DockerAddons needs a docker client or an engine")
         self.engine: Engine = found
-        self.streams: ExecStreams | None = streams or (
-            found if isinstance(found, DockerEngine) else None)
+        self.streams: ExecStreams | None = real if engine is None else None
         self.settings = settings
         self.instance = settings.instance
         self.networks = AppNetworks(self.engine, settings)

@@ -642,7 +642,7 @@ class DockerEngine:
     def create_attached(self, image: str, command: Sequence[str], name: str, hostname: str,
                         environment: Mapping[str, str], labels: Mapping[str, str],
                         network: str, tty: bool,
-                        confinement: Confinement = Confinement(),
+                        confinement: Confinement,
                         volumes: Mapping[str, tuple[str, str]] | None = None) -> str:
         """Create a container with stdin open and ``StdinOnce`` set: EOF on the attach
         stream then closes the command's stdin (``echo hi | paas run -- cat`` ends)."""
@@ -758,10 +758,12 @@ class DockerEngine:
 
 _CHUNK = 1024 * 1024
 _STDERR_KEPT = 64 * 1024
-_FRAME = struct.Struct(">BxxxL")
+#: The header of each frame of the engine's multiplexed output: stream, then size.
+FRAME = struct.Struct(">BxxxL")
 
 
-def _read_exactly(sock: socket.socket, n: int) -> bytes | None:
+def read_exactly(sock: socket.socket, n: int) -> bytes | None:
+    """``n`` bytes from the socket; None when it ends first."""
     parts, left = [], n
     while left:
         chunk = sock.recv(min(left, _CHUNK))
@@ -774,9 +776,9 @@ def _read_exactly(sock: socket.socket, n: int) -> bytes | None:
 
 def _frames(sock: socket.socket) -> Iterator[tuple[int, bytes]]:
     """(stream, bytes) of the engine's multiplexed output until it ends."""
-    while (header := _read_exactly(sock, _FRAME.size)) is not None:
-        stream, size = _FRAME.unpack(header)
-        payload = _read_exactly(sock, size) if size else b""
+    while (header := read_exactly(sock, FRAME.size)) is not None:
+        stream, size = FRAME.unpack(header)
+        payload = read_exactly(sock, size) if size else b""
         if payload is None:
             return
         yield stream, payload

@@ -22,7 +22,7 @@ POLL = 0.05
 def _error(e: Exception) -> str:
     if isinstance(e, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(e, TimeoutError | socket.timeout):
+    if isinstance(e, TimeoutError):  # socket.timeout is an alias of it
         return "timed out"
     return str(e) or type(e).__name__
 

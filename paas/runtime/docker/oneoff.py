@@ -1,9 +1,10 @@
 """``paas run``: a one-off container of the current release, attached like ``docker run -i``.
 
-The container gets the release's image and config on the platform network (so it reaches
-add-ons), labelled ``role=run`` so a platform restart removes what a lost session left.
-It is attached before it starts, so not a byte of output is missed, and removed however
-the session ends.
+The container gets the release's image and config on the app's own network (so it
+reaches the app's add-ons and nothing of other apps), confined like a replica, labelled
+``role=run`` so a platform restart removes what a lost session left. It is attached
+before it starts, so not a byte of output is missed, and removed however the session
+ends.
 """
 
 from __future__ import annotations
@@ -11,32 +12,27 @@ from __future__ import annotations
 import contextlib
 import secrets
 import socket
-import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from paas.errors import DeployFailed, NotFound
 from paas.runtime.docker import labels as L
-from paas.runtime.docker.engine import Confinement, DockerEngine, EngineError, ImageMissing
+from paas.runtime.docker.engine import (
+    FRAME,
+    Confinement,
+    DockerEngine,
+    EngineError,
+    ImageMissing,
+    read_exactly,
+)
 from paas.runtime.port import STDOUT
 
-_HEADER = struct.Struct(">BxxxL")
 _CHUNK = 64 * 1024
 
 
 def command_argv(command: Sequence[str]) -> list[str]:
     """One argument is a shell line (like a Procfile entry); several are run as they are."""
     return ["/bin/sh", "-c", command[0]] if len(command) == 1 else list(command)
-
-
-def _read_exactly(sock: socket.socket, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            return b""
-        data += chunk
-    return data
 
 
 class DockerOneOff:
@@ -71,12 +67,12 @@ class DockerOneOff:
                 data = self.sock.recv(_CHUNK)
                 return (STDOUT, data) if data else None
             while True:
-                header = _read_exactly(self.sock, _HEADER.size)
-                if not header:
+                header = read_exactly(self.sock, FRAME.size)
+                if header is None:
                     return None
-                stream, size = _HEADER.unpack(header)
-                payload = _read_exactly(self.sock, size) if size else b""
-                if size and not payload:
+                stream, size = FRAME.unpack(header)
+                payload = read_exactly(self.sock, size) if size else b""
+                if payload is None:
                     return None
                 if payload:
                     return stream, payload

@@ -69,8 +69,6 @@ RESTART_WATCH_RETRY = 1.0
 T = TypeVar("T")
 
 
-
-
 class Routing(Protocol):
     """The router: sends each app's hosts to its upstreams; ``apply`` returns once no
     router worker can still send a request anywhere else. ``networks`` are the app
@@ -100,7 +98,6 @@ def answers(ip: str, port: int, protocol: WebProtocol, check: HealthCheck) -> An
     if protocol is WebProtocol.UWSGI:
         return accepts_tcp(ip, port)
     return answers_http(ip, port, check.path)
-
 
 
 def last_line(log: str) -> str:
@@ -390,9 +387,16 @@ class DockerRuntime:
                 break
             self._refresh_routes()
             with contextlib.suppress(Exception):  # close() ends the stream with an error
-                for _event in current[0]:
-                    self._refresh_routes()
+                for event in current[0]:
+                    # a replica no route names (a new one still being checked, another
+                    # app's) cannot make the applied routes wrong: no engine calls
+                    actor = event.get("Actor") or {}
+                    if self._routed(str(event.get("id") or actor.get("ID") or "")):
+                        self._refresh_routes()
             stop.wait(RESTART_WATCH_RETRY)
+
+    def _routed(self, cid: str) -> bool:
+        return any(cid in live.members for live in self._live.values())
 
     def _refresh_routes(self) -> None:
         """Reload the router if a routed replica's address changed; a failure waits
@@ -562,7 +566,7 @@ class DockerRuntime:
         serving = f"v{live.release}" if live is not None else None
 
         def one(c: Container) -> None:
-            ip = self.engine.ip(c.id, self.networks.name(c.labels.get(L.APP, ""))) or ""
+            ip = self.engine.ip(c.id, self.networks.name(app.name)) or ""
             last: list[Answer] = []
             ended: list[Container] = []
 
