@@ -12,7 +12,7 @@ from typing import BinaryIO
 from paas.domain.addons import Addon, AddonKind, kind_of
 from paas.domain.app import App
 from paas.errors import InvalidInput, RuntimeUnavailable
-from paas.runtime.kubernetes import addons, manifests, state
+from paas.runtime.kubernetes import addons, policies, state
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes.api import KubeApi
 from paas.runtime.kubernetes.settings import KubernetesSettings
@@ -26,11 +26,6 @@ KINDS = (
     ("v1", "Secret"),
     ("v1", "PersistentVolumeClaim"),
 )
-
-
-def is_addon(obj: lb.Manifest) -> bool:
-    """True for the objects of an add-on (their process type is ``addon-KIND``)."""
-    return (state.label(obj, lb.PROCESS_TYPE) or "").startswith(addons.addon_type(""))
 
 
 class KubernetesAddons:
@@ -52,11 +47,13 @@ class KubernetesAddons:
         """Apply the add-on's objects (idempotent: same password, same claim) and wait
         until its pod is ready; the in-cluster host name apps reach it by."""
         kind = kind_of(addon)
-        self._api.apply(manifests.namespace(App(addon.app, addon.created_at), self._settings))
+        for obj in policies.isolated_namespace(App(addon.app, addon.created_at),
+                                               self._settings):
+            self._api.apply(obj)
         for obj in addons.addon_objects(addon, self._image(kind), self._settings):
             self._api.apply(obj)
         self._wait_ready(addon)
-        return addons.host(addon, self._settings)
+        return addons.host(addon.app, addon.kind, self._settings)
 
     def _wait_ready(self, addon: Addon) -> None:
         ns = lb.namespace(addon.app, self._settings)
@@ -73,7 +70,7 @@ class KubernetesAddons:
             f"{addon.kind} add-on of {addon.app} was not ready after {timeout}s")
 
     def hostname(self, app: str, kind: str) -> str:
-        return f"{kind}.{lb.namespace(app, self._settings)}.svc"
+        return addons.host(app, kind, self._settings)
 
     def address(self, app: str, kind: str) -> str | None:
         """The Service name: the platform reaches it when it runs in the cluster."""
@@ -87,7 +84,7 @@ class KubernetesAddons:
         ns = lb.namespace(app, self._settings)
         for api_version, k in KINDS:
             for obj in self._api.list(api_version, k, ns, self._selector(app, kind)):
-                if is_addon(obj):
+                if state.is_addon(obj):
                     self._api.delete(api_version, k, state.name_of(obj), ns)
 
     # Backups run as Jobs beside the app (``paas.runtime.kubernetes.backups``), never

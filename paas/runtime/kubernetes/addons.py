@@ -26,6 +26,7 @@ from paas.domain.backups import SCHEDULED, Schedule, validate_id, validate_keep
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes.labels import Manifest
 from paas.runtime.kubernetes.settings import KubernetesSettings
+from paas.runtime.kubernetes.state import ADDON_TYPE_PREFIX
 
 PASSWORD_KEY = "password"  # noqa: S105 - the key name in the Secret
 BACKUPS_MOUNT = "/backups"
@@ -33,11 +34,11 @@ BACKUPS_MOUNT = "/backups"
 
 def addon_type(kind: str) -> str:
     """The process-type label of an add-on's pods (``addon-postgres``)."""
-    return f"addon-{kind}"
+    return f"{ADDON_TYPE_PREFIX}{kind}"
 
 
 def secret_name(kind: str) -> str:
-    return f"addon-{kind}"
+    return f"{ADDON_TYPE_PREFIX}{kind}"
 
 
 #: The claim of an app's backups, and the process type of what it belongs to: not the
@@ -108,9 +109,9 @@ def addon_service(addon: Addon, settings: KubernetesSettings) -> Manifest:
     }
 
 
-def host(addon: Addon, settings: KubernetesSettings) -> str:
+def host(app: str, kind: str, settings: KubernetesSettings) -> str:
     """Where app pods reach the add-on: its Service, fully qualified."""
-    return f"{addon.kind}.{_namespace(addon, settings)}.svc"
+    return f"{kind}.{lb.namespace(app, settings)}.svc"
 
 
 def _security(kind: AddonKind) -> tuple[Manifest, Manifest]:
@@ -214,7 +215,7 @@ def _remote(argv: tuple[str, ...], addon: Addon, settings: KubernetesSettings
     """The kind's command aimed at the Service instead of the container's loopback."""
     out = list(argv)
     if "127.0.0.1" in out:
-        out[out.index("127.0.0.1")] = host(addon, settings)
+        out[out.index("127.0.0.1")] = host(addon.app, addon.kind, settings)
     return out
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from paas.domain.app import App
 from paas.runtime.kubernetes import labels as lb
 from paas.runtime.kubernetes.labels import Manifest
+from paas.runtime.kubernetes.manifests import namespace
 from paas.runtime.kubernetes.settings import KubernetesSettings
 
 METADATA_V4 = "169.254.0.0/16"
@@ -38,6 +39,13 @@ def _policy(app: App, settings: KubernetesSettings, name: str, spec: Manifest) -
         "metadata": lb.metadata(name, lb.namespace(app.name, settings), lb.labels(app.name)),
         "spec": spec,
     }
+
+
+def isolated_namespace(app: App, settings: KubernetesSettings) -> list[Manifest]:
+    """The app's namespace and its policies, in the order to apply them: whatever runs
+    there first (a release phase, or an add-on made before the first deploy) is already
+    held by them."""
+    return [namespace(app, settings), *network_policies(app, settings)]
 
 
 def network_policies(app: App, settings: KubernetesSettings) -> list[Manifest]:

@@ -133,9 +133,8 @@ class KubernetesRuntime:
         return []
 
     def _ensure(self, app: App, release: Release) -> None:
-        self._api.apply(manifests.namespace(app, self._settings))
-        for policy in policies.network_policies(app, self._settings):
-            self._api.apply(policy)
+        for obj in policies.isolated_namespace(app, self._settings):
+            self._api.apply(obj)
         self._api.apply(manifests.config_secret(app, release, self._settings))
 
     def _autoscaled(self, app: str) -> set[str]:
@@ -414,7 +413,7 @@ class KubernetesRuntime:
         for pod in self._list(app, [("v1", "Pod")]):
             process_type = state.label(pod, lb.PROCESS_TYPE)
             if (not process_type or process_type in (lb.RELEASE_TYPE, lb.RUN_TYPE)
-                    or process_type.startswith(state.ADDON_TYPE_PREFIX)):
+                    or state.is_addon(pod)):
                 continue
             out.append(
                 ProcessInfo(
@@ -432,6 +431,8 @@ class KubernetesRuntime:
         extra = f"{lb.PROCESS_TYPE}={process_type}" if process_type else ""
         stamped: list[tuple[str, str]] = []
         for pod in self._list(app, [("v1", "Pod")], extra):
+            if state.is_addon(pod):  # a database's or a backup's pod: no app container
+                continue
             name = state.name_of(pod)
             try:
                 text = self._api.pod_log(

@@ -35,6 +35,12 @@ PRUNE_KINDS = (
 )
 #: Process type label prefix of add-on objects (``paas.runtime.kubernetes.addons``).
 ADDON_TYPE_PREFIX = "addon-"
+
+
+def is_addon(obj: Manifest) -> bool:
+    """An add-on's object (process type ``addon-KIND``): its provider's, not a release's;
+    its pods run no app container."""
+    return (label(obj, lb.PROCESS_TYPE) or "").startswith(ADDON_TYPE_PREFIX)
 _SERVER_ANNOTATIONS = (
     "deployment.kubernetes.io/revision",
     "kubectl.kubernetes.io/last-applied-configuration",
@@ -196,7 +202,7 @@ def stale(
     # Add-on objects (process type ``addon-KIND``) belong to their provider, not to
     # a release: a deploy never prunes them.
     objects = [o for o in live if not _get(o, "metadata", "ownerReferences")
-               and not (label(o, lb.PROCESS_TYPE) or "").startswith(ADDON_TYPE_PREFIX)]
+               and not is_addon(o)]
     scaled = [
         o
         for o in objects

@@ -38,6 +38,17 @@ def test_provider_applies_waits_and_returns_the_service_host():
     assert provider(fake).address("shop", "redis") == host
 
 
+def test_an_add_on_made_before_the_first_deploy_is_already_held_by_the_app_policies():
+    """The tenant controls what runs in its database: it must not reach the metadata
+    address in the window before the app's first deploy applies the policies."""
+    fake = FakeKube()
+    provider(fake).ensure(ADDON)
+    applied = fake.applied()
+    first_addon_pod = applied.index("StatefulSet/redis")
+    for policy in ("NetworkPolicy/default-deny-ingress", "NetworkPolicy/deny-metadata-egress"):
+        assert applied.index(policy) < first_addon_pod
+
+
 def test_a_deploy_never_prunes_add_on_objects():
     fake = FakeKube()
     provider(fake).ensure(ADDON)
@@ -57,7 +68,11 @@ def test_remove_takes_the_objects_and_the_volume_claims():
         "labels": fake.objects[("StatefulSet", "paas-shop", "redis")]["metadata"]["labels"]}}
     fake.add(claim)
     p.remove("shop")
-    left = [k for k in fake.objects if k[0] != "Namespace"]
+    # the namespace and its policies are the app's (they hold it before any deploy)
+    app_policies = {"default-deny-ingress", "allow-web-from-ingress", "allow-same-app",
+                    "deny-metadata-egress"}
+    left = [k for k in fake.objects if k[0] != "Namespace"
+            and not (k[0] == "NetworkPolicy" and k[2] in app_policies)]
     assert left == []
     assert p.address("shop", "redis") is None
     assert state.ADDON_TYPE_PREFIX == "addon-"

@@ -312,6 +312,16 @@ def test_logs_merge_pods_in_time_order():
     assert runtime(fake).logs("shop", "worker") == ["2025-01-01T10:00:02Z worker-1: task ok"]
 
 
+def test_logs_leave_out_add_on_pods_which_run_no_app_container():
+    fake = FakeKube()
+    add_pod(fake, "web-1", "web", 1)
+    add_pod(fake, "postgres-0", "addon-postgres", 1)
+    fake.logs["web-1"] = "2025-01-01T10:00:01Z GET /"
+    # the cluster answers an error for its (absent) app container; never asked for it
+    fake.logs["postgres-0"] = "2025-01-01T10:00:00Z not an app line"
+    assert runtime(fake).logs("shop") == ["2025-01-01T10:00:01Z web-1: GET /"]
+
+
 @pytest.mark.parametrize("failing, code", [((), 0), (("Pod",), 3)])
 def test_run_returns_the_exit_code_shows_output_and_removes_the_pod(failing, code):
     fake, lines = FakeKube(failing=failing), list[str]()
