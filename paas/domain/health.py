@@ -65,11 +65,15 @@ def _path(value: object, where: str) -> str:
 
 
 def _status(value: object, where: str) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    # ASCII digits only, at most three: str.isdigit() also passes "²" and digit runs
+    # longer than int() converts, which would escape as a ValueError
+    if isinstance(value, str) and (digits := value.strip()).isascii() \
+            and digits.isdigit() and len(digits) <= 3:
+        value = int(digits)
     if isinstance(value, bool) or not isinstance(value, int) or not 100 <= value <= 599:
+        shown = repr(value)
         raise InvalidInput(f"{where}: the expected status must be an HTTP status "
-                           f"(100-599), got {value!r}")
+                           f"(100-599), got {shown if len(shown) <= 40 else shown[:37] + '...'}")
     return value
 
 

@@ -64,6 +64,17 @@ def test_config_vars_win_over_the_source() -> None:
         with_config(source, {"PAAS_HEALTHCHECK_STATUS": "ok"})
 
 
+@pytest.mark.parametrize("status", ["\u00b2", "9" * 5000, "\u0662\u0660\u0660"])
+def test_a_status_of_other_digits_is_a_one_line_refusal_not_a_crash(status: str) -> None:
+    """str.isdigit() passes superscripts, Arabic-Indic digits and runs too long for int();
+    from config:set or a pushed pyproject, each must be InvalidInput, briefly shown."""
+    with pytest.raises(InvalidInput, match="PAAS_HEALTHCHECK_STATUS") as refused:
+        with_config(DEFAULT, {"PAAS_HEALTHCHECK_STATUS": status})
+    assert len(refused.value.message) < 200 and "\n" not in refused.value.message
+    with pytest.raises(InvalidInput):
+        parse_check({"status": status}, "pyproject.toml")
+
+
 def test_default_check_accepts_anything_below_500_and_a_set_status_only_itself() -> None:
     assert DEFAULT.accepts(404) and not DEFAULT.accepts(502)
     assert HealthCheck(status=200).accepts(200) and not HealthCheck(status=200).accepts(301)
