@@ -7,6 +7,7 @@ import click
 
 from paas.cli.application import Application
 from paas.cli.options import app_option
+from paas.domain.limits import CEILING
 
 
 def format_uptime(seconds: float | None) -> str:
@@ -98,9 +99,9 @@ def resize(app: Application, app_name: str, sizes: tuple[str, ...]) -> None:
 
 
 @click.command("apps:limits")
-@click.option("--max-replicas", type=click.IntRange(1, 1000), default=None,
+@click.option("--max-replicas", type=click.IntRange(1, CEILING), default=None,
               help="Replicas a process type of the app may run (admin only).")
-@click.option("--max-total", type=click.IntRange(1, 1000), default=None,
+@click.option("--max-total", type=click.IntRange(1, CEILING), default=None,
               help="Replicas of every type of the app together (admin only).")
 @click.option("--writable-root/--read-only-root", default=None,
               help="Let the app's replicas write their root filesystem, host disk without "

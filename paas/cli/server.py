@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from paas.domain.limits import CEILING
-from paas.settings import Settings, default_home
+from paas.settings import ROUTER_NETWORKS, Settings, default_home
 
 
 @click.command("server")
@@ -18,7 +18,7 @@ from paas.settings import Settings, default_home
 @click.option("--router-port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--router-https-port", type=click.IntRange(1, 65535), default=None,
               help="Router HTTPS port (default: 443 when --router-port is 80, else off).")
-@click.option("--router-network", type=click.Choice(["host", "bridge"]), default=None,
+@click.option("--router-network", type=click.Choice(ROUTER_NETWORKS), default=None,
               help="Docker: run the router on the host's network namespace (fastest, "
                    "the default) or on a bridge network with published ports "
                    "(env PAAS_ROUTER_NETWORK).")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
@@ -209,9 +209,6 @@ class CertService:
             stop.wait(self.ports.interval)
 
     # --------------------------------------------------------------------------------
-    def sites(self) -> Mapping[str, TlsSite]:
-        return router_sites(self.store, self.ports.files)
-
     def _apply(self, before: AppTls, after: AppTls) -> AppTls:
         """Store ``after`` and reload the router; on a refused reload, ``before`` again."""
         self.store.put_tls(after)

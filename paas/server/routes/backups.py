@@ -9,13 +9,10 @@ from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
 from paas import wire
-from paas.domain.backups import Backup, Schedule
+from paas.domain.backups import DEFAULT_KEEP, Backup, Schedule
 from paas.errors import InvalidInput
 from paas.server.context import ApiContext, Route, json_response, read_body
 from paas.server.routes.run import UpgradedRun
-
-#: A capture or restore of a big database takes minutes; the client waits that long.
-LONG_REQUEST_SECONDS = 6 * 3600
 
 
 def backup_json(b: Backup) -> dict[str, Any]:
@@ -70,7 +67,7 @@ def set_schedule(ctx: ApiContext, request: Request, name: str, kind: str) -> Res
     at = body.get("at")
     if not isinstance(at, str):
         raise InvalidInput("missing the time of day: at=HH:MM (UTC)")
-    schedule = ctx.services.backups.set_schedule(name, kind, at, body.get("keep", 7))
+    schedule = ctx.services.backups.set_schedule(name, kind, at, body.get("keep", DEFAULT_KEEP))
     return json_response(schedule_json(schedule))
 
 

@@ -78,12 +78,11 @@ def update_certs(ctx: ApiContext, request: Request, name: str) -> Response:
         raise InvalidInput("give at least one of: auto, redirect, hsts (true or false)")
     service = _service(ctx)
     switches = {k: fields.flag(body, k) for k in ("redirect", "hsts") if k in body}
-    tls = service.view(name)
-    if switches:
-        tls = service.set_switches(name, **switches)
+    tls = service.set_switches(name, **switches) if switches else None
     if "auto" in body:
         tls = service.enable_auto(name) if fields.flag(body, "auto") \
             else service.disable_auto(name)
+    assert tls is not None  # the body named a switch or auto: one of them ran
     return json_response(tls_json(ctx, tls))
 
 
