@@ -13,7 +13,9 @@ import json
 import tarfile
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import docker
@@ -24,11 +26,16 @@ from paas.builder.build_stream import BuildStreamError, build_lines
 from paas.builder.dockerfile import install_error
 from paas.builder.plan import GENERATED_DIR, BuildPlan
 from paas.builder.source import PushedCommit
+from paas.domain.sizes import BUILD
 from paas.errors import BuildFailed, RuntimeUnavailable
 from paas.logsink import LogSink
 from paas.settings import Settings
 
 INDENT = "       "
+#: Lines of the install's output kept to explain a failure (it all streams to the push).
+OUTPUT_KEPT = 200
+#: The longest piece of output taken as one line.
+LINE_BYTES = 64 * 1024
 #: Clears every setuid/setgid bit of the base image (su, mount, passwd...): the app runs
 #: with no-new-privileges anyway, but an image without them needs no such trust. One
 #: image per stack, shared by every app's environment.
@@ -61,10 +68,9 @@ class DepsImages:
             commit=source.sha,
         )
         previous = self._previous(f"{repository}:{D.TAG}")
-        fresh = self._fresh_base(stack_image) if (
-            previous is None or previous.recipe != D.recipe(inputs)
-            or previous.depth >= D.MAX_CHAIN) else ""
-        start = D.start(previous, inputs, fresh)
+        start = D.start(previous, inputs, "")
+        if start.image == "":  # a fresh install: only then is the stripped stack needed
+            start = replace(start, image=self._fresh_base(stack_image))
         log(f"-----> Dependencies: {start.why}")
         if start.image is None:
             assert previous is not None
@@ -133,12 +139,15 @@ class DepsImages:
                 user="0:0",
                 labels=dict(labels),
                 host_config=api.create_host_config(
-                    binds={D.UV_VOLUME: {"bind": D.UV_MOUNT, "mode": "ro"}}),
+                    binds={D.UV_VOLUME: {"bind": D.UV_MOUNT, "mode": "ro"}},
+                    mem_limit=BUILD.memory, memswap_limit=BUILD.memory,
+                    pids_limit=BUILD.pids, cpu_shares=BUILD.cpu_shares),
             )["Id"]
         except docker.errors.DockerException as e:
             raise RuntimeUnavailable(f"cannot create the install container: {e}") from e
         try:
-            output: list[str] = []
+            # the end of the tenant's output is all a cause is read from: bounded
+            output: deque[str] = deque(maxlen=OUTPUT_KEPT)
             try:
                 # the engine unpacks the tar inside the container, never here
                 api.put_archive(cid, D.TMP, context)
@@ -152,7 +161,7 @@ class DepsImages:
             if status == D.UV_MISSING:
                 raise _UvMissing
             if status != 0:
-                cause = install_error(output) or f"the install exited with status {status}"
+                cause = install_error(list(output)) or f"the install exited with status {status}"
                 raise BuildFailed(f"build failed: {cause}")
             try:
                 stray = D.stray_changes(api.diff(cid) or [])
@@ -274,12 +283,17 @@ def _install_context(plan: BuildPlan, source: PushedCommit, inputs: D.Inputs) ->
 
 
 def _lines(stream: Iterator[bytes]) -> Iterator[str]:
-    """A container's output as lines, however the engine split its writes."""
+    """A container's output as lines, however the engine split its writes; output that
+    never ends a line comes out in pieces of ``LINE_BYTES``, not held in memory."""
     pending = b""
     for chunk in stream:
         pending += bytes(chunk)
         *complete, pending = pending.split(b"\n")
         for line in complete:
-            yield line.decode(errors="replace").rstrip("\r")
+            for start in range(0, max(len(line), 1), LINE_BYTES):
+                yield line[start:start + LINE_BYTES].decode(errors="replace").rstrip("\r")
+        while len(pending) > LINE_BYTES:
+            yield pending[:LINE_BYTES].decode(errors="replace")
+            pending = pending[LINE_BYTES:]
     if pending:
         yield pending.decode(errors="replace")

@@ -21,6 +21,7 @@ from paas.builder.deps_image import DepsImages
 from paas.builder.plan import BuildPlan, stacks_from_settings
 from paas.builder.source import PushedCommit, SourceTree
 from paas.domain.release import Build
+from paas.domain.sizes import BUILD
 from paas.errors import BuildFailed, RuntimeUnavailable
 from paas.logsink import LogSink
 from paas.settings import Settings
@@ -103,6 +104,9 @@ class DockerBuilder:
                     forcerm=True,
                     pull=False,
                     decode=True,
+                    # build steps run the tenant's code (collectstatic): bounded
+                    container_limits={"memory": BUILD.memory, "memswap": BUILD.memory,
+                                      "cpushares": BUILD.cpu_shares},
                 )
                 for line in build_lines(stream):
                     output.append(line)

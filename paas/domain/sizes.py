@@ -59,6 +59,10 @@ SIZES: dict[str, Size] = {s.name: s for s in (
 DEFAULT = SIZES["standard-1x"]
 #: Add-on containers (Redis): a fixed size, not the tenant's choice.
 ADDON = Size("addon", 256 * MIB, cpu=0.5, pids=256)
+#: What a build may use: the tenant's build backends and build steps (compilers,
+#: collectstatic) run there. Generous for compiling wheels, but bounded, so a build
+#: cannot take the host's memory or fork without end.
+BUILD = Size("build", 2048 * MIB, cpu=1, pids=1024)
 
 _RESIZE_ARG = re.compile(r"^([a-z0-9][a-z0-9-]{0,62})=([a-z0-9-]{1,32})$")
 
