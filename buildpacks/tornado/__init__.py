@@ -15,6 +15,7 @@ from importlib import resources
 from buildpacks.python import (
     call_name,
     declared,
+    imports,
     literal_kwargs,
     modules,
     pick,
@@ -29,16 +30,6 @@ PRIORITY = 35
 
 LAUNCHER = "/opt/paas/tornado_serve.py"
 _STARTS = ("start", "run", "run_sync")
-
-
-def _imports_tornado(tree: ast.Module) -> bool:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name.startswith("tornado") for a in
-                                                node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tornado"):
-            return True
-    return False
 
 
 def _is_script(tree: ast.Module) -> bool:
@@ -111,7 +102,7 @@ def detect(src: SourceTree) -> list[WebServer] | None:
     candidates: list[tuple[tuple[object, ...], str, str]] = []
     trees: dict[str, ast.Module] = {}
     for path, tree in modules(src):
-        if not _imports_tornado(tree) or not _is_script(tree):
+        if not imports(tree, "tornado") or not _is_script(tree):
             continue
         apps = tornado_application_names(tree)
         if any(call_name(n) in apps for n in ast.walk(tree)):
