@@ -113,12 +113,15 @@ class FormationService:
         the platform's replica total, or the host's memory. Only growth is refused, so
         an app above a bound lowered since can always scale down."""
         check_formation(app.name, new, self.bounds, app.limits, old)
+        more_replicas = sum(new.values()) > sum(old.values())
+        new_sizes = _sized(sizes, new) if self.host is not None else {}
+        more_memory = self.host is not None \
+            and memory_of(new, new_sizes) > memory_of(old, _sized(app.sizes, old))
+        if not (more_replicas or more_memory):
+            return  # nothing the other apps' figures could refuse: do not read them
         others, others_memory = self._elsewhere(app.name)
         check_host(app.name, new, others, self.bounds, old)
-        if self.host is None:
-            return
-        new_sizes, old_sizes = _sized(sizes, new), _sized(app.sizes, old)
-        if memory_of(new, new_sizes) > memory_of(old, old_sizes):
+        if more_memory and self.host is not None:
             admit_memory(app.name, new, new_sizes, others_memory, self.host.memory_total())
 
     def scale(self, app_name: str, args: Iterable[str], log: LogSink = _quiet) -> dict[str, int]:
