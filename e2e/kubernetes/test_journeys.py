@@ -129,6 +129,14 @@ def test_scale_and_restart_never_rerun_the_release_phase(
     r = platform.paas("ps:restart", "-a", shop.name)
     assert r.code == 0, r.text
     assert "paas.io/restarted-at" in web(kube, shop).spec.template.metadata.annotations
+    generation = apps_api(kube).read_namespaced_deployment(
+        "worker", shop.namespace).metadata.generation
+    r = platform.paas("ps:resize", "worker=standard-2x", "-a", shop.name)
+    assert r.code == 0, r.text
+    resized = apps_api(kube).read_namespaced_deployment("worker", shop.namespace)
+    # The new resources roll the pods once; no restart stamp starts a second rollout.
+    assert resized.spec.template.spec.containers[0].resources.limits["memory"] == "1Gi"
+    assert resized.metadata.generation == generation + 1
     ps = platform.paas("ps", "-a", shop.name)
     assert ps.code == 0 and ps.out.count("web") >= 2 and "worker" in ps.out, ps.text
 

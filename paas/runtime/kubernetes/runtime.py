@@ -326,14 +326,21 @@ class KubernetesRuntime:
         serving, and a rollout that never settles is reported, not retried."""
         ns = self._ns(app.name)
         names = [t for t in types if formation.get(t, 0) > 0]
-        # The Deployments as this app is now (a resize changed their resources); the
-        # stamp below then rolls them even when nothing else changed.
+        # The Deployments as this app is now. One whose pod template that changed (a
+        # resize changed its resources) rolls already: a stamp on top would start a
+        # second rollout while the first runs. The others roll by the stamp.
+        rolled: set[str] = set()
         for obj in manifests.release_objects(app, release, formation, self._settings,
                                              self._autoscaled(app.name)):
-            if obj["kind"] == "Deployment" and state.name_of(obj) in names:
-                self._api.apply(obj)
+            name = state.name_of(obj)
+            if obj["kind"] == "Deployment" and name in names:
+                before = self._api.get("apps/v1", "Deployment", name, ns)
+                after = self._api.apply(obj)
+                if before is not None and state.pod_template(before) != \
+                        state.pod_template(after):
+                    rolled.add(name)
         stamp = datetime.now(UTC).isoformat()
-        for name in names:
+        for name in (n for n in names if n not in rolled):
             self._api.apply(
                 {
                     "apiVersion": "apps/v1",

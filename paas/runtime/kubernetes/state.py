@@ -64,6 +64,18 @@ def label(obj: Manifest, key: str) -> str | None:
     return None if value is None else str(value)
 
 
+def pod_template(dep: Manifest) -> Any:
+    """A Deployment's pod template without the restart stamp: what, when it changes,
+    makes the Deployment controller roll the pods."""
+    template = _get(dep, "spec", "template")
+    if not isinstance(template, dict):
+        return template
+    annotations = {k: v for k, v in (_get(template, "metadata", "annotations") or {}).items()
+                   if k != lb.RESTARTED_AT}
+    return {**template, "metadata": {**template.get("metadata", {}),
+                                     "annotations": annotations}}
+
+
 @dataclass(frozen=True)
 class Progress:
     done: bool

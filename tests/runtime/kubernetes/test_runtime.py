@@ -423,3 +423,26 @@ def test_release_phase_is_not_run_for_a_release_the_deploy_would_refuse():
     with pytest.raises(PaasError, match="broker"):
         runtime(fake).run_release_phase(APP, release(b=FULL, version=3), print)
     assert "Job/release-v3" not in fake.applied()
+
+
+def test_a_resize_rolls_each_deployment_once():
+    # The new resources change the pod template, which rolls the Deployment already;
+    # a restart stamp on top would start a second rollout during the first.
+    fake = FakeKube()
+    rt = runtime(fake)
+    rt.deploy(APP, release(b=FULL, version=1), APP.formation, lambda _: None)
+    resized = App("shop", WHEN, formation=APP.formation, sizes={"web": "performance-m"})
+    rt.restart(resized, release(b=FULL, version=1), APP.formation, ["web"], lambda _: None)
+    assert ("apply:paas-restart", "Deployment", "web") not in fake.calls
+    resources = deployed(fake, "web")["spec"]["template"]["spec"]["containers"][0]["resources"]
+    assert resources["limits"]["memory"] == "2560Mi"
+
+
+def test_a_restart_without_changes_stamps_the_pod_template():
+    fake = FakeKube()
+    rt = runtime(fake)
+    rt.deploy(APP, release(b=FULL, version=1), APP.formation, lambda _: None)
+    rt.restart(APP, release(b=FULL, version=1), APP.formation, ["web"], lambda _: None)
+    assert ("apply:paas-restart", "Deployment", "web") in fake.calls
+    annotations = deployed(fake, "web")["spec"]["template"]["metadata"]["annotations"]
+    assert "paas.io/restarted-at" in annotations
