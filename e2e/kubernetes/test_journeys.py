@@ -45,8 +45,12 @@ def apps_api(kube: Any) -> client.AppsV1Api:
     return client.AppsV1Api(kube)
 
 
+def deployment(kube: Any, app: AppUnderTest, process_type: str) -> Any:
+    return apps_api(kube).read_namespaced_deployment(process_type, app.namespace)
+
+
 def web(kube: Any, app: AppUnderTest) -> Any:
-    return apps_api(kube).read_namespaced_deployment("web", app.namespace)
+    return deployment(kube, app, "web")
 
 
 def release_of(deployment: Any) -> str:
@@ -129,11 +133,10 @@ def test_scale_and_restart_never_rerun_the_release_phase(
     r = platform.paas("ps:restart", "-a", shop.name)
     assert r.code == 0, r.text
     assert "paas.io/restarted-at" in web(kube, shop).spec.template.metadata.annotations
-    generation = apps_api(kube).read_namespaced_deployment(
-        "worker", shop.namespace).metadata.generation
+    generation = deployment(kube, shop, "worker").metadata.generation
     r = platform.paas("ps:resize", "worker=standard-2x", "-a", shop.name)
     assert r.code == 0, r.text
-    resized = apps_api(kube).read_namespaced_deployment("worker", shop.namespace)
+    resized = deployment(kube, shop, "worker")
     # The new resources roll the pods once; no restart stamp starts a second rollout.
     assert resized.spec.template.spec.containers[0].resources.limits["memory"] == "1Gi"
     assert resized.metadata.generation == generation + 1
