@@ -30,7 +30,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from paas.domain.addons import POSTGRES, Addon
+from paas.domain.addons import LOOPBACK, POSTGRES, Addon
 from paas.runtime.docker.addons import DockerAddons
 from paas.runtime.docker.engine import DockerEngine, EngineError, connect
 from paas.settings import Settings
@@ -106,6 +106,7 @@ def main() -> None:
                                                addon.password))
             print(f"{rows} rows written in {fill:.1f}s; database size {size.strip()}")
 
+            assert POSTGRES.backup is not None and POSTGRES.restore is not None
             dump = settings.home / "bench.dump"
             settings.home.mkdir(parents=True, exist_ok=True)
             started = time.monotonic()
@@ -113,7 +114,7 @@ def main() -> None:
                 addons.backup(addon, f)
             capture = time.monotonic() - started
             direct_capture = run(engine, cid, addon, [
-                "sh", "-c", " ".join([*(POSTGRES.backup or ()), "> /tmp/direct.dump"])])
+                "sh", "-c", " ".join([*POSTGRES.backup(LOOPBACK), "> /tmp/direct.dump"])])
             print(f"capture: platform {capture:.1f}s ({dump.stat().st_size / 2**20:.0f} MB "
                   f"dump), pg_dump direct {direct_capture:.1f}s, "
                   f"ratio {capture / direct_capture:.2f}")
@@ -122,7 +123,7 @@ def main() -> None:
             with dump.open("rb") as f:
                 addons.restore(addon, f)
             restore = time.monotonic() - started
-            direct_restore = run(engine, cid, addon, [*(POSTGRES.restore or ()),
+            direct_restore = run(engine, cid, addon, [*POSTGRES.restore(LOOPBACK),
                                                       "/tmp/direct.dump"])
             print(f"restore: platform {restore:.1f}s, pg_restore direct "
                   f"{direct_restore:.1f}s, ratio {restore / direct_restore:.2f}")

@@ -74,10 +74,12 @@ class AddonKind:
     client_environment: Callable[[str], dict[str, str]] = _none
     #: The config var holding a URL the platform reads celery queues from, if any.
     broker_var: str | None = None
-    #: Run inside the container: write a backup to stdout / read one from stdin. A
-    #: restore either completes or leaves the data as it was.
-    backup: tuple[str, ...] | None = None
-    restore: tuple[str, ...] | None = None
+    #: Write a backup to stdout / read one from stdin, given the host the client
+    #: connects to: ``LOOPBACK`` inside the add-on's own container (Docker), its
+    #: Service from a pod of its own (Kubernetes). A restore either completes or
+    #: leaves the data as it was.
+    backup: Callable[[str], tuple[str, ...]] | None = None
+    restore: Callable[[str], tuple[str, ...]] | None = None
     #: Linux capabilities its container keeps (every other one is dropped): an
     #: entrypoint that starts as root to hand the data directory to the service's own
     #: user, then drops to it, as the official postgres image does.
@@ -158,10 +160,18 @@ def _postgres_password_file(password: str) -> str:
     return password
 
 
+#: Where a command run inside an add-on's own container connects: the service itself.
+LOOPBACK = "127.0.0.1"
+
+
+def _postgres_client(host: str) -> tuple[str, ...]:
+    return ("-h", host, "-p", str(POSTGRES_PORT), "-U", POSTGRES_USER)
+
+
 #: How commands inside the container connect: over TCP to itself, with the password
 #: (PGPASSWORD), so the readiness check passes only once the server has finished its
 #: first-start initialisation (which listens on the socket only) and checks the password.
-_PSQL_LOCAL = ("-h", "127.0.0.1", "-p", str(POSTGRES_PORT), "-U", POSTGRES_USER)
+_PSQL_LOCAL = _postgres_client(LOOPBACK)
 
 _POSTGRES_INFO = (
     "SELECT 'Version', current_setting('server_version') "
@@ -190,10 +200,12 @@ POSTGRES = AddonKind(
                                  "POSTGRES_PASSWORD_FILE": POSTGRES_PASSWORD_FILE},
     ready=("psql", *_PSQL_LOCAL, "-d", POSTGRES_DB, "-tAqc", "SELECT 1"),
     client_environment=lambda secret: {"PGPASSWORD": secret},
-    backup=("pg_dump", *_PSQL_LOCAL, "-d", POSTGRES_DB, "--format=custom"),
+    backup=lambda host: ("pg_dump", *_postgres_client(host), "-d", POSTGRES_DB,
+                         "--format=custom"),
     # one transaction: a dump that fails half-way rolls back to the data as it was
-    restore=("pg_restore", *_PSQL_LOCAL, "-d", POSTGRES_DB, "--clean", "--if-exists",
-             "--single-transaction", "--exit-on-error", "--no-owner"),
+    restore=lambda host: ("pg_restore", *_postgres_client(host), "-d", POSTGRES_DB,
+                          "--clean", "--if-exists", "--single-transaction",
+                          "--exit-on-error", "--no-owner"),
     info=("psql", *_PSQL_LOCAL, "-d", POSTGRES_DB, "-tAq", "-F", "\t", "-c", _POSTGRES_INFO),
     console=_psql,
     loses="its database",

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from paas.domain.addons import KINDS, POSTGRES, postgres_url
+from paas.domain.addons import KINDS, LOOPBACK, POSTGRES, postgres_url
 from paas.domain.backups import (
     Backup,
     Schedule,
@@ -74,14 +74,18 @@ def test_the_postgres_record_fits_django_sqlalchemy_and_both_images():
     assert pw_file.mode == 0o600 and pw_file.render(secret) == secret
     env = POSTGRES.environment(secret)
     assert env["POSTGRES_PASSWORD_FILE"] == pw_file.path and secret not in str(env)
-    argv = " ".join([*(POSTGRES.command or ()), *POSTGRES.ready, *(POSTGRES.backup or ()),
-                     *(POSTGRES.restore or ()), *(POSTGRES.info or ()),
+    assert POSTGRES.backup is not None and POSTGRES.restore is not None
+    backup, restore = POSTGRES.backup(LOOPBACK), POSTGRES.restore("db.paas-shop")
+    argv = " ".join([*(POSTGRES.command or ()), *POSTGRES.ready, *backup, *restore,
+                     *(POSTGRES.info or ()),
                      *(POSTGRES.console(None) if POSTGRES.console else ())])
     assert secret not in argv
     assert POSTGRES.client_environment(secret) == {"PGPASSWORD": secret}
     assert POSTGRES.data_dir == "/var/lib/postgresql/data"  # the official image's PGDATA
-    assert "--single-transaction" in (POSTGRES.restore or ())
-    assert "--format=custom" in (POSTGRES.backup or ())
+    assert "--single-transaction" in restore and "--format=custom" in backup
+    # each connects where it is told: itself inside its container, the Service otherwise
+    assert backup[backup.index("-h") + 1] == LOOPBACK
+    assert restore[restore.index("-h") + 1] == "db.paas-shop"
     with pytest.raises(InvalidInput):
         pw_file.render("short")
 

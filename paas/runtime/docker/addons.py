@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
-from paas.domain.addons import Addon, AddonKind, kind_of
+from paas.domain.addons import LOOPBACK, Addon, AddonKind, kind_of
 from paas.domain.addons import redis_config as redis_config
 from paas.errors import BackupFailed, InvalidInput, RuntimeUnavailable
 from paas.runtime.docker import confine
@@ -225,14 +225,14 @@ class DockerAddons:
         kind = kind_of(addon)
         if kind.backup is None:
             raise InvalidInput(f"the {kind.name} add-on has no backups")
-        self._exec(addon, kind.backup, None, sink, f"the {kind.name} backup")
+        self._exec(addon, kind.backup(LOOPBACK), None, sink, f"the {kind.name} backup")
 
     def restore(self, addon: Addon, source: BinaryIO) -> None:
         """Replace the add-on's data with a backup; on failure the data is as it was."""
         kind = kind_of(addon)
         if kind.restore is None:
             raise InvalidInput(f"the {kind.name} add-on has no restore")
-        self._exec(addon, kind.restore, source, _Discard(),
+        self._exec(addon, kind.restore(LOOPBACK), source, _Discard(),
                    f"the {kind.name} restore (the data is unchanged)")
 
     def info(self, addon: Addon) -> dict[str, str]:

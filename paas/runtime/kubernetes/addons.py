@@ -210,15 +210,6 @@ def addon_objects(addon: Addon, image: str, settings: KubernetesSettings) -> lis
             addon_network_policy(addon, settings), addon_statefulset(addon, image, settings)]
 
 
-def _remote(argv: tuple[str, ...], addon: Addon, settings: KubernetesSettings
-            ) -> list[str]:
-    """The kind's command aimed at the Service instead of the container's loopback."""
-    out = list(argv)
-    if "127.0.0.1" in out:
-        out[out.index("127.0.0.1")] = host(addon.app, addon.kind, settings)
-    return out
-
-
 def backups_pvc(app: str, settings: KubernetesSettings, storage: str) -> Manifest:
     """The app's claim for backups (``storage``: PAAS_K8S_BACKUP_STORAGE)."""
     return {
@@ -236,19 +227,20 @@ def backup_path(backup_id: str) -> str:
     return f"{BACKUPS_MOUNT}/{validate_id(backup_id)}.dump"
 
 
-def _command(addon: Addon, restore: bool) -> tuple[str, ...]:
+def _command(addon: Addon, restore: bool, settings: KubernetesSettings) -> tuple[str, ...]:
+    """The kind's command, run in a pod of its own: it reaches the add-on's Service."""
     kind = kind_of(addon)
     command = kind.restore if restore else kind.backup
     if command is None:
         raise ValueError(f"the {kind.name} add-on has no {RESTORE if restore else CAPTURE}")
-    return command
+    return command(host(addon.app, addon.kind, settings))
 
 
 def capture_script(addon: Addon, settings: KubernetesSettings, path: str) -> str:
     """Dump to ``path.partial``, rename when whole (a listed file is always whole, as on
     the Docker runtime), print its size for the platform to read from the log. A failed
     dump leaves no file behind. ``path`` is one shell word, quoted by the caller."""
-    argv = shlex.join(_remote(_command(addon, restore=False), addon, settings))
+    argv = shlex.join(_command(addon, restore=False, settings=settings))
     partial = f"{path}.partial"
     return (f"set -e; umask 077; trap \"rm -f {partial}\" EXIT; {argv} > {partial}; "
             f"mv {partial} {path}; stat -c %s {path}")
@@ -257,7 +249,7 @@ def capture_script(addon: Addon, settings: KubernetesSettings, path: str) -> str
 def restore_script(addon: Addon, settings: KubernetesSettings, path: str) -> str:
     """The kind's restore reads the file: one transaction, so a broken dump leaves the
     data as it was."""
-    argv = shlex.join(_remote(_command(addon, restore=True), addon, settings))
+    argv = shlex.join(_command(addon, restore=True, settings=settings))
     return f"set -e; {argv} < {shlex.quote(path)}"
 
 
