@@ -106,6 +106,17 @@ def _quiet(_line: str) -> None:
     pass
 
 
+def find_addon(store: Store, app_name: str, kind: str) -> Addon:
+    """The app's add-on of ``kind``; when it has none, the error names the command that
+    makes one."""
+    validate_kind(kind)
+    store.get_app(app_name)
+    for a in store.list_addons(app_name):
+        if a.kind == kind:
+            return a
+    raise NotFound(f"{app_name} has no {kind} add-on: `paas addons:create {kind}`")
+
+
 class AddonService:
     def __init__(self, store: Store, deployer: Deployer, provider: AddonProvider,
                  forget_backups: Callable[[str], None] = lambda _app: None) -> None:
@@ -120,12 +131,7 @@ class AddonService:
         return self.store.list_addons(app_name)
 
     def get(self, app_name: str, kind: str) -> Addon:
-        validate_kind(kind)
-        self.store.get_app(app_name)
-        for a in self.store.list_addons(app_name):
-            if a.kind == kind:
-                return a
-        raise NotFound(f"{app_name} has no {kind} add-on: `paas addons:create {kind}`")
+        return find_addon(self.store, app_name, kind)
 
     def info(self, app_name: str, kind: str) -> dict[str, str]:
         return self.provider.info(self.get(app_name, kind))

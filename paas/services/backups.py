@@ -38,7 +38,7 @@ from paas.domain.backups import (
 )
 from paas.errors import Conflict, InvalidInput, NotFound, PaasError
 from paas.logsink import LogSink
-from paas.services.addons import AddonProvider
+from paas.services.addons import AddonProvider, find_addon
 from paas.store.port import Store
 
 
@@ -120,13 +120,10 @@ class BackupService:
             lock.release()
 
     def _addon(self, app: str, kind: str) -> Addon:
-        self.store.get_app(app)
-        for a in self.store.list_addons(app):
-            if a.kind == kind:
-                if kind_of(a).backup is None:
-                    raise InvalidInput(f"the {kind} add-on has no backups")
-                return a
-        raise NotFound(f"{app} has no {kind} add-on: `paas addons:create {kind}`")
+        addon = find_addon(self.store, app, kind)
+        if kind_of(addon).backup is None:
+            raise InvalidInput(f"the {kind} add-on has no backups")
+        return addon
 
     # captures -------------------------------------------------------------------------
     def capture(self, app: str, kind: str, scheduled: bool = False) -> Backup:
