@@ -213,6 +213,35 @@ def test_run_pipes_stdin_and_kills_the_command_on_ctrl_c(platform: Platform, app
     _eventually("one-off container removed", lambda: _run_containers(platform) == [])
 
 
+def test_one_offs_at_once_are_bounded(platform: Platform, app: Path) -> None:
+    # Each one-off is a container at the web size that no formation counts: without a
+    # bound, a loop of `paas run` fills the host.
+    most = 5  # the server's default (PAAS_MAX_ONEOFFS_PER_APP)
+    sleepers = [subprocess.Popen([PAAS, "run", "-a", APP, "--", "sleep", "600"],
+                                 env=platform.env(), stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for _ in range(most)]
+    try:
+        _eventually(f"{most} one-off containers",
+                    lambda: len(_run_containers(platform, ["sleep", "600"])) == most)
+        r = platform.paas("run", "-a", APP, "--", "true")
+        assert r.code == 1
+        assert r.err == (f"error: {APP} already runs {most} one-off command(s), the most "
+                         "at once: wait for one to end (paas ps shows them)\n")
+        assert len(_run_containers(platform)) == most  # the refused one made nothing
+        sleepers[0].send_signal(signal.SIGINT)
+        sleepers[0].communicate(timeout=60)
+        r = platform.paas("run", "-a", APP, "--", "true")
+        assert r.code == 0, r.text
+    finally:
+        for sleeper in sleepers:
+            if sleeper.poll() is None:
+                sleeper.send_signal(signal.SIGINT)
+        for sleeper in sleepers:
+            sleeper.communicate(timeout=60)
+    _eventually("one-off containers removed", lambda: _run_containers(platform) == [])
+
+
 def test_run_in_a_terminal_is_interactive(platform: Platform, app: Path) -> None:
     pid, fd = pty.fork()
     if pid == 0:  # the child: paas run in a real terminal

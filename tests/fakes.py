@@ -48,6 +48,8 @@ class FakeRuntime:
     #: Makes the one-off ``start_oneoff`` returns; the requests are kept in ``started``.
     oneoff: Callable[[], OneOff] | None = None
     started: list[tuple[str, int, list[str], bool, int, int]] = field(default_factory=list)
+    #: app -> one-off runs the runtime reports (started before this server, say).
+    running_oneoffs: dict[str, int] = field(default_factory=dict)
     #: app -> replicas ``processes`` lists after the web one (a crash-looping worker).
     more_processes: dict[str, list[ProcessInfo]] = field(default_factory=dict)
     #: Apps a use case waited for (``settle``), in order.
@@ -109,6 +111,9 @@ class FakeRuntime:
         self.started.append((app.name, release.version, list(command), tty, rows, cols))
         assert self.oneoff is not None, "give FakeRuntime a oneoff factory"
         return self.oneoff()
+
+    def oneoffs(self, app: str) -> int:
+        return self.running_oneoffs.get(app, 0)
 
 
 _PORT_CHECK: Runtime = FakeRuntime()

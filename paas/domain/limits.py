@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from paas.domain.sizes import MIB, Size
-from paas.errors import InvalidInput
+from paas.errors import Conflict, InvalidInput
 
 #: No setting and no admin override goes above this; parsing refuses anything longer.
 CEILING = 1000
@@ -40,9 +40,12 @@ class ReplicaBounds:
     #: Replicas of every app together (on Docker: on this host).
     host: int = 100
     process_types: int = 20
+    #: One-off runs (``paas run``) of one app at the same time: each is a container at
+    #: the web size, which no formation counts.
+    oneoffs: int = 5
 
     def __post_init__(self) -> None:
-        for name in ("per_type", "per_app", "host", "process_types"):
+        for name in ("per_type", "per_app", "host", "process_types", "oneoffs"):
             value = getattr(self, name)
             if not 1 <= value <= CEILING * 10:
                 raise InvalidInput(f"replica bound {name} must be 1 to {CEILING * 10}")
@@ -122,6 +125,14 @@ def check_host(app: str, formation: Mapping[str, int], others: int,
             f"{_render(formation)} refused: the platform runs at most {bounds.host} "
             f"replicas in all and other apps run {others}, so {app} fits "
             f"{max(bounds.host - others, 0)}")
+
+
+def check_oneoffs(app: str, running: int, bounds: ReplicaBounds) -> None:
+    """Refuse one more one-off run when ``running`` already reach the bound."""
+    if running >= bounds.oneoffs:
+        raise Conflict(
+            f"{app} already runs {running} one-off command(s), the most at once: wait for "
+            "one to end (paas ps shows them)")
 
 
 def usable_memory(total: int) -> int:

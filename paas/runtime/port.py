@@ -116,3 +116,7 @@ class Runtime(Protocol):
                      rows: int, cols: int) -> OneOff:
         """Start ``command`` once with the release's image and config, attached."""
         ...
+
+    def oneoffs(self, app: str) -> int:
+        """How many one-off runs of ``app`` have not ended (they count against a bound)."""
+        ...

@@ -14,6 +14,7 @@ from typing import Any
 
 from paas import wire
 from paas.domain.app import App
+from paas.domain.limits import ReplicaBounds, check_oneoffs
 from paas.domain.release import Release
 from paas.errors import Conflict, InvalidInput
 from paas.runtime.port import OneOff, Runtime
@@ -53,17 +54,80 @@ def console_size(body: dict[str, Any]) -> tuple[bool, int, int]:
     return tty, _size(body.get("rows"), 24, "rows"), _size(body.get("cols"), 80, "cols")
 
 
+class _Counted:
+    """A one-off that gives its place back once, when it is closed."""
+
+    def __init__(self, oneoff: OneOff, ended: Callable[[], None]) -> None:
+        self._oneoff = oneoff
+        self._ended: Callable[[], None] | None = ended
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._oneoff.name
+
+    def send(self, data: bytes) -> None:
+        self._oneoff.send(data)
+
+    def close_stdin(self) -> None:
+        self._oneoff.close_stdin()
+
+    def recv(self) -> tuple[int, bytes] | None:
+        return self._oneoff.recv()
+
+    def resize(self, rows: int, cols: int) -> None:
+        self._oneoff.resize(rows, cols)
+
+    def wait(self) -> int:
+        return self._oneoff.wait()
+
+    def close(self) -> None:
+        try:
+            self._oneoff.close()
+        finally:
+            with self._lock:
+                ended, self._ended = self._ended, None
+            if ended is not None:
+                ended()
+
+
 class OneOffService:
-    def __init__(self, store: Store, runtime: Runtime) -> None:
+    def __init__(self, store: Store, runtime: Runtime, bounds: ReplicaBounds | None = None
+                 ) -> None:
         self.store = store
         self.runtime = runtime
+        self.bounds = bounds or ReplicaBounds()
+        self._lock = threading.Lock()
+        #: Runs this server started and nobody closed yet, by app: a cluster's pod
+        #: appears a moment after ``start_oneoff`` returned, so the runtime's count
+        #: alone would let a burst of requests through.
+        self._active: dict[str, int] = {}
 
     def start(self, app: App, body: dict[str, Any]) -> OneOff:
-        """Validate the request and start the command; nothing runs on bad input."""
+        """Validate the request and start the command; nothing runs on bad input, nor
+        when the app already runs its most one-offs at once (each is a container at
+        the web size that no formation counts)."""
         command = validate_command(body.get("command"))
         tty, rows, cols = console_size(body)
-        return self.runtime.start_oneoff(app, self.runnable(app.name), command, tty, rows,
-                                         cols)
+        release = self.runnable(app.name)
+        with self._lock:
+            running = max(self.runtime.oneoffs(app.name), self._active.get(app.name, 0))
+            check_oneoffs(app.name, running, self.bounds)
+            self._active[app.name] = self._active.get(app.name, 0) + 1
+        try:
+            oneoff = self.runtime.start_oneoff(app, release, command, tty, rows, cols)
+        except BaseException:
+            self._ended(app.name)
+            raise
+        return _Counted(oneoff, lambda: self._ended(app.name))
+
+    def _ended(self, app: str) -> None:
+        with self._lock:
+            left = self._active.get(app, 0) - 1
+            if left > 0:
+                self._active[app] = left
+            else:
+                self._active.pop(app, None)
 
     def runnable(self, app: str) -> Release:
         """The current release; before the first one succeeded, the newest build with

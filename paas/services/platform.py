@@ -112,7 +112,7 @@ def build_services(
         addons=addons,
         backups=backups,
         logs=AppLogs(runtime, logbook),
-        oneoff=OneOffService(store, runtime),
+        oneoff=OneOffService(store, runtime, bounds),
         destroy=DestroyService(store, runtime, locks, addons, repos, logbook),
         runtime=runtime,
         logbook=logbook,

@@ -7,8 +7,9 @@ import pytest
 
 from paas import wire
 from paas.domain.app import App
+from paas.domain.limits import ReplicaBounds
 from paas.domain.release import Build, ReleaseStatus
-from paas.errors import Conflict, InvalidInput
+from paas.errors import Conflict, DeployFailed, InvalidInput
 from paas.services.oneoff import OneOffService, pipe, validate_command
 from paas.store.secrets import SecretBox
 from paas.store.sql import SqlStore
@@ -101,6 +102,51 @@ def test_run_starts_the_current_release_with_the_terminal_size(store):
     for bad in ({"tty": "yes"}, {"rows": 0}, {"cols": True}, {"rows": "24"}):
         with pytest.raises(InvalidInput):
             OneOffService(store, runtime).start(store.get_app("shop"), {"command": ["ls"], **bad})
+
+
+def _deployed(store) -> None:
+    build = Build(image="img", commit="c" * 40, processes={"web": "gunicorn app:app"})
+    v = store.add_release("shop", build, {}, "Deploy", "admin").version
+    store.set_release_status("shop", v, ReleaseStatus.SUCCEEDED)
+
+
+def test_one_offs_at_once_are_bounded_and_a_closed_one_gives_its_place_back(store):
+    _deployed(store)
+    runtime = FakeRuntime(oneoff=FakeOneOff)
+    service = OneOffService(store, runtime, ReplicaBounds(oneoffs=2))
+    app = store.get_app("shop")
+    first = service.start(app, {"command": ["sleep", "60"]})
+    service.start(app, {"command": ["sleep", "60"]})
+    with pytest.raises(Conflict, match="shop already runs 2 one-off command"):
+        service.start(app, {"command": ["ls"]})
+    assert len(runtime.started) == 2  # the refused one started nothing
+    first.close()
+    first.close()  # closing twice gives one place back, not two
+    service.start(app, {"command": ["ls"]})
+    with pytest.raises(Conflict):
+        service.start(app, {"command": ["ls"]})
+
+
+def test_runs_the_runtime_reports_count_against_the_bound(store):
+    # Runs started before this server (it restarted) still run on the engine.
+    _deployed(store)
+    runtime = FakeRuntime(oneoff=FakeOneOff, running_oneoffs={"shop": 2})
+    service = OneOffService(store, runtime, ReplicaBounds(oneoffs=2))
+    with pytest.raises(Conflict, match="already runs 2"):
+        service.start(store.get_app("shop"), {"command": ["ls"]})
+    assert runtime.started == []
+
+
+def test_a_start_that_fails_gives_its_place_back(store):
+    _deployed(store)
+
+    def broken() -> FakeOneOff:
+        raise DeployFailed("cannot start run: engine said no")
+
+    service = OneOffService(store, FakeRuntime(oneoff=broken), ReplicaBounds(oneoffs=1))
+    for _ in range(2):
+        with pytest.raises(DeployFailed):
+            service.start(store.get_app("shop"), {"command": ["ls"]})
 
 
 def _session(oneoff: FakeOneOff):

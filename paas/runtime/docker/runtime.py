@@ -778,6 +778,10 @@ class DockerRuntime:
                                         writes_app_dir=release.build.writable_root),
         )
 
+    def oneoffs(self, app: str) -> int:
+        return sum(1 for c in self._containers(app, role=L.ROLE_RUN)
+                   if c.state in ("running", "created", "restarting"))
+
     # restarts ---------------------------------------------------------------------
     def restart(
         self,

@@ -481,6 +481,11 @@ class KubernetesRuntime:
 
         return PodRun(name, run, stop, interactive=tty)
 
+    def oneoffs(self, app: str) -> int:
+        return sum(1 for pod in self._list(app, [("v1", "Pod")],
+                                           f"{lb.PROCESS_TYPE}={lb.RUN_TYPE}")
+                   if state.pod_exit_code(pod) is None)
+
     def run(
         self, app: App, release: Release, command: str, log: LogSink, timeout: int = 3600,
         name: str | None = None, cancel: threading.Event | None = None,

@@ -446,3 +446,13 @@ def test_a_restart_without_changes_stamps_the_pod_template():
     assert ("apply:paas-restart", "Deployment", "web") in fake.calls
     annotations = deployed(fake, "web")["spec"]["template"]["metadata"]["annotations"]
     assert "paas.io/restarted-at" in annotations
+
+
+def test_one_offs_count_until_their_pod_finished():
+    fake = FakeKube()
+    add_pod(fake, "run-1", "run", 1, phase="Running")
+    add_pod(fake, "run-2", "run", 1, phase="Pending")
+    add_pod(fake, "run-3", "run", 1, phase="Succeeded",
+            containerStatuses=[{"state": {"terminated": {"exitCode": 0}}}])
+    add_pod(fake, "web-1", "web", 1, phase="Running")
+    assert runtime(fake).oneoffs("shop") == 2
