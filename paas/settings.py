@@ -112,7 +112,8 @@ def crash_watch_from_env() -> float:
 def replica_bounds_from_env() -> ReplicaBounds:
     """``PAAS_MAX_REPLICAS_PER_TYPE`` (10), ``PAAS_MAX_REPLICAS_PER_APP`` (20),
     ``PAAS_MAX_REPLICAS_TOTAL`` (100, every app together), ``PAAS_MAX_PROCESS_TYPES`` (20),
-    ``PAAS_MAX_ONEOFFS_PER_APP`` (5 one-off runs of an app at once)."""
+    ``PAAS_MAX_ONEOFFS_PER_APP`` (5 one-off runs of an app at once),
+    ``PAAS_MAX_APPS_PER_USER`` (50 apps owned by a user who is not an admin)."""
     d = ReplicaBounds()
     return ReplicaBounds(
         per_type=_env_int("PAAS_MAX_REPLICAS_PER_TYPE", d.per_type),
@@ -120,6 +121,7 @@ def replica_bounds_from_env() -> ReplicaBounds:
         host=_env_int("PAAS_MAX_REPLICAS_TOTAL", d.host),
         process_types=_env_int("PAAS_MAX_PROCESS_TYPES", d.process_types),
         oneoffs=_env_int("PAAS_MAX_ONEOFFS_PER_APP", d.oneoffs),
+        apps_per_user=_env_int("PAAS_MAX_APPS_PER_USER", d.apps_per_user),
     )
 
 

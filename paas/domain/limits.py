@@ -43,9 +43,13 @@ class ReplicaBounds:
     #: One-off runs (``paas run``) of one app at the same time: each is a container at
     #: the web size, which no formation counts.
     oneoffs: int = 5
+    #: Apps a user who is not an admin may own: each keeps a repository, images and
+    #: a network on the host.
+    apps_per_user: int = 50
 
     def __post_init__(self) -> None:
-        for name in ("per_type", "per_app", "host", "process_types", "oneoffs"):
+        for name in ("per_type", "per_app", "host", "process_types", "oneoffs",
+                     "apps_per_user"):
             value = getattr(self, name)
             if not 1 <= value <= CEILING * 10:
                 raise InvalidInput(f"replica bound {name} must be 1 to {CEILING * 10}")
@@ -133,6 +137,14 @@ def check_oneoffs(app: str, running: int, bounds: ReplicaBounds) -> None:
         raise Conflict(
             f"{app} already runs {running} one-off command(s), the most at once: wait for "
             "one to end (paas ps shows them)")
+
+
+def check_apps(user: str, owned: int, bounds: ReplicaBounds) -> None:
+    """Refuse one more app to a user who owns the most already."""
+    if owned >= bounds.apps_per_user:
+        raise InvalidInput(
+            f"{user} owns {owned} apps, the most a user may own: destroy one first "
+            "(the platform's bound is PAAS_MAX_APPS_PER_USER)")
 
 
 def usable_memory(total: int) -> int:

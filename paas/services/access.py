@@ -8,8 +8,10 @@ and hands the app to another user.
 from __future__ import annotations
 
 from paas.domain.app import App
+from paas.domain.limits import ReplicaBounds, check_apps
 from paas.domain.names import validate_user_name
 from paas.errors import Forbidden, InvalidInput, NotFound
+from paas.services.apps import owned_by
 from paas.store.port import Store, TokenInfo, User
 
 MAX_LABEL = 128
@@ -75,11 +77,14 @@ def revoke(store: Store, caller: User, app: App, user: str) -> None:
     store.revoke_access(app.name, user)
 
 
-def transfer(store: Store, caller: User, app: App, to: str, confirm: str | None) -> App:
+def transfer(store: Store, caller: User, app: App, to: str, confirm: str | None,
+             bounds: ReplicaBounds) -> App:
     """Give ``app`` to the existing user ``to``; ``confirm`` must repeat the app's name.
 
     The previous owner keeps no access unless granted again afterwards: a transfer is
-    how an app leaves someone's hands, so nothing of their control lingers.
+    how an app leaves someone's hands, so nothing of their control lingers. The new
+    owner's apps are bounded as a creation would be: else creating and giving away
+    would grow one person's apps without end.
     """
     if not may_manage_access(caller, app):
         raise Forbidden(f"only the owner of {app.name} ({app.owner}) or an admin can "
@@ -90,4 +95,6 @@ def transfer(store: Store, caller: User, app: App, to: str, confirm: str | None)
     target = store.get_user(validate_user_name(to))
     if target.name == app.owner:
         raise InvalidInput(f"{target.name} owns {app.name} already")
+    if not target.is_admin:
+        check_apps(target.name, owned_by(store, target.name), bounds)
     return store.transfer_app(app.name, target.name)

@@ -102,7 +102,7 @@ def build_services(
     addons = AddonService(store, deploys, addon_provider, forget_backups=backups.forget)
     formation = FormationService(store, runtime, locks, bounds, host_memory)
     return Services(
-        apps=AppService(store, repos),
+        apps=AppService(store, repos, bounds),
         deploys=deploys,
         config=ConfigService(store, deploys),
         releases=ReleaseService(store, deploys),

@@ -13,6 +13,7 @@ from typing import Any
 
 from werkzeug.test import Client
 
+from paas.domain.limits import ReplicaBounds
 from paas.domain.release import Build, Release
 from paas.logsink import discard
 from paas.server.api import PlatformAPI
@@ -72,8 +73,8 @@ class ApiPlatform:
                                                  "Deploy abc1234", "someone", discard)
 
 
-def make_platform(tmp: Path) -> ApiPlatform:
-    settings = Settings(home=tmp / "home")
+def make_platform(tmp: Path, bounds: ReplicaBounds | None = None) -> ApiPlatform:
+    settings = Settings(home=tmp / "home", replicas=bounds or ReplicaBounds())
     settings.home.mkdir(parents=True)
     store = SqlStore(settings.db_url, secrets=SecretBox.generate())
     token = bootstrap_admin(store, settings.home)
@@ -83,7 +84,7 @@ def make_platform(tmp: Path) -> ApiPlatform:
     services = build_services(
         store=store, runtime=runtime, builder=NoBuilder(),
         addon_provider=FakeAddons(), scaling=lambda _f, _a: RecordingScaling(),
-        repos=repos, logbook=None, platform_domain=settings.domain,
+        repos=repos, logbook=None, platform_domain=settings.domain, bounds=settings.replicas,
         backup_files=BackupFiles(settings.backups_dir),
         tls=TlsPorts(files=CertFiles(settings.cert_dir, settings.acme_challenge_dir),
                      issuer=None, trusted=frozenset))

@@ -9,6 +9,9 @@ import base64
 
 import pytest
 
+from paas.domain.limits import ReplicaBounds
+from tests.server.platform import make_platform
+
 
 @pytest.fixture
 def shop(api):
@@ -89,3 +92,24 @@ def test_git_answers_a_stranger_as_for_a_missing_app(api, shop, rest):
     assert taken[0] == missing[0] == 404
     assert taken[1].replace("shop", "X") == missing[1].replace("nope", "X")
     assert git("shop", shop["bob"])[0] == 200
+
+
+def test_a_user_owns_a_bounded_number_of_apps_whether_created_or_given(tmp_path):
+    api = make_platform(tmp_path, ReplicaBounds(apps_per_user=2))
+    alice, carol = api.user("alice"), api.user("carol")
+    for name in ("a1", "a2"):
+        assert api.call("POST", "/v1/apps", alice, json={"name": name})[0] == 201
+    assert api.call("POST", "/v1/apps", alice, json={"name": "a3"}) == (
+        400, {"error": "alice owns 2 apps, the most a user may own: destroy one first "
+                       "(the platform's bound is PAAS_MAX_APPS_PER_USER)"})
+    assert [a.name for a in api.store.list_apps()] == ["a1", "a2"]
+    # Giving apps away and creating more would grow one person's apps without end.
+    for name in ("c1", "c2"):
+        assert api.call("POST", "/v1/apps", carol, json={"name": name})[0] == 201
+    status, body = api.call("POST", "/v1/apps/a1/transfer", alice,
+                            json={"to": "carol", "confirm": "a1"})
+    assert (status, body["error"][:22]) == (400, "carol owns 2 apps, the")
+    assert api.store.get_app("a1").owner == "alice"
+    # An admin is not bounded (the operator makes apps for others).
+    for name in ("b1", "b2", "b3"):
+        assert api.call("POST", "/v1/apps", json={"name": name})[0] == 201

@@ -89,7 +89,8 @@ def transfer_app(ctx: ApiContext, request: Request, name: str) -> Response:
     body = read_body(request)
     fields.only(body, ("to", "confirm"))
     moved = access.transfer(ctx.store, caller, app, fields.required_text(body, "to", 64),
-                            fields.text(body, "confirm", required=False, max_length=64))
+                            fields.text(body, "confirm", required=False, max_length=64),
+                            ctx.settings.replicas)
     return json_response({"owner": moved.owner, "users": ctx.store.list_access(name)})
 
 
