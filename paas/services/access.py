@@ -15,6 +15,8 @@ from paas.services.apps import owned_by
 from paas.store.port import Store, TokenInfo, User
 
 MAX_LABEL = 128
+#: Tokens a user holds at once (revoked ones do not count).
+MAX_TOKENS = 100
 
 
 def add_user(store: Store, name: str, is_admin: bool) -> User:
@@ -43,6 +45,10 @@ def create_token(store: Store, caller: User, user: str | None, label: str | None
     if len(label) > MAX_LABEL or not label.isprintable():
         raise InvalidInput(f"invalid token label: printable text of at most {MAX_LABEL} "
                            "characters")
+    active = sum(1 for t in store.list_tokens(owner) if not t.revoked)
+    if active >= MAX_TOKENS:
+        raise InvalidInput(f"{owner} has {active} tokens, the most a user may have: "
+                           "revoke one first (paas tokens:revoke ID)")
     store.add_token(owner, token_hash, label)
     return next(t for t in store.list_tokens(owner) if token_hash.startswith(t.id))
 

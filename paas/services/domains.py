@@ -10,13 +10,16 @@ import threading
 
 from paas.domain.app import App
 from paas.domain.names import validate_custom_domain, validate_hostname
-from paas.errors import Conflict, NotFound, PaasError
+from paas.errors import Conflict, InvalidInput, NotFound, PaasError
 from paas.runtime.port import Runtime
 from paas.services.deploy import AppLocks
 from paas.store.port import Store
 
 #: Domain changes of different apps must not both pass the uniqueness check.
 _claims = threading.Lock()
+#: Domains of one app: each is a name in the router's config and, with HTTPS, a
+#: certificate to obtain and renew.
+MAX_DOMAINS = 100
 
 
 class DomainService:
@@ -37,6 +40,9 @@ class DomainService:
         host = validate_custom_domain(host, self.platform_domain)
         with self.locks.hold(app), _claims:
             current = self.store.get_app(app)
+            if len(current.domains) >= MAX_DOMAINS:
+                raise InvalidInput(f"{app} has {len(current.domains)} domains, the most an "
+                                   "app may have: remove one first")
             self._check_free(app, host)
             return self._apply(current, (*current.domains, host))
 

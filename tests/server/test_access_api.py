@@ -2,6 +2,8 @@
 
 import pytest
 
+from paas.services import access
+
 
 def test_only_the_admin_manages_users(api):
     bob = api.user("bob")
@@ -141,3 +143,15 @@ def test_bad_access_changes(api, method, path, body, status, message):
     got, answer = api.call(method, path, alice, json=body)
     assert (got, answer["error"][: len(message)]) == (status, message)
     assert api.store.list_access("shop") == ["bob"]
+
+
+def test_tokens_a_user_holds_at_once_are_bounded(api, monkeypatch):
+    monkeypatch.setattr(access, "MAX_TOKENS", 2)
+    api.user("bob")  # its first token
+    assert api.call("POST", "/v1/tokens", json={"user": "bob"})[0] == 201
+    assert api.call("POST", "/v1/tokens", json={"user": "bob"}) == (
+        400, {"error": "bob has 2 tokens, the most a user may have: revoke one first "
+                       "(paas tokens:revoke ID)"})
+    first = api.call("GET", "/v1/tokens?user=bob")[1][0]["id"]
+    assert api.call("DELETE", f"/v1/tokens/{first}")[0] == 200
+    assert api.call("POST", "/v1/tokens", json={"user": "bob"})[0] == 201

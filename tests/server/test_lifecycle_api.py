@@ -3,6 +3,7 @@
 import pytest
 
 from paas.domain.release import ReleaseStatus
+from paas.services import domains
 
 WEIRD = {
     "MULTI": "line one\nline two\n",
@@ -166,6 +167,17 @@ def test_domains_are_validated_unique_and_routed(api):
     assert api.runtime.hosts["shop"] == ("shop.localhost",)
     # free again for another app
     assert api.call("POST", "/v1/apps/blog/domains", json={"host": "www.example.com"})[0] == 201
+
+
+def test_domains_of_an_app_are_bounded(api, monkeypatch):
+    monkeypatch.setattr(domains, "MAX_DOMAINS", 3)
+    api.deployed_app("shop")
+    for n in range(3):
+        assert api.call("POST", "/v1/apps/shop/domains", json={"host": f"d{n}.example.com"}
+                        )[0] == 201
+    assert api.call("POST", "/v1/apps/shop/domains", json={"host": "d3.example.com"}) == (
+        400, {"error": "shop has 3 domains, the most an app may have: remove one first"})
+    assert len(api.store.get_app("shop").domains) == 3
 
 
 def test_destroy_needs_the_matching_confirmation(api):
