@@ -212,7 +212,11 @@ def test_the_platforms_files_follow_the_commit_and_reach_the_context_intact(tmp_
         assert dockerfile.read().decode().startswith("FROM stack:test\n")
         assert tar.extractfile("src/app.py").read() == FLASK_APP["app.py"]
     assert names.index("src/Dockerfile") < names.index("Dockerfile")
-    assert {"src/requirements.txt", "paas", "paas/files"} <= set(names)
+    assert {"src/requirements.txt", "paas", "paas/files", "paas/empty"} <= set(names)
+    with tarfile.open(fileobj=io.BytesIO(out.getvalue()), mode="r:") as tar:
+        # the folder the Dockerfile copies to make /app the app's: empty
+        assert tar.getmember("paas/empty").isdir()
+        assert not [n for n in names if n.startswith("paas/empty/")]
 
 
 def test_only_the_named_paths_are_archived_and_equal_files_have_equal_ids(tmp_path):
