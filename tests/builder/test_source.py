@@ -1,3 +1,4 @@
+import ast
 import io
 import os
 import subprocess
@@ -261,3 +262,20 @@ def test_the_crafted_commit_does_escape_tarfiles_data_filter_on_this_python(tmp_
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r|") as tar:
         tar.extractall(dest, filter="data")
     assert (target / "pwned").read_bytes() == PAYLOAD
+
+
+def test_a_module_is_parsed_once_per_tree_and_its_syntax_error_raised_each_time():
+    tree = SourceTree(files={"app.py": "import flask\n", "bad.py": "def f(:\n",
+                             "nul.py": "x = 1\0\n"})
+    first = tree.parse("app.py")
+    assert tree.parse("app.py") is first
+    assert isinstance(first.body[0], ast.Import)
+    for _ in range(2):
+        with pytest.raises(SyntaxError) as e:
+            tree.parse("bad.py")
+        assert (e.value.filename, e.value.lineno) == ("bad.py", 1)
+    with pytest.raises((SyntaxError, ValueError)):
+        tree.parse("nul.py")
+    # another push's tree parses its own text
+    assert SourceTree(files={"app.py": "import os\n"}).parse("app.py") is not first
+    assert tree == SourceTree(files=dict(tree.files))
