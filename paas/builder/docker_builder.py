@@ -145,8 +145,9 @@ class DockerBuilder:
 class _StepImages:
     """Intermediate images a build made, so a failed build leaves none behind.
 
-    They carry no label (the LABEL step was never reached); images reused from the cache
-    ("Using cache") existed before and stay.
+    Untagged, they would stay until the app is destroyed (they carry its labels, set
+    before the source is copied) or for ever (a fresh base has none). Images reused from
+    the cache ("Using cache") existed before and stay.
     """
 
     def __init__(self) -> None:
