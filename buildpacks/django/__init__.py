@@ -113,8 +113,8 @@ def _settings(src: SourceTree, module: str, seen: set[str] | None = None,
         return {}
     seen.add(path)
     try:
-        tree = ast.parse(src.read(path) or "", filename=path)
-    except SyntaxError:
+        tree = src.parse(path)
+    except (SyntaxError, ValueError):
         return {}
     ev = _Evaluator(path)
     names_out = names if names is not None else {}

@@ -390,7 +390,7 @@ def modules(src: SourceTree, max_depth: int = 1) -> Iterator[tuple[str, ast.Modu
         if "/test_" in path or path.endswith("/conftest.py") or path == "conftest.py":
             continue
         try:
-            yield path, ast.parse(src.read(path) or "", filename=path)
+            yield path, src.parse(path)
         except (SyntaxError, ValueError):
             continue
 
@@ -403,9 +403,8 @@ def module_name(path: str) -> str:
 def check(src: SourceTree) -> None:
     """A syntax error anywhere in the app fails the push before any build, with the line."""
     for path in src.paths(".py"):
-        text = src.read(path) or ""
         try:
-            compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            src.parse(path)
         except SyntaxError as e:
             line = (e.text or "").rstrip("\n")
             raise BuildFailed(
@@ -462,6 +461,18 @@ def imports(tree: ast.Module, package: str) -> bool:
         ):
             return True
     return False
+
+
+def imported_modules(tree: ast.Module) -> frozenset[str]:
+    """Every module the tree imports by absolute name (``a.b`` for ``import a.b`` and
+    for ``from a.b import c``): one walk, for callers that ask about several packages."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return frozenset(found)
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
@@ -533,9 +544,14 @@ def own_server(tree: ast.Module) -> OwnServer | None:
                    for t in s.targets if isinstance(t, ast.Name)}
     every = {call_name(n) for n in ast.walk(tree)}
     application = bool(every & tornado_application_names(tree))
+    imported = imported_modules(tree)
+
+    def uses(package: str) -> bool:
+        return any(m == package or m.startswith(package + ".") for m in imported)
+
     for at_import, calls in ((True, _calls(top)), (False, main_calls)):
         names = {call_name(c) for c in calls}
-        if imports(tree, "tornado") and names & {"listen", "start", "bind"} and (
+        if uses("tornado") and names & {"listen", "start", "bind"} and (
             every & {"HTTPServer", "WSGIContainer"} or application
         ):
             wsgi = "WSGIContainer" in every
@@ -543,7 +559,7 @@ def own_server(tree: ast.Module) -> OwnServer | None:
                     "Tornado Application" if application else "Tornado HTTPServer")
             return OwnServer(kind, "Tornado", at_import, native=True, wsgi=wsgi,
                              tornado_application=application)
-        if imports(tree, "aiohttp") and "run_app" in names:
+        if uses("aiohttp") and "run_app" in names:
             return OwnServer("aiohttp web.run_app", "aiohttp", at_import, native=True)
         if any(call_name(c) == "run" and _receiver(c) in flask_names for c in calls):
             return OwnServer("Flask development server (app.run)", "Flask", at_import,

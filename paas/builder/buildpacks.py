@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import cast
 
+from paas.builder.dockerfile import APP_DIR
 from paas.builder.healthcheck import declared_check
 from paas.builder.plan import (
     ALL_DEBIAN_STACKS,
@@ -144,14 +145,25 @@ def _setups(packs: Buildpacks, src: SourceTree, processes: Mapping[str, str]
     return current, ProcessSetup(files=files, env=env, notes=tuple(notes))
 
 
-def _check_data_dirs(dirs: Sequence[str]) -> None:
-    """A buildpack derives data folders from the app's source: bound and check them."""
+def _check_data_dirs(dirs: Sequence[str], src: SourceTree) -> None:
+    """A buildpack derives data folders from the app's source: bound and check them.
+
+    The image makes them before the source is copied over them (see
+    paas.builder.dockerfile), so a file or link of the source at one of them, or at a
+    folder above it, would replace the folder: refused here, with the path."""
     if len(dirs) > MAX_DATA_DIRS:
         raise BuildFailed(f"at most {MAX_DATA_DIRS} data folders, found {len(dirs)}")
     for d in dirs:
         problem = data_dir_problem(d)
         if problem:
             raise BuildFailed(problem)
+        parts = d.removeprefix(APP_DIR + "/").split("/")
+        for depth in range(1, len(parts) + 1):
+            path = "/".join(parts[:depth])
+            if src.has(path):
+                raise BuildFailed(
+                    f"{d} is a data folder of the app, but the source has a file or a "
+                    f"link at {path}: make it a folder, or remove it from the repository")
 
 
 def make_plan(src: SourceTree, packs: Buildpacks,
@@ -218,7 +230,7 @@ def make_plan(src: SourceTree, packs: Buildpacks,
             health=health,
             health_source=health_source,
         )
-    _check_data_dirs(web.data_dirs)
+    _check_data_dirs(web.data_dirs, src)
     return BuildPlan(
         dependencies=deps,
         processes=processes,

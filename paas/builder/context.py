@@ -39,14 +39,15 @@ def platform_files(
 
 def write_context(out: BinaryIO, commit: PushedCommit, files: Mapping[str, bytes]) -> None:
     """Write the context tar to ``out`` (seekable, ours): the commit under ``src/``, then
-    ``files``; leaves ``out`` at its start, ready to send."""
+    ``files`` and the empty folder the Dockerfile copies to make /app; leaves ``out`` at
+    its start, ready to send."""
     commit.archive(out, prefix=f"{dockerfile.SRC_DIR}/")
     out.seek(0)
     try:
         # "a" reads the members' headers to find the end of the archive; nothing is
         # extracted, and no header's name or link is looked up on disk.
         with tarfile.open(fileobj=out, mode="a", format=tarfile.PAX_FORMAT) as tar:
-            for directory in _parents(files):
+            for directory in _parents(files, dockerfile.EMPTY_DIR):
                 info = tarfile.TarInfo(directory)
                 info.type = tarfile.DIRTYPE
                 info.mode = 0o755
@@ -61,10 +62,11 @@ def write_context(out: BinaryIO, commit: PushedCommit, files: Mapping[str, bytes
     out.seek(0)
 
 
-def _parents(files: Mapping[str, bytes]) -> list[str]:
-    """Every folder above the files, shortest first: the engine then makes each one a
-    folder afresh, even where the commit put a link of that name."""
-    parents: set[str] = set()
-    for name in files:
+def _parents(files: Mapping[str, bytes], *dirs: str) -> list[str]:
+    """Every folder above the files, and ``dirs`` with theirs, shortest first: the
+    engine then makes each one a folder afresh, even where the commit put a link of that
+    name."""
+    parents: set[str] = set(dirs)
+    for name in (*files, *dirs):
         parents.update(str(p) for p in PurePosixPath(name).parents if str(p) != ".")
     return sorted(parents, key=lambda p: (p.count("/"), p))

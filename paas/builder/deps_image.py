@@ -49,16 +49,18 @@ class DepsImages:
         self.settings = settings
 
     def image_for(self, repository: str, labels: Mapping[str, str], plan: BuildPlan,
-                  stack_image: str, source: PushedCommit, log: LogSink) -> str:
+                  stack_image: str, stack_id: str, source: PushedCommit, log: LogSink
+                  ) -> str:
         """The id of the image holding the app's environment (the stack's, stripped of
-        setuid bits, when there is nothing to install); tagged ``repository:deps``."""
+        setuid bits, when there is nothing to install); tagged ``repository:deps``.
+        ``stack_id`` is the id of ``stack_image``, which the builder looked up."""
         args = D.install_args(plan)
         if not args:
             return self._fresh_base(stack_image)
         deps = plan.dependencies
         ca = self.settings.build.ca_bundle
         inputs = D.Inputs(
-            stack_id=self._image_id(stack_image),
+            stack_id=stack_id,
             args=tuple(args),
             files=source.blob_ids(deps.files) if deps.files is not None else None,
             generated=dict(deps.generated),

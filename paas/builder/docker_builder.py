@@ -42,18 +42,24 @@ class DockerBuilder:
         self.packs = packs or load()
         self.deps = DepsImages(client, settings)
 
-    def plan(self, source: SourceTree) -> BuildPlan:
-        stacks = stacks_from_settings(self.settings.stack, self._has_image)
+    def plan(self, source: SourceTree, stack_ids: dict[str, str]) -> BuildPlan:
+        """The plan, choosing among the stacks ``stack_ids`` has (see ``_stack_ids``)."""
+        stacks = stacks_from_settings(self.settings.stack, stack_ids.__contains__)
         return make_plan(source, self.packs, stacks)
 
-    def _has_image(self, name: str) -> bool:
-        try:
-            self.client.images.get(name)
-            return True
-        except docker.errors.ImageNotFound:
-            return False
-        except docker.errors.DockerException as e:
-            raise RuntimeUnavailable(f"Docker engine unavailable: {e}") from e
+    def _stack_ids(self) -> dict[str, str]:
+        """The id of each configured stack image the engine has: looked up once a push,
+        for the plan's choice, the check that the chosen one is there, and the key of
+        the deps image."""
+        ids: dict[str, str] = {}
+        for stack in self.settings.stack.pythons:
+            try:
+                ids[stack.image] = str(self.client.images.get(stack.image).id)
+            except docker.errors.ImageNotFound:
+                continue
+            except docker.errors.DockerException as e:
+                raise RuntimeUnavailable(f"Docker engine unavailable: {e}") from e
+        return ids
 
     @staticmethod
     def _stack_image(plan: BuildPlan) -> str:
@@ -67,27 +73,27 @@ class DockerBuilder:
     def _labels(self, app: str) -> dict[str, str]:
         return {"paas.instance": self.settings.instance, "paas.app": app}
 
-    def _ensure_stack(self, image: str) -> None:
-        try:
-            self.client.images.get(image)
-        except docker.errors.ImageNotFound:
+    @staticmethod
+    def _stack_id(image: str, stack_ids: dict[str, str]) -> str:
+        if image not in stack_ids:
             raise BuildFailed(
                 f"stack image {image} is missing: "
                 "run `paas stack build` on the platform host"
-            ) from None
-        except docker.errors.DockerException as e:
-            raise RuntimeUnavailable(f"Docker engine unavailable: {e}") from e
+            )
+        return stack_ids[image]
 
     def build(self, app: str, source: PushedCommit, commit: str, log: LogSink) -> Build:
-        plan = self.plan(source.source_tree())
+        stack_ids = self._stack_ids()
+        plan = self.plan(source.source_tree(), stack_ids)
         for line in plan.describe():
             log(f"-----> {line}")
         stack = self._stack_image(plan)
-        self._ensure_stack(stack)
+        stack_id = self._stack_id(stack, stack_ids)
         repository = image_repository(self.settings, app)
         tag = f"{repository}:git-{commit[:12]}"
         started = time.monotonic()
-        base = self.deps.image_for(repository, self._labels(app), plan, stack, source, log)
+        base = self.deps.image_for(repository, self._labels(app), plan, stack, stack_id,
+                                   source, log)
         log(f"-----> Dependencies ready in {time.monotonic() - started:.1f}s")
         # an anonymous file of ours: the context tar, sent as it is, never extracted here
         with tempfile.TemporaryFile(prefix="paas-context-") as context:
@@ -139,8 +145,9 @@ class DockerBuilder:
 class _StepImages:
     """Intermediate images a build made, so a failed build leaves none behind.
 
-    They carry no label (the LABEL step was never reached); images reused from the cache
-    ("Using cache") existed before and stay.
+    Untagged, they would stay until the app is destroyed (they carry its labels, set
+    before the source is copied) or for ever (a fresh base has none). Images reused from
+    the cache ("Using cache") existed before and stay.
     """
 
     def __init__(self) -> None:

@@ -25,6 +25,8 @@ APP_UID = 10001
 #: Folder inside the build context holding the platform's files (never the user's).
 PAAS_DIR = "paas"
 SRC_DIR = "src"
+#: An empty folder of the context (the platform's), copied to make /app owned by the app.
+EMPTY_DIR = f"{PAAS_DIR}/empty"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -60,7 +62,13 @@ def render(
     *,
     labels: Mapping[str, str] | None = None,
 ) -> str:
-    """The Dockerfile; ``base_image`` is the deps image (its id), ``labels`` go last."""
+    """The Dockerfile; ``base_image`` is the deps image (its id).
+
+    The source is copied as late as possible: every step before it depends only on the
+    plan, so a code-only push finds them all in the layer cache, and each step after it
+    costs the classic builder a container and a commit on every push. Only the build
+    steps (which read the source) come after it.
+    """
     for name in plan.dependencies.generated:
         if not _NAME.fullmatch(name):
             raise InvalidInput(f"invalid generated file name {name!r}")
@@ -78,20 +86,27 @@ def render(
     ]
     for image_path in sorted(plan.files):
         lines.append(f"COPY {_exec([context_file_for(image_path), image_path])}")
+    chown = f"--chown={APP_UID}:{APP_UID}"
     lines += [
-        f"COPY --chown={APP_UID}:{APP_UID} {_exec([SRC_DIR + '/', APP_DIR + '/'])}",
+        # /app made by a copy with --chown, so the app owns it (an app with a writable
+        # root writes its SQLite file there): WORKDIR would make it root's, and a later
+        # copy into a folder that exists leaves the folder's owner as it is.
+        f"COPY {chown} {_exec([EMPTY_DIR + '/', APP_DIR + '/'])}",
         f"WORKDIR {APP_DIR}",
         f"USER {APP_UID}:{APP_UID}",
     ]
     if plan.data_dirs:
         # Owned by the app's uid in the image, so the empty volume mounted there at run
         # time is made with that owner (the engine copies a folder's owner into a new
-        # volume) and the app can write it under a read-only root.
+        # volume) and the app can write it under a read-only root. The plan refuses a
+        # source with a file or link at one of them (paas.builder.buildpacks), so the
+        # source copied over them leaves them folders.
         lines.append(f"RUN {_exec(['mkdir', '-p', *plan.data_dirs])}")
-    for step in plan.build_steps:
-        lines.append(f"RUN {_exec(step)}")
     if labels:
         lines.append(_label_line(labels))
+    lines.append(f"COPY {chown} {_exec([SRC_DIR + '/', APP_DIR + '/'])}")
+    for step in plan.build_steps:
+        lines.append(f"RUN {_exec(step)}")
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,7 @@ that only the build engine unpacks, in its own sandbox.
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -56,6 +57,10 @@ class SourceTree:
     #: there a static/ dir". A symlink's target is never read, so a symlinked folder
     #: is not a folder here.
     listing: frozenset[str] = frozenset()
+    #: Modules parsed so far, by path (or the error parsing raised): several buildpacks
+    #: read the same module, and a push parses it once.
+    _parsed: dict[str, ast.Module | SyntaxError | ValueError] = field(
+        default_factory=dict, init=False, compare=False, repr=False)
 
     def has(self, path: str) -> bool:
         return path in self.files or path in self.listing
@@ -66,6 +71,21 @@ class SourceTree:
 
     def read(self, path: str) -> str | None:
         return self.files.get(path)
+
+    def parse(self, path: str) -> ast.Module:
+        """The module at ``path`` parsed, never run: SyntaxError or ValueError (a null
+        byte) as ``ast.parse`` raises them. Every caller gets the same tree: read it,
+        never change it."""
+        found = self._parsed.get(path)
+        if found is None:
+            try:
+                found = ast.parse(self.read(path) or "", filename=path)
+            except (SyntaxError, ValueError) as e:
+                found = e
+            self._parsed[path] = found
+        if isinstance(found, SyntaxError | ValueError):
+            raise found.with_traceback(None)
+        return found
 
     def paths(self, suffix: str = "") -> Iterator[str]:
         return (p for p in sorted(self.files) if p.endswith(suffix))

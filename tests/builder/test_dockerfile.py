@@ -37,12 +37,28 @@ def test_one_stage_from_the_deps_image_exact():
         'ENV PATH="/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"'
         ' PYTHONUNBUFFERED="1" HOME="/app" PORT="5000"',
         'COPY ["paas/files/opt/paas/gunicorn.conf.py", "/opt/paas/gunicorn.conf.py"]',
-        'COPY --chown=10001:10001 ["src/", "/app/"]',
+        'COPY --chown=10001:10001 ["paas/empty/", "/app/"]',
         "WORKDIR /app",
         "USER 10001:10001",
         'LABEL "paas.app"="a"',
+        'COPY --chown=10001:10001 ["src/", "/app/"]',
     ]
     assert APP_UID == 10001
+
+
+def test_only_the_build_steps_follow_the_source_and_data_folders_precede_it():
+    """A code-only push rebuilds from the source copy on: every step before it is the
+    same as the last push's, so the layer cache has it."""
+    plan = _plan(data_dirs=("/app/instance",),
+                 build_steps=(("python", "manage.py", "collectstatic", "--noinput"),))
+    final = _lines(render(plan, DEPS, labels={"paas.app": "a"}))
+    assert final[-5:] == [
+        "USER 10001:10001",
+        'RUN ["mkdir", "-p", "/app/instance"]',
+        'LABEL "paas.app"="a"',
+        'COPY --chown=10001:10001 ["src/", "/app/"]',
+        'RUN ["python", "manage.py", "collectstatic", "--noinput"]',
+    ]
 
 
 def test_no_ca_no_index_and_no_dependency_file_reach_the_app_build():
@@ -68,8 +84,9 @@ def test_platform_files_sorted_and_build_steps_run_as_app_user():
         'COPY ["paas/files/opt/a.conf", "/opt/a.conf"]',
         'COPY ["paas/files/opt/b.conf", "/opt/b.conf"]',
     ]
-    assert final[-2:] == [
+    assert final[-3:] == [
         "USER 10001:10001",
+        'COPY --chown=10001:10001 ["src/", "/app/"]',
         'RUN ["python", "manage.py", "collectstatic", "--noinput"]',
     ]
 

@@ -1,3 +1,4 @@
+import ast
 import io
 import os
 import subprocess
@@ -212,7 +213,11 @@ def test_the_platforms_files_follow_the_commit_and_reach_the_context_intact(tmp_
         assert dockerfile.read().decode().startswith("FROM stack:test\n")
         assert tar.extractfile("src/app.py").read() == FLASK_APP["app.py"]
     assert names.index("src/Dockerfile") < names.index("Dockerfile")
-    assert {"src/requirements.txt", "paas", "paas/files"} <= set(names)
+    assert {"src/requirements.txt", "paas", "paas/files", "paas/empty"} <= set(names)
+    with tarfile.open(fileobj=io.BytesIO(out.getvalue()), mode="r:") as tar:
+        # the folder the Dockerfile copies to make /app the app's: empty
+        assert tar.getmember("paas/empty").isdir()
+        assert not [n for n in names if n.startswith("paas/empty/")]
 
 
 def test_only_the_named_paths_are_archived_and_equal_files_have_equal_ids(tmp_path):
@@ -257,3 +262,20 @@ def test_the_crafted_commit_does_escape_tarfiles_data_filter_on_this_python(tmp_
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r|") as tar:
         tar.extractall(dest, filter="data")
     assert (target / "pwned").read_bytes() == PAYLOAD
+
+
+def test_a_module_is_parsed_once_per_tree_and_its_syntax_error_raised_each_time():
+    tree = SourceTree(files={"app.py": "import flask\n", "bad.py": "def f(:\n",
+                             "nul.py": "x = 1\0\n"})
+    first = tree.parse("app.py")
+    assert tree.parse("app.py") is first
+    assert isinstance(first.body[0], ast.Import)
+    for _ in range(2):
+        with pytest.raises(SyntaxError) as e:
+            tree.parse("bad.py")
+        assert (e.value.filename, e.value.lineno) == ("bad.py", 1)
+    with pytest.raises((SyntaxError, ValueError)):
+        tree.parse("nul.py")
+    # another push's tree parses its own text
+    assert SourceTree(files={"app.py": "import os\n"}).parse("app.py") is not first
+    assert tree == SourceTree(files=dict(tree.files))

@@ -116,3 +116,26 @@ def test_a_buildpack_naming_a_folder_outside_the_app_fails_the_build() -> None:
     only = replace(load(), frameworks=(cast(ModuleType, pack),))
     with pytest.raises(BuildFailed, match="a data folder must be a path below /app"):
         make_plan(SourceTree(files={"requirements.txt": "flask\n"}), only)
+
+
+@pytest.mark.parametrize("path", ["instance", "var", "var/data"])
+def test_a_file_or_link_of_the_source_where_a_data_folder_goes_fails_the_build(
+        path: str) -> None:
+    """The folder is made before the source is copied over it: a file there would
+    replace it, and the volume could not be mounted."""
+    body = '    db = os.path.join(app.instance_path, "x.sqlite")\n'
+    files = {"requirements.txt": "flask\n",
+             "blog/__init__.py": FACTORY.format(kwargs="", body=body)}
+    folder = "/app/var/data" if path.startswith("var") else "/app/instance"
+    if folder != "/app/instance":
+        files["blog/__init__.py"] = FACTORY.format(
+            kwargs=f", instance_path={folder!r}", body=body)
+    assert make_plan(SourceTree(files=files), load()).data_dirs == (folder,)
+    for tree in (SourceTree(files={**files, path: "x"}),
+                 SourceTree(files=files, listing=frozenset({path}))):
+        with pytest.raises(BuildFailed, match=f"{folder} is a data folder of the app, but "
+                           f"the source has a file or a link at {path}:"):
+            make_plan(tree, load())
+    # files inside the folder are the app's own: they stay
+    inside = SourceTree(files={**files, f"{folder.removeprefix('/app/')}/seed.txt": "x"})
+    assert make_plan(inside, load()).data_dirs == (folder,)
