@@ -11,6 +11,7 @@ the end of the session when the suite put it there (``conftest.stack_images``).
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -166,3 +167,26 @@ def test_destroying_an_app_removes_its_network(platform: Platform, apps: dict[st
     assert [n.name for n in client.networks.list(names=[net_b]) if n.name == net_b] == []
     status, _ = platform.get(A)
     assert status == 200
+
+
+def test_a_build_runs_on_the_platforms_build_network(platform: Platform) -> None:
+    # A build backend runs the tenant's code as root at build time. On the engine's
+    # default bridge the host rule (it matches the platform's bridges) would not keep
+    # it from the cloud metadata address.
+    app = "netbuild"
+    repo = platform.new_repo("build-probe", app)
+    try:
+        assert platform.paas("apps:create", app, cwd=repo).code == 0
+        pushed = platform.git("push", "paas", "main", cwd=repo)
+        assert pushed.code != 0, pushed.text
+        client = docker.from_env()
+        network = client.networks.get(L.build_network_name(platform.instance))
+        bridge = network.attrs["Options"]["com.docker.network.bridge.name"]
+        assert bridge.startswith("pa-"), bridge  # the rule's wildcard: pa-+
+        reported = re.search(r"PAAS-PROBE gateway=(\S+) metadata=(\S+)", pushed.text)
+        assert reported is not None, pushed.text
+        assert reported.group(1) == _gateway(client, network.name), pushed.text
+        assert reported.group(2) == "timeout", pushed.text  # dropped by the host rule
+        assert metadata_rule_present()
+    finally:
+        platform.paas("apps:destroy", app, "--confirm", app)

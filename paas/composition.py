@@ -84,7 +84,6 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
     store = SqlStore(settings.db_url, secrets=load_secret_box(settings.home, os.environ))
     repos = Repos(settings.repos_dir)
     logbook = LogBook(settings.home / "logs")
-    builder: Builder = DockerBuilder(engine, settings)
     registry = settings.registry
     if settings.runtime == "kubernetes":
         # The sidecar engine cannot debootstrap: the stack image comes from the registry.
@@ -96,7 +95,7 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
         addons = KubernetesAddons(cluster.api, cluster.settings, addon_image)
         services = build_services(
             store=store, runtime=cluster,
-            builder=PublishingBuilder(builder, engine, registry),
+            builder=PublishingBuilder(DockerBuilder(engine, settings), engine, registry),
             addon_provider=addons,
             scaling=lambda _formation, _addons: ClusterAutoscaling(cluster),
             repos=repos, logbook=logbook, platform_domain=settings.domain,
@@ -109,8 +108,6 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
         return Platform(settings, store, repos, services)
     if build_missing_stack:
         build_stack(settings.stack, settings.home / "cache", say, client=engine)
-    if registry.enabled:
-        builder = PublishingBuilder(builder, engine, registry)
     loops: list[Autoscaler] = []
 
     def docker_scaling(formation: FormationService, addons: AddonService) -> ScalingStrategy:
@@ -121,6 +118,10 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
     cert_files = CertFiles(settings.cert_dir, settings.acme_challenge_dir)
     tls = _docker_tls(settings, cert_files)
     runtime = DockerRuntime(engine, settings, tls=lambda: router_sites(store, cert_files))
+    # builds run the tenant's code: on a bridge of the platform's, as apps do
+    builder: Builder = DockerBuilder(engine, settings, network=runtime.networks.ensure_build)
+    if registry.enabled:
+        builder = PublishingBuilder(builder, engine, registry)
     services = build_services(
         store=store, runtime=runtime, builder=builder,
         addon_provider=DockerAddons(engine, settings), scaling=docker_scaling,

@@ -14,7 +14,7 @@ import tarfile
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -43,10 +43,17 @@ STRIP_SETUID = ["/bin/sh", "-c", "find / -xdev -perm /6000 -type f -exec chmod a
                 "|| true"]
 
 
+#: The network a build's containers join, made when first asked for (see
+#: ``DockerBuilder``); None leaves them on the engine's default bridge.
+BuildNetwork = Callable[[], str] | None
+
+
 class DepsImages:
-    def __init__(self, client: docker.DockerClient, settings: Settings) -> None:
+    def __init__(self, client: docker.DockerClient, settings: Settings,
+                 network: BuildNetwork = None) -> None:
         self.client = client
         self.settings = settings
+        self.network = network
 
     def image_for(self, repository: str, labels: Mapping[str, str], plan: BuildPlan,
                   stack_image: str, stack_id: str, source: PushedCommit, log: LogSink
@@ -143,7 +150,9 @@ class DepsImages:
                 host_config=api.create_host_config(
                     binds={D.UV_VOLUME: {"bind": D.UV_MOUNT, "mode": "ro"}},
                     mem_limit=BUILD.memory, memswap_limit=BUILD.memory,
-                    pids_limit=BUILD.pids, cpu_shares=BUILD.cpu_shares),
+                    pids_limit=BUILD.pids, cpu_shares=BUILD.cpu_shares,
+                    # the tenant's build backends run here, as root
+                    network_mode=self.network() if self.network is not None else None),
             )["Id"]
         except docker.errors.DockerException as e:
             raise RuntimeUnavailable(f"cannot create the install container: {e}") from e

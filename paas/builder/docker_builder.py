@@ -17,7 +17,7 @@ from paas.builder import dockerfile
 from paas.builder.build_stream import BuildStreamError, build_lines
 from paas.builder.buildpacks import Buildpacks, load, make_plan
 from paas.builder.context import platform_files, write_context
-from paas.builder.deps_image import DepsImages
+from paas.builder.deps_image import BuildNetwork, DepsImages
 from paas.builder.plan import BuildPlan, stacks_from_settings
 from paas.builder.source import PushedCommit, SourceTree
 from paas.domain.release import Build
@@ -34,13 +34,20 @@ def image_repository(settings: Settings, app: str) -> str:
 
 
 class DockerBuilder:
+    """``network`` names the network the build's containers join (the dependency
+    install, the image's build steps), which the composition root makes: on the Docker
+    runtime, one of the platform's bridges, where the host rule keeps the tenant's build
+    code from the cloud metadata address and Docker keeps it from every app."""
+
     def __init__(
-        self, client: docker.DockerClient, settings: Settings, packs: Buildpacks | None = None
+        self, client: docker.DockerClient, settings: Settings, packs: Buildpacks | None = None,
+        network: BuildNetwork = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self.packs = packs or load()
-        self.deps = DepsImages(client, settings)
+        self.network = network
+        self.deps = DepsImages(client, settings, network)
 
     def plan(self, source: SourceTree, stack_ids: dict[str, str]) -> BuildPlan:
         """The plan, choosing among the stacks ``stack_ids`` has (see ``_stack_ids``)."""
@@ -110,7 +117,9 @@ class DockerBuilder:
                     forcerm=True,
                     pull=False,
                     decode=True,
-                    # build steps run the tenant's code (collectstatic): bounded
+                    # build steps run the tenant's code (collectstatic): bounded, and
+                    # on the build network
+                    network_mode=self.network() if self.network is not None else None,
                     container_limits={"memory": BUILD.memory, "memswap": BUILD.memory,
                                       "cpushares": BUILD.cpu_shares},
                 )

@@ -40,6 +40,11 @@ def app_network_name(instance: str, app: str) -> str:
     return f"paas-{instance}-app-{app}"
 
 
+def build_network_name(instance: str) -> str:
+    """Where builds run: the dependency install and the image's build steps."""
+    return f"paas-{instance}-build"
+
+
 def router_name(instance: str) -> str:
     return f"paas-{instance}-router"
 

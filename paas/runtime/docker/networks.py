@@ -42,6 +42,11 @@ def free_subnets(pool: str, used: Iterable[str], prefix: int = APP_SUBNET_PREFIX
             yield str(candidate)
 
 
+#: The build network's key in its bridge name: no app is named so (app names have no
+#: slash), so it never shares an app network's bridge.
+_BUILD_KEY = "/build"
+
+
 def bridge_name(instance: str, app: str, *, metadata_allowed: bool = False) -> str:
     """The host interface of the app's network: 15 characters, Linux's limit."""
     prefix = firewall.ALLOWED_BRIDGE_PREFIX if metadata_allowed else \
@@ -65,17 +70,31 @@ class AppNetworks:
 
     def ensure(self, app: str) -> str:
         """The app's network, created on first use; its name."""
+        return self._ensure(self.name(app), L.selector(self.instance, **{L.APP: app}), app)
+
+    def ensure_build(self) -> str:
+        """The network builds run on, created on first use; its name.
+
+        A build runs the tenant's code as root (build backends, ``collectstatic``):
+        on the engine's default bridge it would reach the cloud metadata address, which
+        the host rule drops for the platform's bridges only, and every other container
+        left there. Here it reaches the internet (the package index) and nothing of an
+        app: Docker drops traffic between two bridge networks.
+        """
+        return self._ensure(L.build_network_name(self.instance),
+                            L.selector(self.instance), _BUILD_KEY)
+
+    def _ensure(self, name: str, labels: dict[str, str], key: str) -> str:
         allowed = self.settings.allow_metadata
         created = self.engine.ensure_network(
-            self.name(app), L.selector(self.instance, **{L.APP: app}),
-            bridge=bridge_name(self.instance, app, metadata_allowed=allowed),
+            name, labels, bridge=bridge_name(self.instance, key, metadata_allowed=allowed),
             subnets=lambda used: free_subnets(self.settings.app_network_pool, used))
         if not allowed and (created or not self._block_checked):
             firewall.ensure_metadata_block(
                 self.engine, self.settings.stack.router,
                 L.selector(self.instance, **{L.ROLE: L.ROLE_HELPER}))
             self._block_checked = True
-        return self.name(app)
+        return name
 
     def remove(self, app: str) -> None:
         self.engine.remove_network(self.name(app))
