@@ -2,8 +2,8 @@
 
 It runs inside the container at start, so worker counts follow that container's CPU and
 memory limits (cgroup v2 ``cpu.max``/``memory.max``, else the v1 files), the way Heroku's
-WEB_CONCURRENCY works but without its v1-only blind spot. ``WEB_CONCURRENCY`` and
-``PYTHON_THREADS`` override.
+WEB_CONCURRENCY works but without its v1-only blind spot, and threads stay within its
+process limit (``pids.max``). ``WEB_CONCURRENCY`` and ``PYTHON_THREADS`` override.
 """
 
 from __future__ import annotations
@@ -51,12 +51,31 @@ def memory_limit(root: Path = CGROUP) -> int | None:
     return None
 
 
+def pids_limit(root: Path = CGROUP) -> int | None:
+    """Processes and threads this container may hold at once; None when unlimited."""
+    text = _read(root / "pids.max") or _read(root / "pids" / "pids.max")
+    return int(text) if text and text.isdigit() else None
+
+
 def web_concurrency(cpus: float, memory_bytes: int | None) -> int:
     """Heroku's rule: min(2 * cores + 1, RAM / 256 MiB), at least 1."""
     by_cpu = 2 * max(1, math.ceil(cpus)) + 1
     if memory_bytes is None:
         return by_cpu
     return max(1, min(by_cpu, memory_bytes // (256 * 1024 * 1024)))
+
+
+#: Threads a worker runs when the process limit leaves room for them.
+THREADS = 32
+
+
+def threads_per_worker(workers: int, pids: int | None) -> int:
+    """``THREADS``, fewer when the workers' threads would take more than half of the
+    container's process limit (the app's own threads and subprocesses need the rest): a
+    thread the limit refuses fails the request that needed it."""
+    if pids is None:
+        return THREADS
+    return max(1, min(THREADS, pids // 2 // max(1, workers)))
 
 
 def _workers() -> int:
@@ -71,11 +90,16 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = _workers()
 # Threads let a worker keep serving while a request waits on I/O (a database, an API):
 # with sync workers a 50 ms endpoint caps at workers / 50 ms requests a second.
-# 16, not 8: a worker accepts more kept-alive connections than it has threads, and with
-# 8 the busy workers queued requests while others idled (50 ms endpoint at 32 clients:
-# 300-450 req/s with 8 threads, 610 with 16, of a 640 limit; e2e/bench/serving.py).
+# 32, not 16: a gthread worker accepts every connection the kernel hands it and nginx
+# keeps reusing it, so one worker may hold more busy kept-alive connections than it has
+# threads (they queue) while another idles. A 512 MB replica runs 2 workers: with 16
+# threads each the 50 ms endpoint at 32 clients gave 376-517 req/s of its 640 limit,
+# with 32 504-558, interleaved in the same runs; 64 gained little more (575). Idle
+# threads cost no CPU and little memory; ThreadPoolExecutor starts them as needed.
 worker_class = "gthread"
-threads = int(os.environ.get("PYTHON_THREADS", "16"))
+_threads_env = os.environ.get("PYTHON_THREADS", "")
+threads = (int(_threads_env) if _threads_env.isdigit() and int(_threads_env) > 0
+           else threads_per_worker(workers, pids_limit()))
 # nginx buffers slow clients in front of us, so a request that takes longer than this is
 # stuck, not slow; graceful_timeout stays under the platform's stop timeout (25 s).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -93,3 +117,4 @@ errorlog = "-"
 # Only the platform's router reaches the container on the app network.
 forwarded_allow_ips = "*"
 proxy_allow_ips = "*"
+

@@ -1,6 +1,13 @@
 import pytest
 
-from buildpacks.python.gunicorn_conf import cpu_limit, memory_limit, web_concurrency
+from buildpacks.python.gunicorn_conf import (
+    THREADS,
+    cpu_limit,
+    memory_limit,
+    pids_limit,
+    threads_per_worker,
+    web_concurrency,
+)
 
 MIB = 1024 * 1024
 
@@ -84,12 +91,44 @@ def test_web_concurrency(cpus, memory, expected):
     assert web_concurrency(cpus, memory) == expected
 
 
-def test_threaded_workers_with_room_for_more_connections_than_8(monkeypatch):
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"pids.max": "512\n"}, 512),
+    ({"pids.max": "max\n"}, None),
+    ({"pids/pids.max": "256\n"}, 256),
+    ({"pids/pids.max": "max"}, None),
+    ({}, None),
+])
+def test_pids_limit(tmp_path, files, expected):
+    assert pids_limit(_tree(tmp_path, files)) == expected
+
+
+@pytest.mark.parametrize(
+    ("workers", "pids", "expected"),
+    [
+        (2, None, 32),
+        (2, 512, 32),  # standard-1x: 2 workers of 32 threads use 66 of 512
+        (2, 256, 32),  # basic
+        (20, 512, 12),  # WEB_CONCURRENCY=20: half the limit shared by the workers
+        (9, 2048, 32),
+        (300, 512, 1),  # never fewer than one thread
+    ],
+)
+def test_threads_per_worker(workers, pids, expected):
+    assert threads_per_worker(workers, pids) == expected
+
+
+def test_threaded_workers_with_room_for_more_connections_than_16(monkeypatch):
     import importlib
 
     import buildpacks.python.gunicorn_conf as conf
 
     monkeypatch.delenv("PYTHON_THREADS", raising=False)
-    assert importlib.reload(conf).threads == 16 and conf.worker_class == "gthread"
+    reloaded = importlib.reload(conf)
+    assert reloaded.worker_class == "gthread"
+    assert reloaded.threads == threads_per_worker(reloaded.workers, pids_limit()) >= 1
+    assert THREADS == 32
     monkeypatch.setenv("PYTHON_THREADS", "4")
     assert importlib.reload(conf).threads == 4
+    monkeypatch.setenv("PYTHON_THREADS", "four")
+    assert importlib.reload(conf).threads == threads_per_worker(conf.workers, pids_limit())
+
