@@ -114,6 +114,11 @@ worker_tmp_dir = "/dev/shm"
 # free). GUNICORN_CMD_ARGS="--access-logfile -" brings gunicorn's lines back.
 accesslog = None if os.environ.get("PAAS_ACCESS_LOG") == "router" else "-"
 errorlog = "-"
+# gunicorn 25.1+'s control socket (``gunicornc``) under $HOME: nobody runs that in a
+# replica, and in one with a read-only root it logged "Control server error" at every
+# start; its thread also stops and restarts around every worker fork. Older gunicorn
+# ignores the name.
+control_socket_disable = True
 # Only the platform's router reaches the container on the app network.
 forwarded_allow_ips = "*"
 proxy_allow_ips = "*"
