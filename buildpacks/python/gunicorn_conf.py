@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 from pathlib import Path
+from typing import Any
 
 CGROUP = Path("/sys/fs/cgroup")
 _UNLIMITED_V1 = 1 << 60
@@ -123,3 +125,36 @@ control_socket_disable = True
 forwarded_allow_ips = "*"
 proxy_allow_ips = "*"
 
+
+# Workers start one after another, each once the one before has loaded the app: on a
+# scale-up every new replica's workers would otherwise import the app at the same time
+# on the same cores, and a replica gets traffic when its first worker answers. The
+# master starts with one worker; each worker that loaded the app asks for the next
+# (SIGTTIN, gunicorn's own "one more worker") until the count gunicorn was configured
+# with (``workers``, ``WEB_CONCURRENCY``, ``--workers``) runs. One request for more is
+# outstanding at a time, so a worker that dies while booting cannot make two.
+def when_ready(server: Any) -> None:
+    server.paas_workers = server.num_workers
+    server.paas_asking = None
+    server.num_workers = 1
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    worker.paas_ask = (server.paas_asking is None
+                       and server.num_workers < server.paas_workers)
+    if worker.paas_ask:
+        server.paas_asking = worker
+
+
+def post_worker_init(worker: Any) -> None:
+    if worker.paas_ask:
+        os.kill(worker.ppid, signal.SIGTTIN)
+
+
+def nworkers_changed(server: Any, new_value: int, old_value: int | None) -> None:
+    server.paas_asking = None
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if server.paas_asking is worker:
+        server.paas_asking = None
