@@ -96,8 +96,10 @@ workers = _workers()
 # keeps reusing it, so one worker may hold more busy kept-alive connections than it has
 # threads (they queue) while another idles. A 512 MB replica runs 2 workers: with 16
 # threads each the 50 ms endpoint at 32 clients gave 376-517 req/s of its 640 limit,
-# with 32 504-558, interleaved in the same runs; 64 gained little more (575). Idle
-# threads cost no CPU and little memory; ThreadPoolExecutor starts them as needed.
+# with 32 504-558, interleaved in the same runs; 64 gained little more (575). The cost:
+# about 4 % more app CPU a request on a CPU-bound endpoint (Flask `/`: 422-434 vs
+# 411-416 us; its rate moved within the noise). Idle threads cost no CPU and little
+# memory; ThreadPoolExecutor starts them as needed.
 worker_class = "gthread"
 _threads_env = os.environ.get("PYTHON_THREADS", "")
 threads = (int(_threads_env) if _threads_env.isdigit() and int(_threads_env) > 0
