@@ -79,12 +79,17 @@ def test_procfile_bare_gunicorn_gets_the_platform_config(platform: Platform) -> 
     status, body = platform.get("blog")
     assert status == 200 and body.startswith("microblog pid="), body
     # gthread workers come from the platform's config, the Procfile's line named none;
-    # the request's access line is the router's (gunicorn behind it writes none)
+    # the request's access line is the router's (gunicorn behind it writes none); a
+    # 512 MB replica's two workers start one after the other, the second asked for by
+    # the first (SIGTTIN)
     def served() -> bool:
-        return ("Using worker: gthread" in _logs(platform, "blog")
+        logs = _logs(platform, "blog")
+        return ("Using worker: gthread" in logs and logs.count("Booting worker") == 2
+                and "Handling signal: ttin" in logs
                 and 'path="/"' in _logs(platform, "blog", "router"))
 
     eventually(served, timeout=30)
+    assert "Control server error" not in _logs(platform, "blog")
 
     # a type the app does not have: the push to make, not just "unknown"
     r = platform.paas("scale", "worker=1", cwd=repo)

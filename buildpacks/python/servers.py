@@ -39,7 +39,7 @@ def gunicorn(
         "Server: gunicorn with uvicorn workers (ASGI), 2 x CPUs + 1 capped by memory / 256 MiB"
         if asgi else
         "Server: gunicorn, gthread workers (2 x CPUs + 1, capped by memory / 256 MiB) "
-        "x 16 threads, behind nginx, which buffers slow clients"
+        "x 32 threads, behind nginx, which buffers slow clients"
     )
     return WebServer(
         framework=framework,

@@ -114,6 +114,59 @@ def test_launcher_serves_on_port_with_xheaders_and_stops_on_sigterm(tmp_path):
             proc.wait()
 
 
+LOGGING = """import asyncio
+import tornado.log
+import tornado.web
+
+class Main(tornado.web.RequestHandler):
+    def get(self):
+        self.write("ok")
+
+async def main():
+    tornado.log.enable_pretty_logging()
+    tornado.web.Application([(r"/", Main)]).listen(8888)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("behind_router", [True, False])
+def test_launcher_leaves_access_lines_to_the_router(tmp_path, behind_router):
+    """Behind the router only 4xx/5xx answers log a line; elsewhere every answer does."""
+    pytest.importorskip("tornado")
+    (tmp_path / "server.py").write_text(LOGGING)
+    port = _free_port()
+    launcher = Path(tornado_pack.__file__).parent / "launcher.py"
+    env = {k: v for k, v in os.environ.items() if k != "PAAS_ACCESS_LOG"}
+    env.update(PORT=str(port), PAAS_TORNADO_GRACE="0.1")
+    if behind_router:
+        env["PAAS_ACCESS_LOG"] = "router"
+    proc = subprocess.Popen([sys.executable, str(launcher), "server.py"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                assert _get(port, {}) == "ok"
+                break
+            except OSError:
+                time.sleep(0.05)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", "/missing")
+        assert conn.getresponse().status == 404
+        conn.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        out = proc.stdout.read()
+        assert "404 GET /missing" in out
+        assert ("200 GET /" in out) is not behind_router
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def test_static_path_in_the_settings_of_an_application_subclass():
     """Tornado's own demos build settings in an Application subclass's __init__."""
     code = '''import os
