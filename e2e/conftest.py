@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -22,16 +23,53 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 PYTHONS = ("3.11", "3.13")
 
 
+def build_stacks() -> None:
+    subprocess.run([PAAS, "stack", "build", *(f"--python={v}" for v in PYTHONS)],
+                   check=True)
+
+
+#: Set in the workers of a parallel run (pytest-xdist, ``-n``): the controller built the
+#: stacks before it started them and owns the metadata rule's removal at the end.
+CONTROLLER_OWNS_STACKS = "paas_controller_owns_stacks"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config: pytest.Config) -> None:
+    """A parallel run builds the stacks once, before any worker starts: workers building
+    the same missing image at once would each run a debootstrap of it."""
+    build_stacks()
+    config.stash[_rule_was_there] = metadata_rule_present()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput[CONTROLLER_OWNS_STACKS] = True
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller of a parallel run removes the rule after every worker ended (a
+    worker removing it could race another's new app network)."""
+    if session.config.stash.get(_rule_was_there, True) is False:
+        remove_metadata_rule_if_unused()
+
+
+_rule_was_there = pytest.StashKey[bool]()
+
+
 @pytest.fixture(scope="session")
-def stack_images() -> Iterator[None]:
+def stack_images(request: pytest.FixtureRequest) -> Iterator[None]:
     """The stack images are the one cache the suite keeps: built when missing.
 
     Every platform of the suite depends on this fixture, so its end is also where the
     host's metadata firewall rule that the platforms installed is removed, unless it was
-    there before the suite (another paas instance relies on it).
+    there before the suite (another paas instance relies on it). In a parallel run the
+    controller does both (pytest_xdist_setupnodes, pytest_sessionfinish).
     """
-    subprocess.run([PAAS, "stack", "build", *(f"--python={v}" for v in PYTHONS)],
-                   check=True)
+    workerinput = getattr(request.config, "workerinput", {})
+    if workerinput.get(CONTROLLER_OWNS_STACKS):
+        yield
+        return
+    build_stacks()
     rule_was_there = metadata_rule_present()
     yield
     if not rule_was_there:
