@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -9,6 +10,15 @@ from typing import Any
 import pytest
 
 from e2e.harness import PAAS, Platform, metadata_rule_present, remove_metadata_rule_if_unused
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The journeys end `paas logs --tail` and `paas run` with Ctrl-C (SIGINT). A process
+    started with SIGINT ignored (a shell script's background job, as scripts/test runs
+    this suite beside the Kubernetes journeys, or nohup) hands the ignore down to every
+    child, and the CLI would never see its Ctrl-C: the suite takes SIGINT back."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
