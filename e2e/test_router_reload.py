@@ -124,7 +124,12 @@ def test_the_wait_after_a_reload_lasts_until_old_workers_finished_their_requests
     assert bench.router.generation() not in (None, before)
     assert answer == []
     drained = threading.Event()
-    waiter = threading.Thread(target=lambda: (drain(), drained.set()))
+
+    def wait() -> None:
+        drain()
+        drained.set()
+
+    waiter = threading.Thread(target=wait)
     waiter.start()
     # the worker of the previous config still waits for the upstream's answer
     assert not drained.wait(1.0)
