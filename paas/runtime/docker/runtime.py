@@ -311,17 +311,18 @@ class DockerRuntime:
         return container
 
     def _start_batch(self, app: App, release: Release, process_type: str, count: int,
-                     started: list[Container], leaving: Collection[str] = ()
-                     ) -> list[Container]:
+                     started: list[Container], present: Sequence[Container],
+                     leaving: Collection[str] = ()) -> list[Container]:
         """Start ``count`` replicas at once (a batch of the plan, so ``count`` is
         bounded): the engine's create and start calls take a few hundred milliseconds
         each, and a scale to N should not wait N times that. Each one that started is
         added to ``started`` before the first error is raised, so it can be removed.
 
         Each gets the lowest ``DYNO`` number no replica of its type and release that
-        stays (not in ``leaving``) holds."""
+        stays (not in ``leaving``) holds: of those ``present`` when the convergence
+        began, and those it ``started``."""
         batch: list[Container] = []
-        taken = {int(c.labels.get(L.NUMBER, "0") or 0) for c in self._containers(app.name)
+        taken = {int(c.labels.get(L.NUMBER, "0") or 0) for c in [*present, *started]
                  if c.labels.get(L.PROCESS) == process_type and c.id not in leaving
                  and c.labels.get(L.RELEASE) == str(release.version)}
 
@@ -449,11 +450,13 @@ class DockerRuntime:
         self.settle(app.name)
         self.ensure_network()
         network = self.networks.ensure(app.name)
-        current = [_replica(c, network) for c in self._containers(app.name)]
+        present = self._containers(app.name)
+        current = [_replica(c, network) for c in present]
         plan = converge(current, release.version, desired(formation, build.processes),
                         fresh=fresh, max_parallel=self.max_parallel)
         started: dict[str, float] = {}
-        containers, later, drain = self._execute(plan, app, release, build, log, started)
+        containers, later, drain = self._execute(plan, app, release, build, log, started,
+                                                 present)
         workers = [c for c in containers if c.labels.get(L.PROCESS) != "web"]
         web = [c for c in containers if c.labels.get(L.PROCESS) == "web"]
         # Workers have nothing to answer, so an exit is the only sign of a bad release:
@@ -507,14 +510,14 @@ class DockerRuntime:
         threading.Thread(target=work, name=f"after-rollout-{app}", daemon=True).start()
 
     def _execute(self, plan: Plan, app: App, release: Release, build: Build,
-                 log: LogSink, started_at: dict[str, float]
+                 log: LogSink, started_at: dict[str, float], present: Sequence[Container]
                  ) -> tuple[list[Container], tuple[str, ...], Drain]:
-        """Run the plan's steps in order; the replicas it started (``started_at``: when,
-        by id), those it left to stop after the rollout answered, and the wait for the
-        router's old workers that must come before they stop. Until the route
-        switched, any failure removes what the plan started and leaves the rest as it
-        was; after it, the new release serves, and a failure only leaves surplus
-        replicas for the next convergence."""
+        """Run the plan's steps in order (``present``: the app's containers it was made
+        from); the replicas it started (``started_at``: when, by id), those it left to
+        stop after the rollout answered, and the wait for the router's old workers that
+        must come before they stop. Until the route switched, any failure removes what
+        the plan started and leaves the rest as it was; after it, the new release
+        serves, and a failure only leaves surplus replicas for the next convergence."""
         started: list[Container] = []
         batch: list[Container] = []
         later: list[str] = []
@@ -527,7 +530,7 @@ class DockerRuntime:
                     log(f"-----> Starting {step.count} {step.process_type} replica(s) "
                         f"of {release.label}")
                     batch = self._start_batch(app, release, step.process_type, step.count,
-                                              started, leaving)
+                                              started, present, leaving)
                     started_at.update((c.id, time.monotonic()) for c in batch)
                 elif isinstance(step, AwaitHealthy):
                     self._wait_healthy(batch, app, release, build)
