@@ -349,7 +349,7 @@ class DockerRuntime:
         routes = []
         for app, live in self._live.items():
             network = self.networks.name(app)
-            ips = [self.engine.ip(c.id, network)
+            ips = [c.addresses.get(network)
                    for c in web if c.labels.get(L.APP) == app and c.id in live.members]
             upstreams = tuple(sorted(f"{ip}:{live.port}" for ip in ips if ip))
             routes.append(RouterRoute(app, live.hosts, upstreams, live.protocol, live.static))

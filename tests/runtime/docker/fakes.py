@@ -91,11 +91,18 @@ class FakeEngine:
     def ensure_volume(self, name: str, labels: Mapping[str, str]) -> None:
         self.volumes.setdefault(name, dict(labels))
 
+    def _seen(self, c: Container) -> Container:
+        """``c`` as the engine reports it: with its address on each network it is on."""
+        return replace(c, addresses={n: ip for n in c.networks
+                                     if (ip := self.ip(c.id, n)) is not None})
+
     def containers(self, labels: Mapping[str, str]) -> list[Container]:
-        return [c for c in self.all.values() if labels.items() <= c.labels.items()]
+        return [self._seen(c) for c in self.all.values()
+                if labels.items() <= c.labels.items()]
 
     def inspect(self, cid: str) -> Container | None:
-        return self.all.get(cid)
+        c = self.all.get(cid)
+        return self._seen(c) if c is not None else None
 
     def create(self, spec: Spec) -> Container:
         if self.fail_create(spec):
