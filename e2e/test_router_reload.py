@@ -2,9 +2,9 @@
 
 - a config nginx cannot load is refused with nginx's one-line reason; the router keeps
   serving the previous config, which is back on disk;
-- a reload answers once the new config serves, but what it returns (the wait before a
-  replica the router sent to may stop) waits until the previous config's workers
-  finished the requests they had in flight.
+- a reload answers once every new request gets the new config, but what it returns
+  (the wait before a replica the router sent to may stop) waits until the previous
+  config's workers finished the requests they had in flight.
 
 The router is this module's own (its own home, instance and ports); it is removed at
 the end, as is the upstream server the test runs on the host.
@@ -35,9 +35,11 @@ HOST = "shop.localhost"
 
 @dataclass
 class Upstream:
-    """An app on the host whose ``/slow`` answers only once ``release`` is set."""
+    """An app on the host whose ``/slow`` answers only once ``release`` is set; every
+    answer is ``done``, or ``other`` from its twin at ``other_port``."""
 
     port: int
+    other_port: int
     arrived: threading.Event
     release: threading.Event
 
@@ -48,8 +50,9 @@ class Bench:
     sites: dict[str, TlsSite]
     upstream: Upstream
 
-    def routes(self) -> list[Route]:
-        return [Route("shop", (HOST,), (f"127.0.0.1:{self.upstream.port}",))]
+    def routes(self, other: bool = False) -> list[Route]:
+        port = self.upstream.other_port if other else self.upstream.port
+        return [Route("shop", (HOST,), (f"127.0.0.1:{port}",))]
 
 
 @pytest.fixture
@@ -57,11 +60,13 @@ def bench(tmp_path: Path, stack_images: None) -> Iterator[Bench]:
     arrived, release = threading.Event(), threading.Event()
 
     class Handler(http.server.BaseHTTPRequestHandler):
+        body = b"done"
+
         def do_GET(self) -> None:
             if self.path == "/slow":
                 arrived.set()
                 release.wait(60)
-            body = b"done"
+            body = self.body
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -70,20 +75,26 @@ def bench(tmp_path: Path, stack_images: None) -> Iterator[Bench]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    class Other(Handler):
+        body = b"other"
+
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), h) for h in (Handler, Other)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
     settings = Settings(home=tmp_path / "home", router_port=free_port(),
                         router_https_port=free_port())
     sites: dict[str, TlsSite] = {}
     router = Router(DockerEngine(docker.from_env()), settings,
                     L.network_name(settings.instance), tls=lambda: dict(sites))
     try:
-        yield Bench(router, sites, Upstream(server.server_address[1], arrived, release))
+        yield Bench(router, sites, Upstream(servers[0].server_address[1],
+                                            servers[1].server_address[1], arrived, release))
     finally:
         release.set()
         router.remove()
-        server.shutdown()
-        server.server_close()
+        for server in servers:
+            server.shutdown()
+            server.server_close()
 
 
 def test_a_config_nginx_refuses_is_refused_with_its_reason_and_the_old_one_serves(
@@ -138,3 +149,13 @@ def test_the_wait_after_a_reload_lasts_until_old_workers_finished_their_requests
     client.join(30)
     assert answer == [(200, "done")]
     waiter.join(5)
+
+
+def test_after_a_reload_every_new_request_gets_the_new_routes(bench: Bench) -> None:
+    """The old config's workers accept connections until the master's QUIT reaches
+    them, some time after the new ones answer: the reload waits for that."""
+    port = bench.router.settings.router_port
+    for other in (True, False, True):
+        bench.router.apply(bench.routes(other=other))
+        answers = {http_get(port, HOST) for _ in range(20)}
+        assert answers == {(200, "other" if other else "done")}

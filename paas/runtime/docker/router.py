@@ -210,10 +210,13 @@ class Router:
                     f"the router cannot serve on {self._listen()}: {why}")
             time.sleep(0.05)
 
-    def _worker_pids(self, container: Container) -> set[str]:
-        """Host PIDs of nginx worker processes, from the engine's ``top`` (no ps needed)."""
+    def _worker_pids(self, container: Container, accepting: bool = False) -> set[str]:
+        """Host PIDs of nginx worker processes, from the engine's ``top`` (no ps needed);
+        with ``accepting``, only those that did not get their QUIT yet: nginx renames a
+        worker "worker process is shutting down" as it closes its listeners."""
         return {pid for pid, cmd in self.engine.processes(container.id)
-                if "worker process" in cmd}
+                if "worker process" in cmd
+                and not (accepting and "shutting down" in cmd)}
 
     def _control_sources(self) -> tuple[str, ...]:
         """Who may read the control endpoint: the host, as it appears on the platform
@@ -244,15 +247,18 @@ class Router:
     def apply(self, routes: list[Route], networks: Collection[str] = (),
               timeout: float = 30.0) -> Callable[[], None]:
         """Join ``networks`` (where the upstreams are), write the config, reload nginx
-        and return once its new generation answers; the app networks it no longer needs
-        are left once the workers of the previous config exited.
+        and return once every new request gets the new config: its generation answers
+        and no worker of the previous config accepts connections any more. The app
+        networks it no longer needs are left once those workers exited.
 
         What it returns waits until every worker of an earlier config exited: only then
         may a replica the new config no longer names stop. A reload starts new workers,
         and the master tells the old ones to quit only after that (nginx waits 100 ms
-        between the two); until then they accept connections, and afterwards they finish
-        their in-flight requests. The new release serves before that, so a rollout
-        answers first and waits for them only before it stops its predecessors.
+        between the two); until then they accept connections, then they close their
+        listeners (and call themselves "worker process is shutting down") and finish
+        their in-flight requests, which may take long. So a rollout answers once the new
+        config has every new request, and waits for the old workers' exit only before it
+        stops its predecessors.
         """
         container = self.ensure(routes)
         stale = self.join(container, networks)
@@ -263,7 +269,12 @@ class Router:
                                                    control_from=self._control_sources(),
                                                    https=self._https(),
                                                    listen=self._listen()))
-        self._reload(container, generation, previous, time.monotonic() + timeout)
+        deadline = time.monotonic() + timeout
+        self._reload(container, generation, previous, deadline)
+        while old_workers & self._worker_pids(container, accepting=True):
+            if time.monotonic() > deadline:
+                raise DeployFailed("router did not load its new config in time")
+            time.sleep(GENERATION_POLL)
 
         def drained() -> None:
             deadline = time.monotonic() + timeout
