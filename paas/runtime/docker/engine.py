@@ -67,6 +67,8 @@ class Container:
     exit_code: int = 0
     #: Times the engine restarted it after an exit (its restart policy).
     restarts: int = 0
+    #: Its address on each network it has one on (a running container).
+    addresses: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def running(self) -> bool:
@@ -261,6 +263,11 @@ class Engine(Protocol):
         """(host pid, command line) of each process in the container."""
         ...
 
+    def signal(self, cid: str, name: str) -> None:
+        """Send the signal ``name`` (``SIGHUP``) to the container's main process: one
+        engine call, where an exec of a command that sends it takes a process start."""
+        ...
+
     def remove_labelled(self, labels: Mapping[str, str]) -> None:
         """Remove the images and volumes carrying ``labels`` (best effort)."""
         ...
@@ -309,12 +316,15 @@ def _started_at(raw: str) -> datetime | None:
 
 def _value(c: SdkContainer) -> Container:
     state = c.attrs.get("State") or {}
+    networks = (c.attrs.get("NetworkSettings") or {}).get("Networks") or {}
     return Container(
         id=str(c.id), name=c.name or "", labels=dict(c.labels), state=str(c.status),
         started_at=_started_at(state.get("StartedAt", "")),
-        networks=tuple(sorted((c.attrs.get("NetworkSettings") or {}).get("Networks") or {})),
+        networks=tuple(sorted(networks)),
         exit_code=int(state.get("ExitCode") or 0),
         restarts=int(c.attrs.get("RestartCount") or 0),
+        addresses={name: str(net["IPAddress"]) for name, net in networks.items()
+                   if (net or {}).get("IPAddress")},
     )
 
 
@@ -587,6 +597,10 @@ class DockerEngine:
         titles = top.get("Titles", [])
         pid, cmd = titles.index("PID"), titles.index("CMD")
         return [(str(row[pid]), str(row[cmd])) for row in top.get("Processes") or []]
+
+    def signal(self, cid: str, name: str) -> None:
+        _translated(f"cannot send {name} to {cid[:12]}",
+                    lambda: self.client.api.kill(cid, signal=name))
 
     def remove_labelled(self, labels: Mapping[str, str]) -> None:
         filters = label_filters(labels)

@@ -6,8 +6,9 @@ to stop, when traffic switches) live here, apart from the engine calls, so the
 zero-downtime rules are pinned by unit tests on values:
 
 - new web replicas answer their health check before the route switches to them;
-- the route switches (and the router's old workers drain) before any old web replica
-  stops, so no request is sent to a replica that is going away;
+- the route switches, and the router's workers of the old config finish their
+  requests, before any old web replica stops, so no request is sent to a replica that
+  is going away;
 - other process types (celery workers, beat) stop before their replacements start: a
   task is never run by two releases at once, and beat is a singleton;
 - a scale-down routes exactly the web replicas it keeps, then stops the others;
@@ -67,8 +68,8 @@ class Stop:
 
 @dataclass(frozen=True)
 class Route:
-    """Send the app's traffic to ``keep`` plus every web replica this plan started, and
-    return only once the router no longer sends to anything else (old workers drained)."""
+    """Send the app's traffic to ``keep`` plus every web replica this plan started; a
+    later Stop waits for the router's workers of the previous config to finish first."""
 
     keep: tuple[str, ...]
 

@@ -15,8 +15,10 @@ host's address on the platform network, which no app container can send from.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -41,6 +43,27 @@ HOST_NETWORK = "host"
 #: when its address is taken).
 START_TIMEOUT = 15.0
 RESOLV_CONF = Path("/etc/resolv.conf")
+#: An error line of nginx (``2026/01/02 03:04:05 [emerg] 1#1: what``, or
+#: ``nginx: [emerg] what``).
+_NGINX_ERROR = re.compile(r"\[(?:emerg|alert|crit)\](?: \d+#\d+:)? (?P<what>.+)")
+#: Seconds a reload has to show its generation before ``nginx -t`` is asked why not:
+#: a config nginx refuses never shows, and a reload takes some tens of milliseconds.
+RELOAD_CHECK_AFTER = 1.0
+#: Seconds between two reads of the generation endpoint (nginx answers it itself).
+GENERATION_POLL = 0.01
+#: Seconds between two looks (an engine ``top`` each) for the old workers.
+DRAIN_POLL = 0.05
+
+
+def refusal_reason(output: str) -> str:
+    """What ``nginx -t`` says is wrong, in one line: its error without the log line's
+    time and process (the "test failed" verdict after it says nothing more)."""
+    for line in output.splitlines():
+        found = _NGINX_ERROR.search(line)
+        if found:
+            return found.group("what").strip()
+    return next((line.strip() for line in output.splitlines() if line.strip()),
+                "no reason given")
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -187,10 +210,13 @@ class Router:
                     f"the router cannot serve on {self._listen()}: {why}")
             time.sleep(0.05)
 
-    def _worker_pids(self, container: Container) -> set[str]:
-        """Host PIDs of nginx worker processes, from the engine's ``top`` (no ps needed)."""
+    def _worker_pids(self, container: Container, accepting: bool = False) -> set[str]:
+        """Host PIDs of nginx worker processes, from the engine's ``top`` (no ps needed);
+        with ``accepting``, only those that did not get their QUIT yet: nginx renames a
+        worker "worker process is shutting down" as it closes its listeners."""
         return {pid for pid, cmd in self.engine.processes(container.id)
-                if "worker process" in cmd}
+                if "worker process" in cmd
+                and not (accepting and "shutting down" in cmd)}
 
     def _control_sources(self) -> tuple[str, ...]:
         """Who may read the control endpoint: the host, as it appears on the platform
@@ -219,14 +245,20 @@ class Router:
             self.engine.disconnect(container.id, network)
 
     def apply(self, routes: list[Route], networks: Collection[str] = (),
-              timeout: float = 30.0) -> None:
-        """Join ``networks`` (where the upstreams are), write the config, check it with
-        ``nginx -t``, reload, wait until it serves, then leave the other app networks.
+              timeout: float = 30.0) -> Callable[[], None]:
+        """Join ``networks`` (where the upstreams are), write the config, reload nginx
+        and return once every new request gets the new config: its generation answers
+        and no worker of the previous config accepts connections any more. The app
+        networks it no longer needs are left once those workers exited.
 
-        Old replicas may be stopped only when no nginx worker can still send them a
-        request: ``nginx -s reload`` returns before new workers run, and old workers keep
-        accepting connections until they get their QUIT, then drain in-flight requests.
-        So we wait for the new generation to answer *and* for every old worker to exit.
+        What it returns waits until every worker of an earlier config exited: only then
+        may a replica the new config no longer names stop. A reload starts new workers,
+        and the master tells the old ones to quit only after that (nginx waits 100 ms
+        between the two); until then they accept connections, then they close their
+        listeners (and call themselves "worker process is shutting down") and finish
+        their in-flight requests, which may take long. So a rollout answers once the new
+        config has every new request, and waits for the old workers' exit only before it
+        stops its predecessors.
         """
         container = self.ensure(routes)
         stale = self.join(container, networks)
@@ -237,19 +269,74 @@ class Router:
                                                    control_from=self._control_sources(),
                                                    https=self._https(),
                                                    listen=self._listen()))
-        code, output = self.engine.exec(
-            container.id, ["nginx", "-t", "-q", "-c", f"{CONF_DIR}/nginx.conf"])
-        if code != 0:
-            if previous is not None:
-                write_atomic(self.conf_path, previous)
-            raise DeployFailed("router config rejected by nginx: " + output.strip())
-        self.engine.exec(container.id, ["nginx", "-s", "reload", "-c", f"{CONF_DIR}/nginx.conf"])
         deadline = time.monotonic() + timeout
-        while self.generation() != generation or old_workers & self._worker_pids(container):
+        self._reload(container, generation, previous, deadline)
+        while old_workers & self._worker_pids(container, accepting=True):
             if time.monotonic() > deadline:
                 raise DeployFailed("router did not load its new config in time")
-            time.sleep(0.05)
-        self.leave(container, stale)
+            time.sleep(GENERATION_POLL)
+
+        def drained() -> None:
+            deadline = time.monotonic() + timeout
+            while old_workers & self._worker_pids(container):
+                if time.monotonic() > deadline:
+                    raise DeployFailed("the router's workers of the previous config did "
+                                       "not finish their requests in time")
+                time.sleep(DRAIN_POLL)
+
+        if stale:
+            drained()
+            self.leave(container, stale)
+        return drained
+
+    def _reload(self, container: Container, generation: int, previous: str | None,
+                deadline: float) -> None:
+        """Have nginx load the config on disk (the one of ``generation``).
+
+        A running nginx gets SIGHUP from the engine, what ``nginx -s reload`` sends,
+        without starting a process in the container: a master that cannot load the new
+        config logs why and keeps serving the old one. Its generation not showing soon
+        is the sign of that; ``nginx -t`` then gives the reason, and the previous config
+        goes back on disk (and is loaded again, should the master have taken the new
+        one after all). An nginx that does not answer yet (just started: SIGHUP before
+        its handlers are set would end it) is checked and reloaded by exec, as nginx's
+        own ``-s reload`` waits for its pid file."""
+        if self.generation() is None:
+            refused = self._refused(container, previous)
+            if refused is not None:
+                raise DeployFailed(refused)
+            self.engine.exec(container.id, ["nginx", "-s", "reload", "-c",
+                                            f"{CONF_DIR}/nginx.conf"])
+        else:
+            self.engine.signal(container.id, "SIGHUP")
+            if self._await_generation(generation,
+                                      min(deadline, time.monotonic() + RELOAD_CHECK_AFTER)):
+                return
+            refused = self._refused(container, previous)
+            if refused is not None:
+                with contextlib.suppress(EngineError):
+                    self.engine.signal(container.id, "SIGHUP")
+                raise DeployFailed(refused)
+        if not self._await_generation(generation, deadline):
+            raise DeployFailed("router did not load its new config in time")
+
+    def _refused(self, container: Container, previous: str | None) -> str | None:
+        """Why ``nginx -t`` refuses the config on disk, with the previous config back
+        on disk; None when it passes."""
+        code, output = self.engine.exec(
+            container.id, ["nginx", "-t", "-q", "-c", f"{CONF_DIR}/nginx.conf"])
+        if code == 0:
+            return None
+        if previous is not None:
+            write_atomic(self.conf_path, previous)
+        return "router config rejected by nginx: " + refusal_reason(output)
+
+    def _await_generation(self, generation: int, deadline: float) -> bool:
+        while self.generation() != generation:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(GENERATION_POLL)
+        return True
 
     def generation(self) -> int | None:
         conn = http.client.HTTPConnection(self._probe_host, self.settings.router_port, timeout=2)

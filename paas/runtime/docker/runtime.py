@@ -69,12 +69,22 @@ RESTART_WATCH_RETRY = 1.0
 T = TypeVar("T")
 
 
-class Routing(Protocol):
-    """The router: sends each app's hosts to its upstreams; ``apply`` returns once no
-    router worker can still send a request anywhere else. ``networks`` are the app
-    networks the upstreams are on: the router is on exactly those afterwards."""
+#: Waits until no router worker of an earlier config can still send a request (they
+#: finish the ones in flight first); raises DeployFailed when that takes too long.
+Drain = Callable[[], None]
 
-    def apply(self, routes: list[RouterRoute], networks: Collection[str]) -> None: ...
+
+def _drained() -> None:
+    """Nothing to wait for: the router was not reloaded."""
+
+
+class Routing(Protocol):
+    """The router: sends each app's hosts to its upstreams; ``apply`` returns once the
+    new routes serve, and what it returns waits for the router's workers of earlier
+    configs, which may still send elsewhere. ``networks`` are the app networks the
+    upstreams are on: the router is on exactly those afterwards."""
+
+    def apply(self, routes: list[RouterRoute], networks: Collection[str]) -> Drain: ...
 
 
 class StaticPublishing(Protocol):
@@ -301,17 +311,18 @@ class DockerRuntime:
         return container
 
     def _start_batch(self, app: App, release: Release, process_type: str, count: int,
-                     started: list[Container], leaving: Collection[str] = ()
-                     ) -> list[Container]:
+                     started: list[Container], present: Sequence[Container],
+                     leaving: Collection[str] = ()) -> list[Container]:
         """Start ``count`` replicas at once (a batch of the plan, so ``count`` is
         bounded): the engine's create and start calls take a few hundred milliseconds
         each, and a scale to N should not wait N times that. Each one that started is
         added to ``started`` before the first error is raised, so it can be removed.
 
         Each gets the lowest ``DYNO`` number no replica of its type and release that
-        stays (not in ``leaving``) holds."""
+        stays (not in ``leaving``) holds: of those ``present`` when the convergence
+        began, and those it ``started``."""
         batch: list[Container] = []
-        taken = {int(c.labels.get(L.NUMBER, "0") or 0) for c in self._containers(app.name)
+        taken = {int(c.labels.get(L.NUMBER, "0") or 0) for c in [*present, *started]
                  if c.labels.get(L.PROCESS) == process_type and c.id not in leaving
                  and c.labels.get(L.RELEASE) == str(release.version)}
 
@@ -338,21 +349,24 @@ class DockerRuntime:
         routes = []
         for app, live in self._live.items():
             network = self.networks.name(app)
-            ips = [self.engine.ip(c.id, network)
+            ips = [c.addresses.get(network)
                    for c in web if c.labels.get(L.APP) == app and c.id in live.members]
             upstreams = tuple(sorted(f"{ip}:{live.port}" for ip in ips if ip))
             routes.append(RouterRoute(app, live.hosts, upstreams, live.protocol, live.static))
         return routes
 
-    def _apply_routes(self, only_if_changed: bool = False) -> None:
+    def _apply_routes(self, only_if_changed: bool = False) -> Drain:
+        """Switch the router to the routes of ``_live``; call what it returns before
+        stopping a replica the router sent to before."""
         with self._router_lock:
             routes = self._routes()
             if only_if_changed and routes == self._applied:
-                return
+                return _drained
             self._applied = None  # unknown until the router confirms
-            self.router.apply(routes, sorted(self.networks.name(r.app) for r in routes
-                                             if r.upstreams))
+            drain = self.router.apply(routes, sorted(self.networks.name(r.app)
+                                                     for r in routes if r.upstreams))
             self._applied = routes
+            return drain
 
     def follow_restarts(self, stop: threading.Event) -> None:
         """Keep the routes right when the engine restarts a crashed web replica.
@@ -436,11 +450,13 @@ class DockerRuntime:
         self.settle(app.name)
         self.ensure_network()
         network = self.networks.ensure(app.name)
-        current = [_replica(c, network) for c in self._containers(app.name)]
+        present = self._containers(app.name)
+        current = [_replica(c, network) for c in present]
         plan = converge(current, release.version, desired(formation, build.processes),
                         fresh=fresh, max_parallel=self.max_parallel)
         started: dict[str, float] = {}
-        containers, later = self._execute(plan, app, release, build, log, started)
+        containers, later, drain = self._execute(plan, app, release, build, log, started,
+                                                 present)
         workers = [c for c in containers if c.labels.get(L.PROCESS) != "web"]
         web = [c for c in containers if c.labels.get(L.PROCESS) == "web"]
         # Workers have nothing to answer, so an exit is the only sign of a bad release:
@@ -449,7 +465,7 @@ class DockerRuntime:
         self._report_crashes(workers, log, min((started[c.id] for c in workers),
                                                default=0.0))
         if later or web:
-            self._after_answer(app.name, later, web, log)
+            self._after_answer(app.name, later, web, log, drain)
 
     def settle(self, app: str) -> None:
         self.settled(app)
@@ -463,20 +479,24 @@ class DockerRuntime:
         return stopped is None or stopped.wait(timeout)
 
     def _after_answer(self, app: str, later: Sequence[str], web: list[Container],
-                      log: LogSink) -> None:
+                      log: LogSink, drain: Drain = _drained) -> None:
         """After the rollout answered: stop the replicas the router no longer sends to
-        (the predecessors of a new release), then watch the new web replicas for
-        ``crash_watch`` seconds. A web replica that crash-loops right after the switch
-        still serves nothing, so it is named in the app's log (``paas logs``: the log
-        sink keeps every line) and in ``paas ps``; the predecessors are gone either way,
-        as they were when the push waited for them."""
+        (the predecessors of a new release) once ``drain`` says no router worker can
+        send to them any more (when it cannot say so, they stay for the next
+        convergence), then watch the new web replicas for ``crash_watch`` seconds. A
+        web replica that crash-loops right after the switch still serves nothing, so it
+        is named in the app's log (``paas logs``: the log sink keeps every line) and in
+        ``paas ps``; the predecessors are gone either way, as they were when the push
+        waited for them."""
         stopped = threading.Event()
         with self._stopped_lock:
             self._stopped[app] = stopped
 
         def work() -> None:
             try:
-                self._stop(later)
+                if later:
+                    drain()
+                    self._stop(later)
             except Exception as e:  # the next convergence stops what is left
                 _log.warning("stopping replicas of earlier releases of %s: %s", app, e)
             finally:
@@ -490,17 +510,19 @@ class DockerRuntime:
         threading.Thread(target=work, name=f"after-rollout-{app}", daemon=True).start()
 
     def _execute(self, plan: Plan, app: App, release: Release, build: Build,
-                 log: LogSink, started_at: dict[str, float]
-                 ) -> tuple[list[Container], tuple[str, ...]]:
-        """Run the plan's steps in order; the replicas it started (``started_at``: when,
-        by id) and those it left to stop after the rollout answered. Until the route
-        switched, any failure removes what the plan started and leaves the rest as it
-        was; after it, the new release serves, and a failure only leaves surplus
-        replicas for the next convergence."""
+                 log: LogSink, started_at: dict[str, float], present: Sequence[Container]
+                 ) -> tuple[list[Container], tuple[str, ...], Drain]:
+        """Run the plan's steps in order (``present``: the app's containers it was made
+        from); the replicas it started (``started_at``: when, by id), those it left to
+        stop after the rollout answered, and the wait for the router's old workers that
+        must come before they stop. Until the route switched, any failure removes what
+        the plan started and leaves the rest as it was; after it, the new release
+        serves, and a failure only leaves surplus replicas for the next convergence."""
         started: list[Container] = []
         batch: list[Container] = []
         later: list[str] = []
         switched = False
+        drain: Drain = _drained
         leaving = frozenset(plan.stopped())
         try:
             for step in plan.steps:
@@ -508,7 +530,7 @@ class DockerRuntime:
                     log(f"-----> Starting {step.count} {step.process_type} replica(s) "
                         f"of {release.label}")
                     batch = self._start_batch(app, release, step.process_type, step.count,
-                                              started, leaving)
+                                              started, present, leaving)
                     started_at.update((c.id, time.monotonic()) for c in batch)
                 elif isinstance(step, AwaitHealthy):
                     self._wait_healthy(batch, app, release, build)
@@ -519,17 +541,18 @@ class DockerRuntime:
                 elif isinstance(step, Stop):
                     if switched:
                         log(f"-----> Stopping {len(step.ids)} {step.why}")
+                        drain()  # the router's old workers may still send to them
                     self._stop(step.ids)
                 elif isinstance(step, Route):
                     static = self.static.publish(app.name, release.version, build, log)
                     web = [c.id for c in started if c.labels.get(L.PROCESS) == "web"]
                     self._set_live(app, build, release, [*step.keep, *web], static)
-                    self._apply_routes()
+                    drain = self._apply_routes()
                     switched = True
                     self.static.prune(app.name, keep=release.version)
                 elif isinstance(step, Unroute):
                     self._live.pop(app.name, None)
-                    self._apply_routes()
+                    drain = self._apply_routes()
                     switched = True
                     self.static.prune(app.name, keep=None)
         except PaasError as e:
@@ -539,7 +562,7 @@ class DockerRuntime:
             if isinstance(e, EngineError):
                 raise DeployFailed(f"cannot deploy {release.label}: {e.message}") from e
             raise
-        return started, tuple(later)
+        return started, tuple(later), drain
 
     def _check(self, release: Release, build: Build) -> HealthCheck:
         """The build's check with the config's overrides (``paas healthcheck:set``)."""
@@ -702,8 +725,9 @@ class DockerRuntime:
     def destroy(self, app: str) -> None:
         self.settle(app)
         self._live.pop(app, None)
-        self._apply_routes()
+        drain = self._apply_routes()
         self.static.prune(app, keep=None)
+        drain()
         mine = L.selector(self.instance, **{L.APP: app})
         # Every role labelled with the app: replicas, one-off runs, add-ons.
         self._stop(c.id for c in self.engine.containers(mine))

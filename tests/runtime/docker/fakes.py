@@ -2,8 +2,9 @@
 
 Containers are values in a dict; every call that changes something is appended to
 ``calls`` (shared with ``FakeRouter``), so tests assert on the order of starts, route
-switches and stops. A container's address on a network it is attached to is its id, so a
-health probe can look it up; on any other network it has none.
+switches, waits for the router's old workers and stops. A container's address on a
+network it is attached to is its id, so a health probe can look it up; on any other
+network it has none.
 """
 
 from __future__ import annotations
@@ -90,11 +91,18 @@ class FakeEngine:
     def ensure_volume(self, name: str, labels: Mapping[str, str]) -> None:
         self.volumes.setdefault(name, dict(labels))
 
+    def _seen(self, c: Container) -> Container:
+        """``c`` as the engine reports it: with its address on each network it is on."""
+        return replace(c, addresses={n: ip for n in c.networks
+                                     if (ip := self.ip(c.id, n)) is not None})
+
     def containers(self, labels: Mapping[str, str]) -> list[Container]:
-        return [c for c in self.all.values() if labels.items() <= c.labels.items()]
+        return [self._seen(c) for c in self.all.values()
+                if labels.items() <= c.labels.items()]
 
     def inspect(self, cid: str) -> Container | None:
-        return self.all.get(cid)
+        c = self.all.get(cid)
+        return self._seen(c) if c is not None else None
 
     def create(self, spec: Spec) -> Container:
         if self.fail_create(spec):
@@ -143,6 +151,9 @@ class FakeEngine:
     def processes(self, cid: str) -> list[tuple[str, str]]:
         return []
 
+    def signal(self, cid: str, name: str) -> None:
+        self.calls.append(("signal", (cid, name)))
+
     def remove_labelled(self, labels: Mapping[str, str]) -> None:
         self.calls.append(("remove_labelled", dict(labels)))
 
@@ -168,13 +179,19 @@ class FakeRouter:
         #: The app networks the router was told to be on, at the last apply.
         self.networks: list[str] = []
 
-    def apply(self, routes: list[Route], networks: Collection[str]) -> None:
+    def apply(self, routes: list[Route], networks: Collection[str]) -> Callable[[], None]:
         if self.fail:
             from paas.errors import DeployFailed
             raise DeployFailed("router config rejected by nginx: test")
         self.networks = sorted(networks)
-        self.engine.calls.append(("route", {
-            r.app: sorted(u.split(":")[0] for u in r.upstreams) for r in routes}))
+        switch = {r.app: sorted(u.split(":")[0] for u in r.upstreams) for r in routes}
+        self.engine.calls.append(("route", switch))
+
+        def drained() -> None:
+            """Recorded as ("drained", the switch it waited for)."""
+            self.engine.calls.append(("drained", switch))
+
+        return drained
 
 
 class NoStatic:

@@ -64,3 +64,29 @@ def test_zero_timeout_still_checks_once():
     assert wait_until(check, lambda: True, 0, clock, clock.sleep) == "timed out"
     assert calls == [1]
     assert clock.sleeps == []
+
+
+def test_whether_it_runs_is_asked_less_often_than_it_is_probed_and_at_the_deadline():
+    clock = FakeClock(step=0.0625)
+    looks = []
+    checks = []
+
+    def running():
+        looks.append(clock.now)
+        return True
+
+    def check():
+        checks.append(clock.now)
+        return False
+
+    assert wait_until(check, running, 1.0, clock, clock.sleep, alive_every=0.25) == \
+        "timed out"
+    assert len(checks) == 17
+    assert looks == [100.0, 100.25, 100.5, 100.75, 101.0]
+
+
+def test_an_exit_found_at_the_deadline_is_an_exit():
+    clock = FakeClock(step=0.0625)
+    running = iter([True, False])
+    assert wait_until(lambda: False, lambda: next(running), 0.125, clock, clock.sleep,
+                      alive_every=10) == "exited"

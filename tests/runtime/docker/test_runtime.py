@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +15,7 @@ from paas.domain.app import App
 from paas.domain.health import Answer, HealthCheck
 from paas.domain.release import Build, Release, WebProtocol
 from paas.errors import DeployFailed
+from paas.router.config import Route as RouterRoute
 from paas.runtime.docker.engine import Engine, Spec
 from paas.runtime.docker.runtime import DockerRuntime
 from paas.settings import Settings
@@ -97,7 +98,10 @@ def test_new_release_is_routed_before_the_old_one_stops(p: Platform) -> None:
     assert set(new).isdisjoint(old)
     assert p.routes()[-1] == new  # routed to the new replicas only
     switch = p.at(("route", {"shop": new}))
-    assert all(p.at(("start", c)) < switch < p.at(("stop", o)) for c in new for o in old)
+    # the router's workers of the old config may still send to the old replicas
+    drained = p.at(("drained", {"shop": new}))
+    assert all(p.at(("start", c)) < switch < drained < p.at(("stop", o))
+               for c in new for o in old)
 
 
 def test_a_replica_restarted_at_another_address_is_routed_there(p: Platform) -> None:
@@ -134,7 +138,9 @@ def test_scale_up_then_down_routes_exactly_the_kept_replicas(p: Platform) -> Non
     assert len(kept) == 1 and p.routes()[-1] == kept
     gone = [c for c in p.routes()[-2] if c not in kept]
     switch = len(p.engine.calls) - 1 - p.engine.calls[::-1].index(("route", {"shop": kept}))
-    assert all(switch < p.at(("stop", g)) for g in gone)
+    drained = len(p.engine.calls) - 1 - p.engine.calls[::-1].index(
+        ("drained", {"shop": kept}))
+    assert all(switch < drained < p.at(("stop", g)) for g in gone)
 
 
 def test_restart_replaces_every_replica_of_the_types(p: Platform) -> None:
@@ -228,8 +234,10 @@ def test_processes_and_destroy(p: Platform) -> None:
     p.deploy(1, web=1, worker=1)
     assert [(x.process_type, x.release, x.state) for x in p.runtime.processes("shop")] == [
         ("web", 1, "running"), ("worker", 1, "running")]
+    serving = p.engine.running("web")
     p.runtime.destroy("shop")
     assert p.engine.all == {}
+    assert p.at(("route", {})) < p.at(("drained", {})) < p.at(("stop", serving[0]))
     last_route = [args for op, args in p.engine.calls if op == "route"][-1]
     assert last_route == {} and p.engine.calls[-2][0] == "remove_labelled"
     assert p.engine.calls[-1] == ("remove_network", p.runtime.networks.name("shop"))
@@ -396,6 +404,30 @@ def test_a_new_release_answers_before_its_predecessors_stop(tmp_path: Path) -> N
     held.release.set()
     assert p.runtime.settled("shop", timeout=5)
     assert sorted(held.running("web")) == sorted(new)
+
+
+class SlowDrain(FakeRouter):
+    """A router whose old workers never finish in time."""
+
+    def apply(self, routes: list[RouterRoute], networks: Collection[str]
+              ) -> Callable[[], None]:
+        super().apply(routes, networks)
+
+        def drained() -> None:
+            raise DeployFailed("the router's workers of the previous config did not "
+                               "finish their requests in time")
+
+        return drained
+
+
+def test_predecessors_still_reachable_by_the_router_are_not_stopped(p: Platform) -> None:
+    p.deploy(1, web=1)
+    old = p.engine.running("web")
+    p.runtime.router = SlowDrain(p.engine)
+    p.deploy(2, web=1)  # answers: v2 serves
+    assert p.runtime.settled("shop", timeout=5)
+    assert set(old) < set(p.engine.running("web"))  # left for the next convergence
+    assert not any(op == "stop" for op, _ in p.engine.calls)
 
 
 def test_a_scale_down_stops_its_surplus_before_it_answers(p: Platform) -> None:

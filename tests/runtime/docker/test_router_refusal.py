@@ -1,0 +1,19 @@
+from paas.runtime.docker.router import refusal_reason
+
+
+def test_the_reason_is_nginx_s_error_without_time_and_process() -> None:
+    output = ('2026/12/03 15:08:38 [emerg] 1#1: cannot load certificate "/c/x.pem": '
+              "BIO_new_file() failed\n"
+              "nginx: configuration file /etc/paas-router/nginx.conf test failed\n")
+    assert refusal_reason(output) == 'cannot load certificate "/c/x.pem": BIO_new_file() failed'
+
+
+def test_an_error_nginx_prints_itself_keeps_its_text() -> None:
+    output = ('nginx: [emerg] unknown directive "bogus" in /c/nginx.conf:2\n'
+              "nginx: configuration file /c/nginx.conf test failed\n")
+    assert refusal_reason(output) == 'unknown directive "bogus" in /c/nginx.conf:2'
+
+
+def test_output_without_an_error_line_gives_its_first_line() -> None:
+    assert refusal_reason("\n  something odd\nmore\n") == "something odd"
+    assert refusal_reason("") == "no reason given"
