@@ -222,6 +222,13 @@ def listen_on(address: str, port: int) -> str:
 CONTROL_FROM = ("127.0.0.1",)
 
 
+#: Seconds a worker of an earlier config may keep its connections after a reload: one
+#: long-lived connection (a websocket, a long download) would keep it, and with it the
+#: replicas it sends to, forever; the platform waits for those workers (up to 30 s)
+#: before it stops a release's predecessors or a scale-down's surplus.
+WORKER_SHUTDOWN_SECONDS = 20
+
+
 def render_config(routes: Sequence[Route], generation: int,
                   control_from: Sequence[str] = CONTROL_FROM, https: Https | None = None,
                   listen: str = str(LISTEN_PORT)) -> str:
@@ -289,6 +296,7 @@ def render_config(routes: Sequence[Route], generation: int,
     return render(
         [
             Directive("worker_processes", ["auto"]),
+            Directive("worker_shutdown_timeout", [f"{WORKER_SHUTDOWN_SECONDS}s"]),
             Directive("pid", ["/tmp/nginx.pid"]),
             Directive("error_log", ["/dev/stderr", "warn"]),
             Block("events", [], [Directive("worker_connections", ["4096"])]),

@@ -62,7 +62,9 @@ def test_control_server_serves_generation():
 
 def test_top_level_structure():
     text = render_config([], 1)
-    assert text.startswith("worker_processes auto;\npid /tmp/nginx.pid;\n")
+    # an old worker's long-lived connections end, so a reload's drain ends too
+    assert text.startswith("worker_processes auto;\nworker_shutdown_timeout 20s;\n"
+                           "pid /tmp/nginx.pid;\n")
     assert "events {\n    worker_connections 4096;\n}\n" in text
     assert text.count("\nhttp {\n") == 1
     assert text.endswith("}\n")
