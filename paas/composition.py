@@ -9,6 +9,7 @@ HPA and KEDA objects scale instead), never discovered later.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import docker
@@ -28,6 +29,7 @@ from paas.logsink import LogSink
 from paas.runtime.docker.addons import DockerAddons
 from paas.runtime.docker.engine import DockerEngine
 from paas.runtime.docker.metrics import DockerMetrics
+from paas.runtime.docker.networks import APP_NETWORK_ADDRESSES
 from paas.runtime.docker.runtime import DockerRuntime, connect
 from paas.runtime.kubernetes.addon_provider import KubernetesAddons
 from paas.runtime.kubernetes.backups import KubernetesBackups
@@ -126,8 +128,10 @@ def assemble(settings: Settings, say: LogSink, *, build_missing_stack: bool = Tr
         store=store, runtime=runtime, builder=builder,
         addon_provider=DockerAddons(engine, settings), scaling=docker_scaling,
         repos=repos, logbook=logbook, platform_domain=settings.domain,
-        # one host: every replica's memory limit is admitted against the engine's memory
-        bounds=settings.replicas, host_memory=DockerEngine(engine),
+        # one host: every replica's memory limit is admitted against the engine's memory,
+        # and each app's rollouts against its network's addresses
+        bounds=replace(settings.replicas, network=APP_NETWORK_ADDRESSES),
+        host_memory=DockerEngine(engine),
         backup_files=BackupFiles(settings.backups_dir), tls=tls)
     scheduled_backups = BackupScheduler(services.backups, say)
     background = [*(a.run for a in loops), scheduled_backups.run, runtime.follow_restarts]

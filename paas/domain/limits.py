@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from paas.domain.addons import KINDS
 from paas.domain.sizes import MIB, Size
 from paas.errors import Conflict, InvalidInput
 
@@ -46,6 +47,9 @@ class ReplicaBounds:
     #: Apps a user who is not an admin may own: each keeps a repository, images and
     #: a network on the host.
     apps_per_user: int = 50
+    #: Addresses for containers on one app's network, where the runtime gives each app
+    #: one (Docker: a /26); None where it does not (Kubernetes).
+    network: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("per_type", "per_app", "host", "process_types", "oneoffs",
@@ -117,6 +121,29 @@ def check_formation(app: str, formation: Mapping[str, int], bounds: ReplicaBound
         raise InvalidInput(
             f"{_render(formation)} ({total} replicas) refused: {app} may run at most "
             f"{cap} replicas in all (an admin can raise it: paas apps:limits --max-total N)")
+
+
+def rollout_peak(formation: Mapping[str, int], bounds: ReplicaBounds) -> int:
+    """Containers on the app's network at the height of a rollout: new web replicas
+    answer before the old ones stop, so web counts twice; beside them the other types
+    (they stop before their replacements start), every add-on kind, the release phase
+    and the most one-off runs."""
+    web = formation.get("web", 0)
+    return 2 * web + sum(formation.values()) - web + len(KINDS) + 1 + bounds.oneoffs
+
+
+def check_network(app: str, formation: Mapping[str, int], bounds: ReplicaBounds,
+                  old: Mapping[str, int] | None = None) -> None:
+    """Refuse a formation whose rollout would run out of addresses on the app's network
+    (an admin's grant may allow more replicas than it holds), when it grows."""
+    if bounds.network is None:
+        return
+    peak = rollout_peak(formation, bounds)
+    if peak > bounds.network and peak > rollout_peak(old or {}, bounds):
+        raise InvalidInput(
+            f"{_render(formation)} refused: a rollout of {app} would run {peak} containers "
+            f"on its network, which has {bounds.network} addresses (web counts twice while "
+            "new replicas start beside the old ones)")
 
 
 def check_host(app: str, formation: Mapping[str, int], others: int,

@@ -24,6 +24,7 @@ from paas.domain.limits import (
     admit_memory,
     check_formation,
     check_host,
+    check_network,
     memory_of,
 )
 from paas.domain.release import Build, Release
@@ -113,6 +114,7 @@ class FormationService:
         the platform's replica total, or the host's memory. Only growth is refused, so
         an app above a bound lowered since can always scale down."""
         check_formation(app.name, new, self.bounds, app.limits, old)
+        check_network(app.name, new, self.bounds, old)
         more_replicas = sum(new.values()) > sum(old.values())
         new_sizes = _sized(sizes, new) if self.host is not None else {}
         more_memory = self.host is not None \

@@ -12,6 +12,7 @@ from paas.domain.limits import (
     admit_memory,
     check_formation,
     check_host,
+    check_network,
     parse_count,
     usable_memory,
 )
@@ -108,3 +109,20 @@ def test_every_size_bounds_memory_cpu_and_pids_and_only_basic_is_capped():
     assert [s.name for s in SIZES.values() if s.cpu_quota] == ["basic"]
     assert size_of({}, "web") is DEFAULT and DEFAULT.memory == 512 * MIB
     assert size_of({"web": "gone"}, "web") is DEFAULT
+
+
+def test_a_rollout_must_fit_the_apps_network():
+    # 61 addresses (Docker's /26): web counts twice during a rollout, beside the other
+    # types, two add-on kinds, the release phase and five one-offs.
+    bounds = ReplicaBounds(network=61, oneoffs=5)
+    check_network("shop", {"web": 26}, bounds)  # 52 + 8 = 60
+    check_network("shop", {"web": 20, "worker": 13}, bounds)  # 40 + 13 + 8 = 61
+    with pytest.raises(InvalidInput, match=r"web=27 refused: a rollout of shop would run "
+                                           r"62 containers on its network, which has 61"):
+        check_network("shop", {"web": 27}, bounds)
+    with pytest.raises(InvalidInput, match="would run 62 containers"):
+        check_network("shop", {"web": 20, "worker": 14}, bounds)
+    # a formation above it that does not grow (granted before) may still shrink
+    check_network("shop", {"web": 28}, bounds, old={"web": 30})
+    # no app network (Kubernetes): no such bound
+    check_network("shop", {"web": 500}, ReplicaBounds())

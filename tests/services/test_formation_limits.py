@@ -64,6 +64,18 @@ def test_an_admin_grant_lets_one_app_scale_further(service, store, runtime):
     assert service.scale("shop", ["web=30"])["web"] == 30
 
 
+def test_an_admin_grant_stops_at_what_the_apps_network_holds(store, runtime, locks, host):
+    # Docker gives each app a /26: a rollout of 30 web replicas (60 at once) would fail
+    # at the engine, with the engine's message, after starting some of them.
+    deployed(store)
+    service = FormationService(store, runtime, locks, ReplicaBounds(network=61), host)
+    store.set_limits("shop", AppLimits(max_per_type=100, max_per_app=100))
+    with pytest.raises(InvalidInput, match="would run 68 containers on its network"):
+        service.scale("shop", ["web=30"])
+    assert runtime.deploys == []
+    assert service.scale("shop", ["web=26"])["web"] == 26
+
+
 def test_the_host_memory_admits_what_fits_and_says_so(service, store, runtime, host):
     host.memory = 4 * GIB  # 3.5G usable (a 512M reserve): 7 replicas of 512M
     with pytest.raises(InvalidInput) as e:

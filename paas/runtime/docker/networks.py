@@ -24,9 +24,12 @@ from paas.runtime.docker import labels as L
 from paas.runtime.docker.engine import Engine
 from paas.settings import Settings
 
-#: Size of one app network: 64 addresses, 61 for containers (replicas, one-offs, add-ons
-#: and the router), above every replica bound.
+#: Size of one app network: 64 addresses, 61 for containers (replicas, one-offs, add-ons,
+#: the release phase); formations are admitted against it (``ReplicaBounds.network``).
 APP_SUBNET_PREFIX = 26
+#: Addresses a /26 leaves for containers: less the network's, the broadcast and the
+#: gateway (the host).
+APP_NETWORK_ADDRESSES = 2 ** (32 - APP_SUBNET_PREFIX) - 3
 
 
 def free_subnets(pool: str, used: Iterable[str], prefix: int = APP_SUBNET_PREFIX
