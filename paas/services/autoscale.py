@@ -15,7 +15,7 @@ from paas.domain.app import App
 from paas.domain.autoscale import AutoscalePolicy, Metric
 from paas.domain.celery import celery_queues
 from paas.domain.formation import NOT_SCALABLE
-from paas.domain.limits import ReplicaBounds, per_type
+from paas.domain.limits import ReplicaBounds, check_network, per_type
 from paas.domain.scaling import Decision
 from paas.errors import InvalidInput
 from paas.store.port import Store
@@ -60,6 +60,8 @@ class AutoscaleService:
             raise InvalidInput(
                 f"autoscale: --max {policy.max_replicas} refused: {app_name} may run at most "
                 f"{most} replicas of a process type")
+        # the autoscaler's top step must fit the app's network too (Docker)
+        check_network(app_name, {**app.formation, t: policy.max_replicas}, self.bounds)
         if t in NOT_SCALABLE:
             raise InvalidInput(f"{t} is not a long-running process and cannot be autoscaled")
         if release is not None and release.build is not None:

@@ -74,6 +74,9 @@ def test_an_admin_grant_stops_at_what_the_apps_network_holds(store, runtime, loc
         service.scale("shop", ["web=30"])
     assert runtime.deploys == []
     assert service.scale("shop", ["web=26"])["web"] == 26
+    autoscale = AutoscaleService(store, RecordingScaling(), ReplicaBounds(network=61))
+    with pytest.raises(InvalidInput, match="would run 62 containers on its network"):
+        autoscale.set("shop", AutoscalePolicy("web", 1, 27, Metric.CPU, cpu_percent=70))
 
 
 def test_the_host_memory_admits_what_fits_and_says_so(service, store, runtime, host):
