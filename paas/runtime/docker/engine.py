@@ -263,11 +263,6 @@ class Engine(Protocol):
         """(host pid, command line) of each process in the container."""
         ...
 
-    def signal(self, cid: str, name: str) -> None:
-        """Send the signal ``name`` (``SIGHUP``) to the container's main process: one
-        engine call, where an exec of a command that sends it takes a process start."""
-        ...
-
     def remove_labelled(self, labels: Mapping[str, str]) -> None:
         """Remove the images and volumes carrying ``labels`` (best effort)."""
         ...
@@ -597,10 +592,6 @@ class DockerEngine:
         titles = top.get("Titles", [])
         pid, cmd = titles.index("PID"), titles.index("CMD")
         return [(str(row[pid]), str(row[cmd])) for row in top.get("Processes") or []]
-
-    def signal(self, cid: str, name: str) -> None:
-        _translated(f"cannot send {name} to {cid[:12]}",
-                    lambda: self.client.api.kill(cid, signal=name))
 
     def remove_labelled(self, labels: Mapping[str, str]) -> None:
         filters = label_filters(labels)

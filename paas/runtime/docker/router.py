@@ -293,32 +293,36 @@ class Router:
                 deadline: float) -> None:
         """Have nginx load the config on disk (the one of ``generation``).
 
-        A running nginx gets SIGHUP from the engine, what ``nginx -s reload`` sends,
-        without starting a process in the container: a master that cannot load the new
-        config logs why and keeps serving the old one. Its generation not showing soon
-        is the sign of that; ``nginx -t`` then gives the reason, and the previous config
-        goes back on disk (and is loaded again, should the master have taken the new
-        one after all). An nginx that does not answer yet (just started: SIGHUP before
-        its handlers are set would end it) is checked and reloaded by exec, as nginx's
-        own ``-s reload`` waits for its pid file."""
+        A running nginx is reloaded without ``nginx -t`` first: a master that cannot
+        load the new config logs why and keeps serving the old one. Its generation not
+        showing soon is the sign of that; ``nginx -t`` then gives the reason, and the
+        previous config goes back on disk (and is loaded again, should the master have
+        taken the new one after all). An nginx that does not answer yet (just started)
+        is checked first. The reload is nginx's own ``-s reload`` in the container, not
+        a SIGHUP through the engine's kill API: Docker 20.10 marks a container it sent
+        any signal to as stopped by hand, and then no longer restarts it when it exits
+        or when the engine restarts (the router stayed down after an engine restart)."""
         if self.generation() is None:
             refused = self._refused(container, previous)
             if refused is not None:
                 raise DeployFailed(refused)
-            self.engine.exec(container.id, ["nginx", "-s", "reload", "-c",
-                                            f"{CONF_DIR}/nginx.conf"])
+            self._signal_reload(container)
         else:
-            self.engine.signal(container.id, "SIGHUP")
+            self._signal_reload(container)
             if self._await_generation(generation,
                                       min(deadline, time.monotonic() + RELOAD_CHECK_AFTER)):
                 return
             refused = self._refused(container, previous)
             if refused is not None:
                 with contextlib.suppress(EngineError):
-                    self.engine.signal(container.id, "SIGHUP")
+                    self._signal_reload(container)
                 raise DeployFailed(refused)
         if not self._await_generation(generation, deadline):
             raise DeployFailed("router did not load its new config in time")
+
+    def _signal_reload(self, container: Container) -> None:
+        self.engine.exec(container.id, ["nginx", "-s", "reload", "-c",
+                                        f"{CONF_DIR}/nginx.conf"])
 
     def _refused(self, container: Container, previous: str | None) -> str | None:
         """Why ``nginx -t`` refuses the config on disk, with the previous config back

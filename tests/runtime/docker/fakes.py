@@ -151,9 +151,6 @@ class FakeEngine:
     def processes(self, cid: str) -> list[tuple[str, str]]:
         return []
 
-    def signal(self, cid: str, name: str) -> None:
-        self.calls.append(("signal", (cid, name)))
-
     def remove_labelled(self, labels: Mapping[str, str]) -> None:
         self.calls.append(("remove_labelled", dict(labels)))
 
