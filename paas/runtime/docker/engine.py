@@ -69,6 +69,9 @@ class Container:
     restarts: int = 0
     #: Its address on each network it has one on (a running container).
     addresses: Mapping[str, str] = field(default_factory=dict)
+    #: Host process id of its main process (0 when it does not run), as the engine's
+    #: host numbers it.
+    pid: int = 0
 
     @property
     def running(self) -> bool:
@@ -320,6 +323,7 @@ def _value(c: SdkContainer) -> Container:
         restarts=int(c.attrs.get("RestartCount") or 0),
         addresses={name: str(net["IPAddress"]) for name, net in networks.items()
                    if (net or {}).get("IPAddress")},
+        pid=int(state.get("Pid") or 0),
     )
 
 
