@@ -41,15 +41,17 @@ STATIC_DIR = "/srv/static"
 RELOAD_FIFO = "reload"
 #: The router's command: a reader of the reload FIFO that sends nginx (then PID 1)
 #: SIGHUP for each line, started before the shell becomes nginx. A reload through it
-#: is one write from the host; an ``nginx -s reload`` exec took 0.2 to 0.4 s of engine
+#: is one write from the host; an ``nginx -s reload`` exec took 0.1 to 0.4 s of engine
 #: calls on a 2-core host, and a SIGHUP through the engine's kill API is no choice
-#: (Docker 20.10 then stops restarting the container: ``_reload``). A read that fails
-#: (the FIFO gone) waits a second instead of spinning; nginx, PID 1, stays the
-#: container's main process, so its exit still ends the container and the engine's
-#: stop signal still goes to it.
+#: (Docker 20.10 then stops restarting the container: ``_reload``). A read that ends
+#: without a line (the reader opened again before the last writer closed) just opens
+#: again, which waits for the next writer; with no FIFO there, it looks once a second
+#: instead of spinning. nginx, PID 1, stays the container's main process, so its exit
+#: still ends the container and the engine's stop signal still goes to it.
 ROUTER_COMMAND = (
     "sh", "-c",
-    'while :; do if read -r _ < "$1"; then kill -HUP 1; else sleep 1; fi; done & '
+    'while :; do if [ ! -p "$1" ]; then sleep 1; '
+    'elif read -r _ < "$1"; then kill -HUP 1; fi; done & '
     'exec nginx -c "$2" -g "daemon off;"',
     "paas-router", f"{CONF_DIR}/{RELOAD_FIFO}", f"{CONF_DIR}/nginx.conf",
 )
