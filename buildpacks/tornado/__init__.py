@@ -3,7 +3,8 @@
 Tornado is its own HTTP server on an event loop, so it runs natively, never inside a
 WSGI server: ``python app.py`` through a small launcher (launcher.py) that gives the first
 server ``$PORT``, turns on ``xheaders`` behind the proxy and shuts down gracefully on
-SIGTERM. One process per replica (see launcher.py for why); scale with replicas.
+SIGTERM. One process per replica (see launcher.py for why); scale with replicas, or set
+``WEB_CONCURRENCY`` for an app that keeps no state in its process.
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def detect(src: SourceTree) -> list[WebServer] | None:
             reason=f"tornado.web.Application started in {path}",
             files={LAUNCHER: resources.files(__name__).joinpath("launcher.py").read_text()},
             static=_static(src, path, trees[path]),
-            notes=("Server: Tornado's own (no WSGI server), one process per replica, "
-                   "xheaders on, port from $PORT; scale with replicas",),
+            notes=("Server: Tornado's own (no WSGI server), one process per replica "
+                   "(WEB_CONCURRENCY=N forks N sharing the port, for apps without state "
+                   "in the process), xheaders on, port from $PORT; scale with replicas",),
         ))
     return servers or None

@@ -24,7 +24,8 @@ Columns:
 
 Figures: Flask ``/`` and the 200 KB static file at 32 connections (ratios to the host
 baseline), the 50 ms endpoint against its 640 req/s limit, Tornado's 100 ms endpoint at
-200 connections against its 2,000 req/s limit. Each round runs every figure of every
+200 connections against its 2,000 req/s limit (one Tornado process a replica, the
+default, and two with ``WEB_CONCURRENCY=2``). Each round runs every figure of every
 column once, in an order rotated per round; the table shows medians. The machine is
 shared, so the load average is printed with the figures and nothing is asserted.
 
@@ -285,8 +286,13 @@ def _deploy_bench(p: Platform, big_file: bytes) -> None:
 
     _deploy(p, "bench-flask", "bflask", with_big_file)
     _deploy(p, "tornado-ws", "btornado")
+    # the same app in two processes a replica (launcher.py: for apps without state in
+    # the process)
+    repo = _deploy(p, "tornado-ws", "btornado2")
+    assert p.paas("config:set", "WEB_CONCURRENCY=2", cwd=repo).code == 0
     _wait(p.router_port, "bflask.localhost")
     _wait(p.router_port, "btornado.localhost")
+    _wait(p.router_port, "btornado2.localhost")
 
 
 def run_rounds(columns: list[Column], tornado: list[Column], rounds: int, seconds: int
@@ -301,8 +307,9 @@ def run_rounds(columns: list[Column], tornado: list[Column], rounds: int, second
                              ("sleep", "/sleep")):
             jobs.append(functools.partial(c.measure, figure, path, 32, seconds))
     for c in tornado:
-        jobs.append(functools.partial(c.measure, "tornado", "/slow", 200, seconds,
-                                      "btornado.localhost"))
+        for figure, app in (("tornado", "btornado"), ("tornado2", "btornado2")):
+            jobs.append(functools.partial(c.measure, figure, "/slow", 200, seconds,
+                                          f"{app}.localhost"))
     loads: list[str] = []
     for r in range(rounds):
         shift = r % len(jobs)
@@ -339,10 +346,11 @@ def print_table(columns: list[Column], tornado: list[Column], rounds: int, secon
         print(f"| {column.name}: 50 ms endpoint, wrk -c32 (limit {SLEEP_LIMIT:,.0f}) | "
               f"{_rate(sleep)}{_errors(column, 'sleep')} | {_ratio(sleep, SLEEP_LIMIT)} |")
     for column in tornado:
-        rate = column.median("tornado")
-        print(f"| {column.name}: Tornado 100 ms endpoint, wrk -c200 "
-              f"(limit {TORNADO_LIMIT:,.0f}) | {_rate(rate)}{_errors(column, 'tornado')} | "
-              f"{_ratio(rate, TORNADO_LIMIT)} |")
+        for figure, how in (("tornado", ""), ("tornado2", ", WEB_CONCURRENCY=2")):
+            rate = column.median(figure)
+            print(f"| {column.name}: Tornado 100 ms endpoint{how}, wrk -c200 "
+                  f"(limit {TORNADO_LIMIT:,.0f}) | {_rate(rate)}{_errors(column, figure)} | "
+                  f"{_ratio(rate, TORNADO_LIMIT)} |")
 
 
 if __name__ == "__main__":

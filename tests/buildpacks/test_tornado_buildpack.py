@@ -206,3 +206,100 @@ if __name__ == "__main__":
                      listing=frozenset({"assets/chat.js"}))
     (web,) = tornado_pack.detect(src) or []
     assert web.static == (StaticMount("/s/", "/app/assets"),)
+
+
+@pytest.mark.parametrize(("value", "count"), [
+    (None, 1), ("", 1), ("two", 1), ("0", 1), ("-2", 1), ("3", 3), (" 2 ", 2),
+    ("1000", 16)])
+def test_web_concurrency_sets_the_tornado_processes_within_a_bound(value, count):
+    pytest.importorskip("tornado")
+    sys.path.insert(0, str(Path(tornado_pack.__file__).parent))
+    try:
+        import launcher  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    assert launcher.processes(value) == count
+    assert launcher.MAX_PROCESSES == 16
+
+
+PIDS = """import asyncio, os
+import tornado.web
+
+class Main(tornado.web.RequestHandler):
+    def get(self):
+        self.write(str(os.getpid()))
+
+async def main():
+    tornado.web.Application([(r"/", Main)]).listen(8888)
+    tornado.web.Application([(r"/", Main)]).listen(int(os.environ["METRICS_PORT"]))
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+def _launch(tmp_path, port, **env):
+    (tmp_path / "server.py").write_text(PIDS)
+    launcher = Path(tornado_pack.__file__).parent / "launcher.py"
+    environ = {**os.environ, "PORT": str(port), "PAAS_TORNADO_GRACE": "0.1", **env}
+    return subprocess.Popen([sys.executable, str(launcher), "server.py"], cwd=tmp_path,
+                            env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def _pids_answering(port, tries=200):
+    """The pids that answered ``tries`` requests, each on a new connection (the kernel
+    spreads connections over the sockets sharing the port)."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(seen) < 2 and time.monotonic() < deadline and tries > 0:
+        try:
+            seen.add(int(_get(port, {})))
+            tries -= 1
+        except OSError:
+            time.sleep(0.05)
+    return seen
+
+
+def _parent_of(pid):
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_web_concurrency_forks_processes_sharing_the_port_and_sigterm_stops_all(tmp_path):
+    pytest.importorskip("tornado")
+    port, metrics = _free_port(), _free_port()
+    proc = _launch(tmp_path, port, WEB_CONCURRENCY="2", METRICS_PORT=str(metrics))
+    try:
+        pids = _pids_answering(port)
+        assert len(pids) == 2, pids
+        assert {_parent_of(pid) for pid in pids} == {proc.pid}
+        assert int(_get(metrics, {})) in pids  # a second server shares its port too
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+        assert "paas: 2 Tornado processes on port" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_tornado_process_that_dies_takes_the_replica_down_with_its_code(tmp_path):
+    """The engine restarts a replica whose main process exits: a launcher that kept
+    serving on the survivors would run on at a fraction of its processes for good."""
+    pytest.importorskip("tornado")
+    port = _free_port()
+    proc = _launch(tmp_path, port, WEB_CONCURRENCY="2", METRICS_PORT=str(_free_port()))
+    try:
+        pids = _pids_answering(port)
+        assert len(pids) == 2, pids
+        dead, survivor = sorted(pids)
+        os.kill(dead, signal.SIGKILL)
+        assert proc.wait(timeout=20) == 128 + signal.SIGKILL
+        assert not Path(f"/proc/{survivor}").exists()
+        assert f"paas: Tornado process {dead} exited ({128 + signal.SIGKILL})" in \
+            proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
