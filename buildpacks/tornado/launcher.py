@@ -49,7 +49,7 @@ GRACE_SECONDS = float(os.environ.get("PAAS_TORNADO_GRACE", "5"))
 MAX_PROCESSES = 16
 _servers: list[tcpserver.TCPServer] = []
 _claimed: list[bool] = []
-#: Whether the first server shares ``$PORT`` with sibling processes (SO_REUSEPORT).
+#: Whether servers share their ports with sibling processes (SO_REUSEPORT).
 _shared_port: list[bool] = []
 
 _listen = tcpserver.TCPServer.listen
@@ -139,6 +139,8 @@ def _supervise(count: int, script: str, args: list[str]) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for _ in range(count):
+        if stopping:  # a SIGTERM while forking: no more
+            break
         pid = os.fork()
         if pid == 0:
             code = 0
@@ -154,6 +156,8 @@ def _supervise(count: int, script: str, args: list[str]) -> int:
                 code = 1
             os._exit(code)
         children.add(pid)
+    if stopping:
+        stop(signal.SIGTERM, None)  # the ones forked after it did not get it
     code = 0
     while children:
         try:

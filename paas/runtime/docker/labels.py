@@ -18,7 +18,7 @@ RELEASE = "paas.release"
 #: A replica's number within its type and release: the ``1`` of ``DYNO=web.1``.
 NUMBER = "paas.number"
 ROUTER_PORT = "paas.router-port"
-#: Which command and mounts a router was made with (``router.ROUTER_SPEC``).
+#: Which command a router was made with (``router.ROUTER_SPEC``).
 ROUTER_SPEC = "paas.router-spec"
 CONFIG_HASH = "paas.config-hash"
 
