@@ -84,7 +84,7 @@ def test_tornado_runs_natively_with_websockets_behind_the_router(platform: Platf
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
 
-    _, out = _deploy(platform, "tornado-ws", "tws")
+    repo, out = _deploy(platform, "tornado-ws", "tws")
     assert "remote: -----> Tornado app detected: tornado.web.Application started in app.py" in out
     assert "python /opt/paas/tornado_serve.py app.py --port=$PORT" in out
 
@@ -106,6 +106,19 @@ def test_tornado_runs_natively_with_websockets_behind_the_router(platform: Platf
         conn.close()
         return str(reply)
 
+    assert asyncio.run(echo()) == "echo: hi"
+
+    # an app without state in the process may fork: the launcher and two processes
+    configured = platform.paas("config:set", "WEB_CONCURRENCY=2", cwd=repo)
+    assert configured.code == 0, configured.text
+    (replica,) = client.containers.list(filters={"label": [
+        f"paas.instance={platform.instance}", "paas.app=tws", "paas.process-type=web"]})
+    top = replica.top()
+    command = top["Titles"].index("CMD")
+    served = [p for p in top["Processes"]
+              if p[command].startswith("python /opt/paas/tornado_serve.py app.py")]
+    assert len(served) == 3, top["Processes"]
+    assert all(platform.get("tws")[0] == 200 for _ in range(10))
     assert asyncio.run(echo()) == "echo: hi"
 
 
