@@ -230,6 +230,13 @@ class Engine(Protocol):
         """Every container (running or not) carrying all of ``labels``."""
         ...
 
+    def listed(self, labels: Mapping[str, str]) -> list[Container]:
+        """Every container carrying all of ``labels`` as the engine's list shows it:
+        state, labels, networks and addresses, but no start time, exit code, restart
+        count or pid. One engine call, where ``containers`` also inspects each one (the
+        router's routes span every app's replicas, which may be hundreds)."""
+        ...
+
     def inspect(self, cid: str) -> Container | None: ...
     def create(self, spec: Spec) -> Container:
         """Create (not start) a container with ``spec.files`` in place; all or nothing."""
@@ -324,6 +331,19 @@ def _value(c: SdkContainer) -> Container:
         addresses={name: str(net["IPAddress"]) for name, net in networks.items()
                    if (net or {}).get("IPAddress")},
         pid=int(state.get("Pid") or 0),
+    )
+
+
+def _listed_value(summary: Mapping[str, Any]) -> Container:
+    """A container from the engine's list (``GET /containers/json``), not an inspect."""
+    networks = (summary.get("NetworkSettings") or {}).get("Networks") or {}
+    names = summary.get("Names") or []
+    return Container(
+        id=str(summary["Id"]), name=str(names[0]).lstrip("/") if names else "",
+        labels=dict(summary.get("Labels") or {}), state=str(summary.get("State") or ""),
+        networks=tuple(sorted(networks)),
+        addresses={name: str(net["IPAddress"]) for name, net in networks.items()
+                   if (net or {}).get("IPAddress")},
     )
 
 
@@ -480,6 +500,11 @@ class DockerEngine:
 
     def containers(self, labels: Mapping[str, str]) -> list[Container]:
         return [_value(c) for c in self._sdk_list(labels)]
+
+    def listed(self, labels: Mapping[str, str]) -> list[Container]:
+        found = _translated("cannot list containers", lambda: self.client.api.containers(
+            all=True, filters=label_filters(labels)))
+        return [_listed_value(c) for c in found]
 
     def _get(self, cid: str) -> SdkContainer | None:
         try:

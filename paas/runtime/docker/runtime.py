@@ -344,8 +344,8 @@ class DockerRuntime:
 
     # routing ------------------------------------------------------------------------
     def _routes(self) -> list[RouterRoute]:
-        web = [c for c in self._containers()
-               if c.labels.get(L.PROCESS) == "web" and c.running]
+        web = [c for c in self.engine.listed(L.selector(self.instance, **{
+                   L.ROLE: L.ROLE_APP, L.PROCESS: "web"})) if c.running]
         routes = []
         for app, live in self._live.items():
             network = self.networks.name(app)

@@ -100,6 +100,10 @@ class FakeEngine:
         return [self._seen(c) for c in self.all.values()
                 if labels.items() <= c.labels.items()]
 
+    def listed(self, labels: Mapping[str, str]) -> list[Container]:
+        return [replace(c, started_at=None, exit_code=0, restarts=0, pid=0)
+                for c in self.containers(labels)]
+
     def inspect(self, cid: str) -> Container | None:
         c = self.all.get(cid)
         return self._seen(c) if c is not None else None

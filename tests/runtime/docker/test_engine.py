@@ -84,3 +84,26 @@ def test_images_are_removed_children_first() -> None:
     labelled = image("label-only", 5, "2026-01-01T00:00:04Z")
     ordered = children_first([deps, app, labelled, deps2])
     assert [i.id for i in ordered] == ["label-only", "app", "deps2", "deps"]
+
+
+def test_the_engines_list_gives_containers_without_inspecting_each() -> None:
+    summary = {
+        "Id": "c0ffee", "Names": ["/paas-x-shop-web-v3-abc123"], "State": "running",
+        "Status": "Up 2 minutes", "Labels": {"paas.app": "shop", "paas.process-type": "web"},
+        "NetworkSettings": {"Networks": {
+            "paas-x-shop": {"IPAddress": "10.201.0.5"}, "bridge": {"IPAddress": ""}}},
+    }
+    asked: list[dict[str, Any]] = []
+
+    def containers(**kwargs: Any) -> list[dict[str, Any]]:
+        asked.append(kwargs)
+        return [summary]
+
+    (listed,) = engine(containers=containers).listed({"paas.app": "shop"})
+    assert asked == [{"all": True, "filters": {"label": ["paas.app=shop"]}}]
+    assert (listed.id, listed.name, listed.state, listed.running) == (
+        "c0ffee", "paas-x-shop-web-v3-abc123", "running", True)
+    assert listed.labels == {"paas.app": "shop", "paas.process-type": "web"}
+    assert listed.networks == ("bridge", "paas-x-shop")
+    assert listed.addresses == {"paas-x-shop": "10.201.0.5"}
+    assert (listed.restarts, listed.exit_code, listed.pid, listed.started_at) == (0, 0, 0, None)
