@@ -17,6 +17,8 @@ from paas.store.port import Store, TokenInfo, User
 MAX_LABEL = 128
 #: Tokens a user holds at once (revoked ones do not count).
 MAX_TOKENS = 100
+#: Revoked tokens of a user kept for ``paas tokens`` to show; older ones are deleted.
+MAX_REVOKED_TOKENS = 100
 
 
 def add_user(store: Store, name: str, is_admin: bool) -> User:
@@ -58,7 +60,9 @@ def revoke_token(store: Store, caller: User, token_id: str) -> TokenInfo:
     if not caller.is_admin and token_id not in mine:
         # The same answer as for an unknown id: other users' token ids stay unknown.
         raise NotFound(f"token {token_id!r} not found")
-    return store.revoke_token(token_id)
+    revoked = store.revoke_token(token_id)
+    store.forget_revoked_tokens(revoked.user, MAX_REVOKED_TOKENS)
+    return revoked
 
 
 def may_manage_access(user: User, app: App) -> bool:

@@ -95,6 +95,12 @@ class Store(Protocol):
         """Every token (or ``user``'s), revoked ones included, oldest first."""
         ...
 
+    def forget_revoked_tokens(self, user: str, keep: int) -> None:
+        """Delete ``user``'s revoked tokens but the ``keep`` revoked last: they let
+        nobody in, and a loop of creating and revoking tokens would grow the store
+        without end."""
+        ...
+
     def revoke_token(self, token_id: str) -> TokenInfo:
         """Stop a token from authenticating; NotFound for an unknown id."""
         ...

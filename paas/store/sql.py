@@ -572,6 +572,20 @@ class SqlStore:
                 c.execute(revoked_tokens.insert().values(hash=found[0], revoked_at=_now()))
             return self._token_rows(c, tokens.c.hash == found[0])[0]
 
+    def forget_revoked_tokens(self, user: str, keep: int) -> None:
+        with self._tx() as c:
+            revoked = c.execute(
+                sa.select(revoked_tokens.c.hash)
+                .select_from(revoked_tokens.join(tokens,
+                                                 tokens.c.hash == revoked_tokens.c.hash))
+                .where(tokens.c.user == user)
+                .order_by(revoked_tokens.c.revoked_at.desc(), revoked_tokens.c.hash)
+            ).all()
+            old = [r.hash for r in revoked[max(0, keep):]]
+            if old:
+                c.execute(revoked_tokens.delete().where(revoked_tokens.c.hash.in_(old)))
+                c.execute(tokens.delete().where(tokens.c.hash.in_(old)))
+
     def grant_access(self, app: str, user: str, granted_by: str) -> None:
         with self._tx() as c:
             if c.execute(apps.select().where(apps.c.name == app)).first() is None:

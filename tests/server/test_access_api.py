@@ -155,3 +155,23 @@ def test_tokens_a_user_holds_at_once_are_bounded(api, monkeypatch):
     first = api.call("GET", "/v1/tokens?user=bob")[1][0]["id"]
     assert api.call("DELETE", f"/v1/tokens/{first}")[0] == 200
     assert api.call("POST", "/v1/tokens", json={"user": "bob"})[0] == 201
+
+
+def test_revoked_tokens_kept_are_bounded_and_a_forgotten_one_still_lets_nobody_in(
+        api, monkeypatch):
+    """A loop of creating and revoking tokens grew the store without end."""
+    monkeypatch.setattr(access, "MAX_REVOKED_TOKENS", 2)
+    api.user("bob")
+    made = []
+    for _ in range(4):
+        status, body = api.call("POST", "/v1/tokens", json={"user": "bob"})
+        assert status == 201
+        made.append((body["id"], body["token"]))
+    for token_id, _ in made:
+        assert api.call("DELETE", f"/v1/tokens/{token_id}")[0] == 200
+    listed = api.call("GET", "/v1/tokens?user=bob")[1]
+    revoked = [t["id"] for t in listed if t["revoked"]]
+    assert revoked == [made[2][0], made[3][0]]  # the two revoked last
+    assert len(api.store.list_tokens("bob")) == 3  # and bob's first, active one
+    for _, secret in made:
+        assert api.call("GET", "/v1/whoami", token=secret)[0] == 401
