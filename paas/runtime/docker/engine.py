@@ -319,6 +319,13 @@ def _started_at(raw: str) -> datetime | None:
         return None
 
 
+def _addresses(networks: Mapping[str, Any]) -> dict[str, str]:
+    """Network name -> the container's address there, from an inspect's or a list's
+    ``NetworkSettings.Networks`` (one without an address left out)."""
+    return {name: str(net["IPAddress"]) for name, net in networks.items()
+            if (net or {}).get("IPAddress")}
+
+
 def _value(c: SdkContainer) -> Container:
     state = c.attrs.get("State") or {}
     networks = (c.attrs.get("NetworkSettings") or {}).get("Networks") or {}
@@ -328,8 +335,7 @@ def _value(c: SdkContainer) -> Container:
         networks=tuple(sorted(networks)),
         exit_code=int(state.get("ExitCode") or 0),
         restarts=int(c.attrs.get("RestartCount") or 0),
-        addresses={name: str(net["IPAddress"]) for name, net in networks.items()
-                   if (net or {}).get("IPAddress")},
+        addresses=_addresses(networks),
         pid=int(state.get("Pid") or 0),
     )
 
@@ -342,8 +348,7 @@ def _listed_value(summary: Mapping[str, Any]) -> Container:
         id=str(summary["Id"]), name=str(names[0]).lstrip("/") if names else "",
         labels=dict(summary.get("Labels") or {}), state=str(summary.get("State") or ""),
         networks=tuple(sorted(networks)),
-        addresses={name: str(net["IPAddress"]) for name, net in networks.items()
-                   if (net or {}).get("IPAddress")},
+        addresses=_addresses(networks),
     )
 
 
